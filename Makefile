@@ -1,0 +1,55 @@
+# KOK-Wissensportal. Every target sets up what it needs; `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APP := $(BIN)/flask --app portal
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint format translations update-translations bench clean-venv
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.run-deps $@
+
+translations: $(VENV)/.run-deps ## Compile the message catalogues
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f
+
+run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127.0.0.1:5000
+	$(APP) bootstrap
+	$(APP) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-deps translations ## Set up and run the whole test suite
+	./scripts/ensure-test-tools.sh
+	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.dev-deps translations ## Run the tests without the browser and slow tests
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+lint: $(VENV)/.dev-deps ## Check code style with ruff
+	$(BIN)/ruff check portal tests bench config.py
+
+format: $(VENV)/.dev-deps ## Format the code with ruff
+	$(BIN)/ruff format portal tests bench config.py
+
+update-translations: $(VENV)/.dev-deps ## Extract strings and update the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
+
+bench: $(VENV)/.dev-deps translations ## Run the benchmarks (prints figures)
+	$(BIN)/python bench/search_bench.py
+
+clean-venv: ## Remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,94 @@
+"""Configuration classes.
+
+Layers, later ones win: the class chosen here, then `instance/config.py`, then `PORTAL_*`
+environment variables, then the mapping a test passes to `create_app`.
+"""
+
+from datetime import timedelta
+
+
+class Config:
+    # None means: generated on first start into instance/secret_key (mode 0600).
+    SECRET_KEY = None
+    # None means: SQLite file `portal.sqlite3` in the instance folder.
+    DATABASE_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    # Public base URL used for links in e-mails; never taken from the request.
+    EXTERNAL_BASE_URL = "http://127.0.0.1:5000"
+    # Host names the portal answers to; None disables the check (development).
+    TRUSTED_HOSTS: list[str] | None = None
+    # Number of proxies in front of the portal whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+
+    # Languages of the user interface; the first is the default.
+    LANGUAGES = ["de", "en"]
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+
+    # E-mail. With MAIL_SERVER unset, mails go to the log and to instance/mail/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "KOK-Wissensportal <portal@localhost>"
+    MAIL_TIMEOUT = 20
+
+    # Sessions (stored on the server; the cookie holds only a random id).
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_TIMEOUT = timedelta(hours=8)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=7)
+    ANONYMOUS_SESSION_LIFETIME = timedelta(hours=2)
+
+    # Account protection.
+    LOGIN_LOCKOUT_THRESHOLD = 10
+    LOGIN_LOCKOUT_DURATION = timedelta(minutes=15)
+    INVITATION_MAX_AGE = timedelta(days=7)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+
+    # Rate limits (Flask-Limiter). Use a Redis URL when running several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute;30 per hour"
+    RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
+    RATELIMIT_INVITATION = "10 per minute;50 per hour"
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
+
+    # Uploads.
+    MAX_UPLOAD_MB = 25
+
+    # Seed content loaded by `make run` on the very first start.
+    SEED_DEMO_ON_FIRST_START = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    EXTERNAL_BASE_URL = "http://portal.test"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

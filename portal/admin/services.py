@@ -1,0 +1,52 @@
+"""User administration."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+
+from portal.auth.models import ROLES, Invitation, User
+from portal.auth.sessions import end_sessions
+from portal.orgs.models import Organisation
+
+
+class AdminError(Exception):
+    """A domain error whose message can be shown to the user."""
+
+
+def user_query(q: str = "", organisation: str = "", role: str = "", status: str = "") -> Select:
+    stmt = select(User).join(User.organisation)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    if organisation:
+        stmt = stmt.where(Organisation.slug == organisation)
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    if status in ("active", "inactive"):
+        stmt = stmt.where(User.active.is_(status == "active"))
+    return stmt.order_by(func.lower(User.name))
+
+
+def update_user(user: User, organisation: Organisation, role: str, actor: User) -> bool:
+    """Change role and organisation; the user's sessions end so the change applies at once."""
+    if role not in ROLES:
+        raise AdminError(_l("Unbekannte Rolle."))
+    if user.id == actor.id and role != user.role:
+        raise AdminError(_l("Sie können Ihre eigene Rolle nicht ändern."))
+    changed = user.organisation_id != organisation.id or user.role != role
+    if changed:
+        user.organisation = organisation
+        user.role = role
+        end_sessions(user.id)
+    return changed
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise AdminError(_l("Sie können Ihr eigenes Konto nicht deaktivieren."))
+    user.active = active
+    if not active:
+        end_sessions(user.id)
+
+
+def invitation_query() -> Select:
+    return select(Invitation).order_by(Invitation.created_at.desc())

@@ -1,0 +1,206 @@
+"""Admin area: users, invitations and organisations, behind one guard."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.admin import services
+from portal.admin.forms import InviteForm, OrganisationForm, UserEditForm, UserFilterForm
+from portal.auth import services as auth_services
+from portal.auth.access import has_role, invitable_roles
+from portal.auth.forms import ActionForm
+from portal.auth.models import ROLES, Invitation, User
+from portal.extensions import db
+from portal.orgs.models import Organisation
+from portal.orgs.services import OrganisationError, save_organisation
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Editors may invite members; everything else in this blueprint is for admins only.
+EDITOR_ENDPOINTS = {
+    "admin.invitation_list",
+    "admin.invite",
+    "admin.invitation_resend",
+    "admin.invitation_revoke",
+}
+
+
+@bp.before_request
+def guard():
+    needed = "editor" if request.endpoint in EDITOR_ENDPOINTS else "admin"
+    if not has_role(current_user, needed):
+        abort(403)
+
+
+def _organisation_choices() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    return [(o.id, o.name) for o in orgs]
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+def user_list():
+    form = UserFilterForm(request.args)
+    form.organisation.choices = [("", _("alle Organisationen"))] + [
+        (o.slug, o.name)
+        for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    form.validate()
+    stmt = services.user_query(
+        q=form.q.data or "",
+        organisation=form.organisation.data or "",
+        role=form.role.data or "",
+        status=form.status.data or "",
+    )
+    page = db.paginate(stmt, page=_page_number(), per_page=50, error_out=False)
+    return render_template("admin/user_list.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.organisation.choices = _organisation_choices()
+    if request.method == "GET":
+        form.organisation.data = user.organisation_id
+    if form.validate_on_submit():
+        organisation = db.get_or_404(Organisation, form.organisation.data)
+        try:
+            changed = services.update_user(user, organisation, form.role.data, current_user)
+        except services.AdminError as exc:
+            form.role.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if changed:
+                flash(
+                    _("Änderungen gespeichert. Die Sitzungen der Person wurden beendet."), "success"
+                )
+            return redirect(url_for("admin.user_list"))
+    return render_template("admin/user_edit.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def user_set_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    activate = request.form.get("active") == "1"
+    try:
+        services.set_active(user, activate, current_user)
+    except services.AdminError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Das Konto ist wieder aktiv.")
+            if activate
+            else _("Das Konto wurde deaktiviert; alle Sitzungen sind beendet."),
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# --- invitations -------------------------------------------------------------------------
+
+
+@bp.route("/invitations")
+def invitation_list():
+    page = db.paginate(
+        services.invitation_query(), page=_page_number(), per_page=50, error_out=False
+    )
+    return render_template("admin/invitation_list.html", page=page, roles=ROLES)
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+def invite():
+    form = InviteForm()
+    form.organisation.choices = _organisation_choices()
+    form.role.choices = [(r, ROLES[r]) for r in invitable_roles(current_user)]
+    if form.validate_on_submit():
+        organisation = db.get_or_404(Organisation, form.organisation.data)
+        try:
+            auth_services.invite(form.email.data, organisation, form.role.data, current_user)
+        except auth_services.AuthError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Die Einladung an %(email)s wurde gesendet.", email=form.email.data), "success")
+            return redirect(url_for("admin.invitation_list"))
+    return render_template("admin/invite.html", form=form)
+
+
+def _invitation_for_action(invitation_id: int) -> Invitation:
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if invitation.role not in invitable_roles(current_user):
+        abort(403)
+    return invitation
+
+
+@bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
+def invitation_resend(invitation_id: int):
+    invitation = _invitation_for_action(invitation_id)
+    try:
+        auth_services.resend_invitation(invitation)
+    except auth_services.AuthError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Die Einladung wurde erneut gesendet."), "success")
+    return redirect(url_for("admin.invitation_list"))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def invitation_revoke(invitation_id: int):
+    invitation = _invitation_for_action(invitation_id)
+    try:
+        auth_services.revoke_invitation(invitation)
+    except auth_services.AuthError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Die Einladung wurde zurückgezogen."), "success")
+    return redirect(url_for("admin.invitation_list"))
+
+
+# --- organisations -----------------------------------------------------------------------
+
+
+@bp.route("/organisations")
+def organisation_list():
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("admin/organisation_list.html", organisations=organisations)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def organisation_edit(organisation_id: int | None = None):
+    organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
+    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+    if request.method == "GET" and organisation is not None:
+        form.focus_areas.data = ", ".join(organisation.focus_areas or [])
+        form.federal_state.data = organisation.federal_state or ""
+    if form.validate_on_submit():
+        fields = {
+            name: field.data
+            for name, field in form._fields.items()
+            if name not in ("submit", "csrf_token")
+        }
+        try:
+            save_organisation(organisation, **fields)
+        except OrganisationError as exc:
+            form.slug.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Die Organisation wurde gespeichert."), "success")
+            return redirect(url_for("admin.organisation_list"))
+    return render_template("admin/organisation_edit.html", form=form, organisation=organisation)

@@ -1,0 +1,107 @@
+"""Forms of the login, reset, invitation and profile pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+# Passwords are capped generously (never truncated); the policy asks for at least 15.
+PASSWORD_MAX = 256
+
+REQUIRED = _l("Bitte füllen Sie dieses Feld aus.")
+LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+EMAIL_LABEL = _l("E-Mail-Adresse")
+
+
+def email_field(label=EMAIL_LABEL) -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email(
+                _l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False
+            ),
+        ],
+        filters=[strip],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def new_password_fields():
+    password = PasswordField(
+        _l("Neues Passwort"),
+        validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
+        description=_l(
+            "Mindestens 15 Zeichen. Am besten eine Passphrase aus mehreren Wörtern, "
+            "z. B. „Tulpen wachsen leise im Regen“."
+        ),
+        render_kw={"autocomplete": "new-password", "minlength": 15},
+    )
+    confirm = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", _l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Anmelden"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField(_l("Link zum Zurücksetzen senden"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Passwort speichern"))
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        _l("Ihr Name"),
+        validators=[DataRequired(REQUIRED), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Konto anlegen"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Passwort ändern"))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Sprache der Oberfläche"), choices=LANGUAGE_CHOICES)
+    submit = SubmitField(_l("Sprache speichern"))
+
+
+class ActionForm(FlaskForm):
+    """An empty form for buttons that change state (CSRF-protected POST)."""
+
+    submit = SubmitField()

@@ -1,0 +1,25 @@
+"""The login guard: every endpoint needs a logged-in user unless listed here."""
+
+from flask import request
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "main.healthz",
+    "main.set_language",
+}
+
+
+def require_login():
+    """`before_request` hook: anonymous requests go to the login page (see `unauthorized`)."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None

@@ -1,0 +1,275 @@
+"""Authentication services: login, lockout, invitations, password reset, password change."""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from portal.auth import passwords
+from portal.auth.models import Invitation, OneTimeToken, User
+from portal.auth.sessions import end_sessions
+from portal.extensions import db
+from portal.mail import send_mail
+from portal.orgs.models import Organisation
+from portal.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class AuthError(Exception):
+    """A domain error whose message can be shown to the user."""
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"portal-{purpose}")
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def make_token(purpose: str) -> tuple[str, str]:
+    """A signed token for a link, and the hash of its nonce to store."""
+    nonce = secrets.token_urlsafe(32)
+    return _serializer(purpose).dumps(nonce), _sha256(nonce)
+
+
+def token_hash(purpose: str, token: str, max_age: timedelta) -> str | None:
+    """The stored hash for a signed token, or None if forged or expired."""
+    try:
+        nonce = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+    return _sha256(nonce) if isinstance(nonce, str) else None
+
+
+def external_url(path: str) -> str:
+    """Absolute URL for links in e-mails, built from the configured base, never the Host."""
+    return current_app.config["EXTERNAL_BASE_URL"].rstrip("/") + path
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+
+
+def context_words(
+    email: str, name: str = "", organisation: Organisation | None = None
+) -> list[str]:
+    """Words a password must not be built from: names of the person and organisations."""
+    words = [email.split("@")[0], name]
+    words += [w for o in db.session.scalars(select(Organisation)) for w in (o.name, o.short_name)]
+    if organisation is not None:
+        words += [organisation.name, organisation.short_name, organisation.city]
+    return [w for w in words if w]
+
+
+def validate_new_password(password: str, email: str, name: str = "", organisation=None) -> None:
+    problems = passwords.check_password_policy(password, context_words(email, name, organisation))
+    if problems:
+        raise AuthError(" ".join(str(p) for p in problems))
+
+
+def create_user(
+    email: str, name: str, organisation: Organisation, role: str, password: str
+) -> User:
+    """Create an account; raises AuthError for a taken e-mail or a weak password."""
+    email = User.normalise_email(email)
+    if find_user(email) is not None:
+        raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
+    validate_new_password(password, email, name, organisation)
+    user = User(email=email, name=name.strip(), organisation=organisation, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# --- login -------------------------------------------------------------------------------
+
+LOGIN_FAILED = _l("E-Mail-Adresse oder Passwort ist falsch.")
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for valid credentials; raise AuthError with one generic message."""
+    user = find_user(email)
+    now = utcnow()
+    if user is None:
+        passwords.verify_dummy(password)  # same time as a real check
+        raise AuthError(LOGIN_FAILED)
+    if user.locked_until and user.locked_until > now:
+        passwords.verify_dummy(password)
+        raise AuthError(LOGIN_FAILED)
+    if not user.check_password(password) or not user.is_active:
+        _record_failure(user)
+        raise AuthError(LOGIN_FAILED)
+    if passwords.needs_rehash(user.password_hash):
+        user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def _record_failure(user: User) -> None:
+    cfg = current_app.config
+    user.failed_logins += 1
+    if user.failed_logins >= cfg["LOGIN_LOCKOUT_THRESHOLD"]:
+        user.locked_until = utcnow() + cfg["LOGIN_LOCKOUT_DURATION"]
+        user.failed_logins = 0
+        logger.warning("Account %s locked after repeated failed logins", user.id)
+        send_mail(
+            user.email,
+            _l("Ihr Konto wurde vorübergehend gesperrt"),
+            "account_locked",
+            locale=user.language,
+            user=user,
+            minutes=int(cfg["LOGIN_LOCKOUT_DURATION"].total_seconds() // 60),
+            reset_url=external_url("/auth/forgot-password"),
+        )
+
+
+# --- password reset ----------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if an active account exists; silent otherwise."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        logger.info("Password reset requested for an unknown or inactive address")
+        return
+    token, hashed = make_token("reset")
+    db.session.add(
+        OneTimeToken(
+            purpose="reset",
+            token_hash=hashed,
+            user=user,
+            expires_at=utcnow() + current_app.config["PASSWORD_RESET_MAX_AGE"],
+        )
+    )
+    send_mail(
+        user.email,
+        _l("Passwort zurücksetzen"),
+        "password_reset",
+        locale=user.language,
+        user=user,
+        url=external_url(f"/auth/reset-password/{token}"),
+    )
+
+
+def reset_token_user(token: str) -> OneTimeToken | None:
+    """The open reset token for a link, or None if invalid, used or expired."""
+    hashed = token_hash("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    if hashed is None:
+        return None
+    row = db.session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == hashed, OneTimeToken.purpose == "reset"
+        )
+    )
+    if row is None or row.used_at or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row
+
+
+def reset_password(row: OneTimeToken, password: str) -> User:
+    user = row.user
+    validate_new_password(password, user.email, user.name, user.organisation)
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    row.used_at = utcnow()
+    end_sessions(user.id)
+    return user
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: str | None
+) -> None:
+    if not user.check_password(current_password):
+        raise AuthError(_l("Das aktuelle Passwort ist falsch."))
+    validate_new_password(new_password, user.email, user.name, user.organisation)
+    user.set_password(new_password)
+    end_sessions(user.id, except_id=keep_session)
+
+
+# --- invitations -------------------------------------------------------------------------
+
+
+def invite(email: str, organisation: Organisation, role: str, invited_by: User) -> Invitation:
+    """Create an invitation and send its link; raises AuthError if the person has an account."""
+    email = User.normalise_email(email)
+    if find_user(email) is not None:
+        raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
+    for open_invitation in db.session.scalars(select(Invitation).where(Invitation.email == email)):
+        if open_invitation.status == "open":
+            open_invitation.revoked_at = utcnow()
+    invitation = Invitation(
+        email=email,
+        organisation=organisation,
+        role=role,
+        invited_by=invited_by,
+        token_hash="",
+        expires_at=utcnow(),
+    )
+    db.session.add(invitation)
+    _send_invitation(invitation)
+    return invitation
+
+
+def resend_invitation(invitation: Invitation) -> None:
+    if invitation.accepted_at:
+        raise AuthError(_l("Die Einladung wurde bereits angenommen."))
+    invitation.revoked_at = None
+    _send_invitation(invitation)
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    if invitation.accepted_at:
+        raise AuthError(_l("Die Einladung wurde bereits angenommen."))
+    invitation.revoked_at = utcnow()
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    # A fresh token each time: the link of an earlier mail stops working.
+    token, hashed = make_token("invitation")
+    now = utcnow()
+    invitation.token_hash = hashed
+    invitation.sent_at = now
+    invitation.expires_at = now + current_app.config["INVITATION_MAX_AGE"]
+    db.session.flush()
+    send_mail(
+        invitation.email,
+        _l("Einladung zum KOK-Wissensportal"),
+        "invitation",
+        invitation=invitation,
+        url=external_url(f"/auth/invitation/{token}"),
+        days=current_app.config["INVITATION_MAX_AGE"].days,
+    )
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    hashed = token_hash("invitation", token, current_app.config["INVITATION_MAX_AGE"])
+    if hashed is None:
+        return None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hashed))
+    if invitation is None or invitation.status != "open":
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
+    user = create_user(invitation.email, name, invitation.organisation, invitation.role, password)
+    invitation.accepted_at = utcnow()
+    invitation.user_id = user.id
+    return user

@@ -1,0 +1,65 @@
+"""Outgoing e-mail over SMTP; without an SMTP server, mails go to the log and instance/mail/."""
+
+import logging
+import secrets
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from portal.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context) -> None:
+    """Render `templates/mail/<template>.txt` in the recipient's language and send it."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render_template(f"mail/{template}.txt", **context)
+        subject = str(subject)
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(domain="kok-portal")
+    msg.set_content(body)
+    if current_app.config.get("MAIL_SERVER"):
+        _send_smtp(msg)
+    else:
+        _write_to_folder(msg)
+
+
+def _send_smtp(msg: EmailMessage) -> None:
+    cfg = current_app.config
+    host, port, timeout = cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), cfg["MAIL_TIMEOUT"]
+    if cfg.get("MAIL_USE_SSL"):
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if cfg.get("MAIL_USE_TLS") and not cfg.get("MAIL_USE_SSL"):
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+        smtp.send_message(msg)
+    logger.info("Sent mail %r to %s", msg["Subject"], msg["To"])
+
+
+def _write_to_folder(msg: EmailMessage) -> None:
+    folder = Path(current_app.instance_path) / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
+    (folder / name).write_bytes(bytes(msg))
+    logger.warning(
+        "No SMTP server configured: mail %r to %s written to %s\n%s",
+        msg["Subject"],
+        msg["To"],
+        folder / name,
+        msg.get_content(),
+    )

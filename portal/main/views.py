@@ -1,0 +1,45 @@
+"""Start page, health check, language switch and static information pages."""
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal.auth.forms import LanguageForm
+from portal.auth.views import safe_next
+from portal.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def dashboard():
+    return render_template("main/dashboard.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness and database check for load balancers; reveals nothing else."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        current_app.logger.exception("Health check failed")
+        return jsonify(status="error"), 503
+    return jsonify(status="ok")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Language choice for visitors who are not logged in (stored in the session)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+        else:
+            session["language"] = form.language.data
+    return redirect(safe_next(request.form.get("next")) or "/")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")

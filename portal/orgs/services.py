@@ -1,0 +1,46 @@
+"""Creating and changing organisations."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.orgs.models import FEDERAL_STATES, ORG_KINDS, Organisation
+
+
+class OrganisationError(Exception):
+    """A domain error whose message can be shown to the user."""
+
+
+def find_organisation(slug: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+def office() -> Organisation | None:
+    """The coordination office (the first office organisation)."""
+    return db.session.scalar(
+        select(Organisation).where(Organisation.kind == "office").order_by(Organisation.id)
+    )
+
+
+def save_organisation(organisation: Organisation | None, **fields) -> Organisation:
+    """Create (organisation=None) or update an organisation from validated fields."""
+    slug = fields.get("slug")
+    if slug is not None:
+        other = find_organisation(slug)
+        if other is not None and other is not organisation:
+            raise OrganisationError(_l("Diese Kennung ist bereits vergeben."))
+    if fields.get("kind", "member") not in ORG_KINDS:
+        raise OrganisationError(_l("Unbekannte Art der Organisation."))
+    if fields.get("federal_state") and fields["federal_state"] not in FEDERAL_STATES:
+        raise OrganisationError(_l("Unbekanntes Bundesland."))
+    if isinstance(fields.get("focus_areas"), str):
+        fields["focus_areas"] = [p.strip() for p in fields["focus_areas"].split(",") if p.strip()]
+    if fields.get("federal_state") == "":
+        fields["federal_state"] = None
+    if organisation is None:
+        organisation = Organisation()
+        db.session.add(organisation)
+    for key, value in fields.items():
+        setattr(organisation, key, value)
+    db.session.flush()
+    return organisation

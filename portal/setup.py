@@ -1,0 +1,207 @@
+"""The parts `create_app` assembles, each in one function."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as config_module
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Class from config.py, then instance/config.py, then PORTAL_* env, then `overrides`."""
+    name = (overrides or {}).get("ENV_NAME") or os.environ.get("PORTAL_ENV", "development")
+    app.config.from_object(config_module.CONFIGS.get(name, config_module.DevelopmentConfig))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
+            "sqlite:///" + str(Path(app.instance_path) / "portal.sqlite3")
+        )
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 65536
+    if app.config.get("TRUSTED_HOSTS"):
+        hosts = app.config["TRUSTED_HOSTS"]
+        app.config["TRUSTED_HOSTS"] = hosts.split(",") if isinstance(hosts, str) else hosts
+    if int(app.config.get("PROXY_COUNT") or 0) > 0:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the generated secret key, creating it (mode 0600) on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _sqlite_pragmas(timeout_ms: int):
+    """WAL and a busy timeout, so several workers can share the SQLite file."""
+
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_ms):d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+# --- extensions --------------------------------------------------------------------------
+
+
+def select_locale() -> str:
+    """The user's language, else the visitor's choice, else the browser's, else German."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def init_extensions(app: Flask) -> None:
+    from portal.auth.models import User
+    from portal.auth.sessions import DatabaseSessionInterface
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(
+                db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            )
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        from portal.auth.views import safe_next
+
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            return json_error(401, "unauthorized")
+        target = safe_next(request.full_path.rstrip("?"))
+        return redirect(url_for("auth.login", next=target if target != "/" else None))
+
+
+# --- blueprints, handlers, commands ------------------------------------------------------
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.guard import require_login
+    from portal.auth.views import bp as auth_bp
+    from portal.main.views import bp as main_bp
+    from portal.orgs.views import bp as orgs_bp
+
+    for bp in (main_bp, auth_bp, orgs_bp, admin_bp):
+        app.register_blueprint(bp)
+    app.before_request(require_login)
+
+
+def json_error(code: int, message: str):
+    return jsonify(error={"code": code, "message": message}), code
+
+
+def register_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    def handle(error):
+        code = error.code if isinstance(error, HTTPException) else 500
+        if code >= 500:
+            logger.exception("Unhandled error", exc_info=error)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            name = getattr(error, "name", None) or "Internal Server Error"
+            return json_error(code, name)
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, handle)
+    app.register_error_handler(Exception, handle)
+
+    @app.after_request
+    def rollback_failed_requests(response):
+        # Views commit what they mean to keep; nothing else may reach the session save.
+        if response.status_code >= 400:
+            db.session.rollback()
+        return response
+
+    @app.template_filter("date_de")
+    def date_de(value, fmt="medium"):
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("datetime_de")
+    def datetime_de(value, fmt="medium"):
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("number_de")
+    def number_de(value):
+        return format_decimal(value) if value is not None else ""
+
+    @app.context_processor
+    def inject_helpers():
+        from portal.auth import access
+
+        return {
+            "access": access,
+            "get_locale": get_locale,
+            "csrf_field": csrf_field,
+        }
+
+
+def csrf_field() -> Markup:
+    """The CSRF token as a hidden input without an id (several forms share a page)."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

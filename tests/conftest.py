@@ -1,0 +1,179 @@
+"""Shared fixtures: an app on a temporary instance folder, clients, builders, an SMTP sink."""
+
+import re
+import socket
+import threading
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from portal import create_app
+from portal.auth.models import User
+from portal.extensions import db, limiter
+from portal.orgs.models import Organisation
+
+# A passphrase that satisfies the policy; tests use it unless they test the policy.
+PASSWORD = "Tulpen wachsen leise im Regen 42"
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Settings a test can extend before the app is built."""
+    return {"ENV_NAME": "test"}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    app = create_app(app_config, instance_path=tmp_path / "instance")
+    with app.app_context():
+        db.create_all()
+    limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_org(app):
+    counter = iter(range(1, 10_000))
+
+    def make(slug=None, kind="member", name=None, **fields) -> Organisation:
+        n = next(counter)
+        with app.app_context():
+            org = Organisation(
+                slug=slug or f"org-{n}",
+                name=name or f"Beratungsstelle {n}",
+                kind=kind,
+                **fields,
+            )
+            db.session.add(org)
+            db.session.commit()
+            db.session.refresh(org)
+            db.session.expunge(org)
+            return org
+
+    return make
+
+
+@pytest.fixture
+def office(create_org):
+    return create_org(slug="kok", kind="office", name="KOK Geschäftsstelle")
+
+
+@pytest.fixture
+def member_org(create_org):
+    return create_org(slug="fbs-nord", name="Fachberatungsstelle Nord")
+
+
+@pytest.fixture
+def create_user(app, member_org):
+    counter = iter(range(1, 10_000))
+
+    def make(email=None, role="member", organisation=None, password=PASSWORD, **fields) -> User:
+        n = next(counter)
+        with app.app_context():
+            user = User(
+                email=email or f"person{n}@example.org",
+                name=fields.pop("name", f"Person {n}"),
+                organisation_id=(organisation or member_org).id,
+                role=role,
+                **fields,
+            )
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=PASSWORD, next=None, follow=False):
+        data = {"email": email, "password": password}
+        if next is not None:
+            data["next"] = next
+        return self._client.post("/auth/login", data=data, follow_redirects=follow)
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(client, auth, create_user, office):
+    """Log in a new user with the given role (editors and admins belong to the office)."""
+
+    def make(role="member", organisation=None):
+        org = organisation or (office if role in ("editor", "admin") else None)
+        user = create_user(role=role, organisation=org)
+        response = auth.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return make
+
+
+# --- a real SMTP server on a free local port ---------------------------------------------
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    @staticmethod
+    def body(message: Message) -> str:
+        return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+    def last_link(self, address: str) -> str:
+        """The last http link in the newest mail to `address`."""
+        body = self.body(self.to(address)[-1])
+        return re.findall(r"https?://\S+", body)[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """Start aiosmtpd; the app sends to it over real SMTP (no TLS, no login)."""
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    yield mailbox
+    controller.stop()
