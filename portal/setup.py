@@ -85,6 +85,7 @@ def select_locale() -> str:
 
 
 def init_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401  (registers every table)
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 

@@ -1,0 +1,12 @@
+"""Imports every model module, so the metadata (create_all, migrations) knows all tables."""
+
+from portal.auth.models import Invitation, OneTimeToken, ServerSession, User  # noqa: F401
+from portal.orgs.models import Organisation  # noqa: F401
+from portal.resources.models import (  # noqa: F401
+    Attachment,
+    Court,
+    Resource,
+    ResourceLink,
+    ResourceNorm,
+    Revision,
+)
