@@ -43,10 +43,10 @@ from whoosh.analysis import (
 
 DATA_DIR = Path(__file__).parent / "data"
 
-#: A word: letters and digits (not "_"), with combining accents and soft hyphens inside, as
-#: found in text extracted from PDFs. Words joined by single dots stay one token, so
-#: "z.B.", "1.500" and "12.03.2018" are one term each. "§" is not a word character.
-_WORD = r"[^\W_](?:[^\W_]|[\u0300-\u036f\u00ad])*"
+#: A word: starts with a letter or digit, goes on with letters, digits, "_", combining accents
+#: and soft hyphens (as found in text extracted from PDFs). Words joined by single dots stay one
+#: token, so "z.B.", "1.500" and "12.03.2018" are one term each. "§" is no word character.
+_WORD = r"[^\W_][\w\u0300-\u036f\u00ad]*"
 TOKEN_PATTERN = rf"{_WORD}(?:\.{_WORD})*"
 
 #: Linking elements ("Fugenelemente") allowed between two compound parts, longest first.
