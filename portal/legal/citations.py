@@ -15,7 +15,10 @@ What the library does not do, and how the gaps are filled here:
   "StGB 232a" are rewritten to "§ 232a StGB" by :func:`parse_norm` before extraction.
 * It returns book codes lower-cased ("stgb", "sgb xiv"); the display casing is taken
   from a curated list of the portal's laws, then from the library's own code list.
-* "Art. 4 der EMRK" (with an article between number and book) is not recognised.
+* In "§ 615 Satz 1 i.V.m. § 611a BGB" it drops the first section (see
+  :func:`_sections_before_ivm`, which recovers it with the library's own pattern).
+* Not filled: "Art. 4 der EMRK" (an article between number and book), genitive "-s" full
+  names ("des Strafgesetzbuchs"), and "§§ 232a bis 233" only yields the two endpoints.
 """
 
 from __future__ import annotations
@@ -142,7 +145,11 @@ class Norm:
 
     @classmethod
     def from_slug(cls, slug: str) -> Norm:
-        """The norm behind a slug made by :attr:`slug`; ValueError if it is not one."""
+        """The norm behind a slug made by :attr:`slug`; ValueError if it is not one.
+
+        Only books known by name (the portal's list or the library's ~1,900 codes) can be
+        read back; a slug cannot restore the casing of an unknown book.
+        """
         book_slug, _, section = slug.strip().lower().rpartition("-")
         book = _books_by_slug().get(book_slug)
         if book is None or not re.fullmatch(r"[0-9]+[a-z]*", section):
