@@ -197,9 +197,9 @@ class LowercaseNFCFilter(Filter):
 class CompoundSplitFilter(Filter):
     """When indexing, follows each compound with its known parts at the same position.
 
-    "arbeitsausbeutung" -> "arbeitsausbeutung", "arbeit", "ausbeutung". Queries are not split
-    (``mode="query"``): a query for "Arbeitsausbeutung" finds only that compound, a query for
-    "Ausbeutung" finds it and every compound ending or starting in "Ausbeutung".
+    "arbeitsausbeutung" -> "arbeitsausbeutung", "arbeit", "ausbeutung" (see ``split_compound``).
+    Queries are not split (``mode="query"``): a query for "Arbeitsausbeutung" finds only that
+    compound, a query for "Ausbeutung" also every compound that has it as a known part.
     """
 
     is_morph = True  # spelling suggestions (no_morph=True) get surface words only
@@ -251,7 +251,9 @@ def german_analyzer() -> Analyzer:
     The same analyzer serves indexing and queries (Whoosh uses the field's analyzer for both);
     compounds are split only when indexing. With ``TEXT(spelling=True)`` Whoosh calls it with
     ``no_morph=True`` for the spelling words, which skips splitting, folding and stemming, so
-    "did you mean" suggests real words ("geschädigte"), not stems ("geschadigt").
+    "did you mean" suggests real words ("geschädigte"), not stems ("geschadigt"); search again
+    with ``searcher.correct_query(...).string`` (its ``.query`` holds the unstemmed word).
+    Wildcard and prefix text goes through the same folding and stemming ("Geschä*" -> "gescha*").
     """
     return _words() | CompoundSplitFilter() | GermanStemFilter()
 
