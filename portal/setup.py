@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -77,6 +77,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background work speak the default
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:
@@ -151,9 +153,12 @@ def json_error(code: int, message: str):
 
 
 def register_handlers(app: Flask) -> None:
-    from werkzeug.exceptions import HTTPException
+    from werkzeug.exceptions import HTTPException, SecurityError
 
     def handle(error):
+        if isinstance(error, SecurityError):
+            # An untrusted Host header: no URL can be built, so answer plainly.
+            return "400 Bad Request: unknown host", 400, {"Content-Type": "text/plain"}
         code = error.code if isinstance(error, HTTPException) else 500
         if code >= 500:
             logger.exception("Unhandled error", exc_info=error)

@@ -3,7 +3,7 @@
 import re
 import socket
 import threading
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 import pytest
@@ -145,7 +145,7 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Message]:
@@ -153,7 +153,7 @@ class Mailbox:
 
     @staticmethod
     def body(message: Message) -> str:
-        return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+        return message.get_content()
 
     def last_link(self, address: str) -> str:
         """The last http link in the newest mail to `address`."""

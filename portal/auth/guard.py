@@ -2,6 +2,7 @@
 
 from flask import request
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from portal.extensions import login_manager
 
@@ -18,8 +19,13 @@ PUBLIC_ENDPOINTS = {
 
 def require_login():
     """`before_request` hook: anonymous requests go to the login page (see `unauthorized`)."""
-    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if request.routing_exception is not None and not isinstance(
+        request.routing_exception, NotFound
+    ):
+        return None  # e.g. an untrusted Host header: let Flask answer 400
+
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None

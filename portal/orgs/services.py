@@ -41,6 +41,7 @@ def save_organisation(organisation: Organisation | None, **fields) -> Organisati
         organisation = Organisation()
         db.session.add(organisation)
     for key, value in fields.items():
-        setattr(organisation, key, value)
+        # Empty optional form fields arrive as None; the text columns store "".
+        setattr(organisation, key, "" if value is None and key != "federal_state" else value)
     db.session.flush()
     return organisation

@@ -1,0 +1,144 @@
+"""The command line: init-db, create-org, create-user, seed-demo, bootstrap."""
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.orgs.models import Organisation
+from tests.conftest import PASSWORD
+
+
+def test_create_org_and_create_user_with_password_from_stdin(app, runner):
+    result = runner.invoke(args=["create-org", "fbs-test", "--name", "FBS Test", "--city", "Bonn"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "Neu@Example.org",
+            "--name",
+            "Neu",
+            "--org",
+            "fbs-test",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == "neu@example.org"))
+        assert user.role == "editor" and user.check_password(PASSWORD)
+
+
+def test_create_user_with_an_unknown_organisation_fails_in_one_line(runner):
+    result = runner.invoke(
+        args=["create-user", "a@example.org", "--name", "A", "--org", "nope", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no organisation with slug 'nope'"
+
+
+def test_create_user_with_a_weak_password_fails(runner, member_org):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "a@example.org",
+            "--name",
+            "A",
+            "--org",
+            member_org.slug,
+            "--password-stdin",
+        ],
+        input="short\n",
+    )
+    assert result.exit_code == 1
+    assert "15 Zeichen" in result.output
+
+
+def test_create_user_with_a_taken_email_fails(runner, create_user, member_org):
+    user = create_user()
+    result = runner.invoke(
+        args=[
+            "create-user",
+            user.email,
+            "--name",
+            "A",
+            "--org",
+            member_org.slug,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 1
+    assert "bereits ein Konto" in result.output
+
+
+def test_create_user_with_an_unknown_role_fails(runner, member_org):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "a@example.org",
+            "--name",
+            "A",
+            "--org",
+            member_org.slug,
+            "--role",
+            "king",
+            "--password-stdin",
+        ]
+    )
+    assert result.exit_code == 2
+
+
+def test_create_org_with_a_taken_slug_fails(runner, member_org):
+    result = runner.invoke(args=["create-org", member_org.slug, "--name", "Dup"])
+    assert result.exit_code == 1
+    assert "bereits vergeben" in result.output
+
+
+def test_create_org_with_a_bad_kind_fails(runner):
+    result = runner.invoke(args=["create-org", "x", "--name", "X", "--kind", "club"])
+    assert result.exit_code == 2
+
+
+def test_seed_demo_is_idempotent(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@kok-demo.example" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert "admin@kok-demo.example" not in second.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Organisation.id))) >= 5
+        roles = set(db.session.scalars(db.select(User.role)))
+        assert roles == {"member", "editor", "admin"}
+
+
+def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path):
+    from portal import create_app
+
+    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bootstrap"])
+    assert first.exit_code == 0, first.output
+    assert "admin@kok-demo.example" in first.output
+    second = runner.invoke(args=["bootstrap"])
+    assert second.exit_code == 0
+    assert "admin@kok-demo.example" not in second.output
+
+
+def test_the_migrations_match_the_models(tmp_path):
+    """Running every migration gives exactly the schema the models describe."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+    assert diff == []
