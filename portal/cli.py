@@ -13,6 +13,7 @@ from portal.auth.sessions import prune_expired
 from portal.extensions import db
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS
 from portal.orgs.services import OrganisationError, find_organisation, save_organisation
+from portal.resources.cli import COMMANDS as resource_commands
 
 
 def fail(message: str) -> None:
@@ -124,5 +125,6 @@ def register(app: Flask) -> None:
         seed_demo_command,
         bootstrap_command,
         prune_sessions_command,
+        *resource_commands,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,67 @@
+"""Commands `flask --app portal import FILE.jsonl` and `flask --app portal export FILE.jsonl`."""
+
+import sys
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+from portal.resources.models import RESOURCE_TYPES
+from portal.resources.transfer import ImportFailed, export_lines, import_lines
+
+
+@click.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@with_appcontext
+def import_command(file):
+    """Import resources from a JSONL file (all or nothing; same external_id updates)."""
+    started = time.perf_counter()
+    lines = file.readlines()
+    try:
+        with click.progressbar(
+            length=sum(1 for line in lines if line.strip()),
+            label="Importiere",
+            file=sys.stderr,
+            show_pos=True,
+        ) as bar:
+            summary = import_lines(lines, progress=bar.update)
+        db.session.commit()
+    except ImportFailed as failed:
+        db.session.rollback()
+        click.echo(f"Nichts importiert: {len(failed.errors)} Fehler in {file.name}.", err=True)
+        for error in failed.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Import abgeschlossen: {summary.created} neu, {summary.updated} geändert, "
+        f"{summary.unchanged} unverändert ({summary.total} Zeilen in {seconds:.1f} s)."
+    )
+    if summary.new_courts:
+        click.echo("Neu angelegte Gerichte (bitte prüfen): " + ", ".join(summary.new_courts))
+
+
+@click.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(list(RESOURCE_TYPES)),
+    multiple=True,
+    help="Only resources of this type (repeatable).",
+)
+@with_appcontext
+def export_command(file, types):
+    """Export resources as JSONL (one record per line; imports again unchanged)."""
+    count = 0
+    for line in export_lines(types):
+        file.write(line)
+        count += 1
+    click.echo(f"{count} Dokumente exportiert.", err=file.name == "-")
+
+
+COMMANDS = (import_command, export_command)

@@ -1,0 +1,258 @@
+"""Importing and exporting resources as JSONL with `flask import` / `flask export`."""
+
+import json
+
+import pytest
+
+from portal import create_app
+from portal.extensions import db
+from portal.resources.models import Court, Resource, ResourceLink, Revision
+
+
+def case(external_id="lg-1", **fields):
+    record = {
+        "external_id": external_id,
+        "type": "case_law",
+        "title": "Menschenhandel zur sexuellen Ausbeutung – Strafzumessung",
+        "summary": "Das Landgericht verurteilte den Angeklagten A.",
+        "court": "LG Berlin",
+        "decision_date": "2019-05-14",
+        "file_number": "(502 KLs) 254 Js 12/18 (3/19)",
+        "decision_type": "urteil",
+        "legal_areas": ["strafrecht"],
+        "norms": ["§ 232a Abs. 1 StGB", "§ 397a StPO"],
+        "outcome": "conviction",
+    }
+    record.update(fields)
+    return record
+
+
+def paper(external_id="paper-1", **fields):
+    record = {
+        "external_id": external_id,
+        "type": "position_paper",
+        "title": "Stellungnahme zum Gesetzentwurf",
+        "authors": ["KOK e.V."],
+        "addressee": "Bundesministerium der Justiz",
+    }
+    record.update(fields)
+    return record
+
+
+@pytest.fixture
+def write_jsonl(tmp_path):
+    def write(*lines, name="data.jsonl"):
+        path = tmp_path / name
+        path.write_text(
+            "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n",
+            encoding="utf-8",
+        )
+        return str(path)
+
+    return write
+
+
+def count(app, model=Resource):
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_a_valid_file_is_imported_with_summary_and_progress(app, runner, office, write_jsonl):
+    path = write_jsonl(case("a"), case("b", court="OLG München"), paper())
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 0, result.output
+    assert "3 neu, 0 geändert, 0 unverändert" in result.stdout
+    assert "Importiere" in result.stderr
+    with app.app_context():
+        resource = db.session.scalar(db.select(Resource).filter_by(external_id="a"))
+        assert resource.organisation.slug == "kok"  # default: the office
+        assert resource.status == "published"
+        assert resource.court.name == "Landgericht Berlin"
+        assert [n.label for n in resource.norms] == ["§ 232a StGB", "§ 397a StPO"]
+        assert [n.slug for n in resource.norms] == ["stgb-232a", "stpo-397a"]
+        revision = resource.revisions[0]
+        assert (revision.action, revision.version) == ("import", 1)
+        assert revision.data["external_id"] == "a"
+
+
+def test_a_file_with_two_bad_lines_reports_both_and_imports_nothing(
+    app, runner, office, write_jsonl
+):
+    path = write_jsonl(
+        case("a"),
+        case("b", decision_date="14.05.2019"),
+        paper(),
+        case("c", title="", norms=["irgendwas"]),
+    )
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 1
+    assert "Nichts importiert: 3 Fehler" in result.stderr
+    assert "Zeile 2, Feld decision_date: „14.05.2019“ ist kein Datum" in result.stderr
+    assert "Zeile 4, Feld title: Pflichtfeld fehlt" in result.stderr
+    assert "Zeile 4, Feld norms: „irgendwas“ ist keine erkennbare Norm" in result.stderr
+    assert count(app) == 0
+    assert count(app, Court) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"external_id": "x", "type": ', "Feld -: Kein gültiges JSON"),
+        ("[1, 2]", "Feld -: Jede Zeile muss ein JSON-Objekt sein"),
+        (json.dumps(case(type="urteil")), "Feld type: Pflichtfeld; erlaubt sind"),
+        (json.dumps(paper(court="BGH")), "Feld court: Dieses Feld gibt es nur beim Typ case_law"),
+        (json.dumps(case(colour="blau")), "Feld colour: Unbekanntes Feld"),
+        (json.dumps(case(visibility="public")), "Feld visibility: „public“ ist nicht erlaubt"),
+        (json.dumps(case(organisation="nobody")), "Feld organisation: Keine Organisation"),
+        (json.dumps(case(legal_areas="strafrecht")), "Feld legal_areas: Liste von Texten"),
+        (
+            json.dumps(case(links=[{"kind": "related", "target": "nix"}])),
+            "Feld links: Verknüpftes Dokument „nix“ gibt es nicht",
+        ),
+    ],
+)
+def test_bad_lines_are_reported_with_line_number_and_field(
+    app, runner, office, write_jsonl, line, expected
+):
+    path = write_jsonl(paper("ok"), line)
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 1
+    assert f"Zeile 2, {expected}" in result.stderr
+    assert count(app) == 0
+
+
+def test_a_repeated_external_id_in_one_file_is_an_error(app, runner, office, write_jsonl):
+    result = runner.invoke(args=["import", write_jsonl(case("a"), case("a"))])
+
+    assert result.exit_code == 1
+    assert "Zeile 2, Feld external_id: Dieselbe external_id steht schon in Zeile 1" in result.stderr
+
+
+def test_importing_the_same_file_twice_changes_nothing(app, runner, office, write_jsonl):
+    related = {"kind": "related", "target": "paper-1"}
+    path = write_jsonl(case("a", links=[related]), paper())
+    assert runner.invoke(args=["import", path]).exit_code == 0
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 0, result.output
+    assert "0 neu, 0 geändert, 2 unverändert" in result.stdout
+    assert count(app) == 2
+    assert count(app, Revision) == 2
+    assert count(app, ResourceLink) == 1
+
+
+def test_the_same_external_id_updates_the_resource(app, runner, office, member_org, write_jsonl):
+    runner.invoke(args=["import", write_jsonl(case("a"), name="one.jsonl")])
+    changed = case(
+        "a",
+        title="Neuer Titel",
+        organisation="fbs-nord",
+        visibility="organisation",
+        norms=["§ 397a StPO", "Art. 4 EMRK"],
+    )
+
+    result = runner.invoke(args=["import", write_jsonl(changed, name="two.jsonl")])
+
+    assert result.exit_code == 0, result.output
+    assert "0 neu, 1 geändert, 0 unverändert" in result.stdout
+    with app.app_context():
+        resource = db.session.scalar(db.select(Resource))
+        assert resource.title == "Neuer Titel"
+        assert resource.organisation.slug == "fbs-nord"
+        assert [n.label for n in resource.norms] == ["§ 397a StPO", "Art. 4 EMRK"]
+        assert [(r.version, r.action) for r in resource.revisions] == [(2, "import"), (1, "import")]
+        assert resource.revisions[0].data["title"] == "Neuer Titel"
+
+
+def test_an_unknown_court_is_created_and_flagged_for_curation(app, runner, office, write_jsonl):
+    path = write_jsonl(
+        case("a", court="Amtsgericht Hintertupfingen"),
+        case("b", court="amtsgericht  hintertupfingen"),
+        case("c", court="BGH"),
+    )
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 0, result.output
+    assert "Neu angelegte Gerichte (bitte prüfen): Amtsgericht Hintertupfingen" in result.stdout
+    with app.app_context():
+        courts = {c.name: c for c in db.session.scalars(db.select(Court))}
+        assert set(courts) == {"Amtsgericht Hintertupfingen", "Bundesgerichtshof"}
+        assert courts["Amtsgericht Hintertupfingen"].needs_curation
+        assert not courts["Bundesgerichtshof"].needs_curation
+
+
+def test_export_then_import_into_a_fresh_instance_round_trips(
+    app, runner, office, member_org, write_jsonl, tmp_path
+):
+    lines = [
+        case("first", norms=["§ 232 StGB"], links=[{"kind": "instance", "target": "second"}]),
+        case("second", court="BGH", file_number="5 StR 12/20", decision_date="2020-06-02"),
+        paper(visibility="office", status="draft", topics=["Arbeitsausbeutung"], tags=["Gesetz"]),
+        {
+            "external_id": "training-1",
+            "type": "training_material",
+            "title": "Erstgespräch mit Betroffenen",
+            "audience": "Beraterinnen",
+            "format": "handout",
+            "event_date": "2023-03-01",
+            "duration_minutes": 90,
+            "organisation": "fbs-nord",
+            "links": [{"kind": "related", "target": "paper-1"}],
+        },
+    ]
+    runner.invoke(args=["import", write_jsonl(*lines)])
+    first = tmp_path / "first.jsonl"
+    assert runner.invoke(args=["export", str(first)]).exit_code == 0
+
+    fresh = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "fresh")
+    with fresh.app_context():
+        db.create_all()
+        from portal.orgs.models import Organisation
+
+        db.session.add_all(
+            [
+                Organisation(slug="kok", name="KOK", kind="office"),
+                Organisation(slug="fbs-nord", name="FBS Nord"),
+            ]
+        )
+        db.session.commit()
+    fresh_runner = fresh.test_cli_runner()
+    result = fresh_runner.invoke(args=["import", str(first)])
+    assert "4 neu" in result.stdout, result.output
+    second = tmp_path / "second.jsonl"
+    fresh_runner.invoke(args=["export", str(second)])
+    with fresh.app_context():
+        db.engine.dispose()
+
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+    exported = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    assert exported[0]["links"] == [{"kind": "instance", "target": "second"}]
+    assert exported[0]["court"] == "Landgericht Berlin"
+    assert exported[2]["visibility"] == "office"
+    # ...and importing the export into the instance it came from changes nothing.
+    assert "4 unverändert" in runner.invoke(args=["import", str(first)]).stdout
+
+
+def test_export_filters_by_type(app, runner, office, write_jsonl, tmp_path):
+    runner.invoke(
+        args=[
+            "import",
+            write_jsonl(case("a", links=[{"kind": "related", "target": "paper-1"}]), paper()),
+        ]
+    )
+    out = tmp_path / "out.jsonl"
+
+    result = runner.invoke(args=["export", str(out), "--type", "case_law"])
+
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["external_id"] for r in records] == ["a"]
+    assert records[0]["links"] == []  # the paper is not in this export
