@@ -67,6 +67,11 @@ class Config:
     # Uploads.
     MAX_UPLOAD_MB = 25
 
+    # Audit trail: network prefix kept of IPv4 and IPv6 addresses (32/128 keep all, 0 none),
+    # and how long entries are kept by `flask prune-audit`.
+    AUDIT_IP_TRUNCATION = (24, 48)
+    AUDIT_RETENTION_DAYS = 365
+
     # Seed content loaded by `make run` on the very first start.
     SEED_DEMO_ON_FIRST_START = True
 

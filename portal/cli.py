@@ -118,7 +118,10 @@ def prune_sessions_command():
 
 
 def register(app: Flask) -> None:
+    from portal.audit.cli import COMMANDS as audit_commands
+
     for command in (
+        *audit_commands,
         init_db_command,
         create_org_command,
         create_user_command,

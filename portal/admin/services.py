@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
+from portal.audit import record
 from portal.auth.models import ROLES, Invitation, User
 from portal.auth.sessions import end_sessions
 from portal.orgs.models import Organisation
@@ -33,6 +34,14 @@ def update_user(user: User, organisation: Organisation, role: str, actor: User) 
     if user.id == actor.id and role != user.role:
         raise AdminError(_l("Sie können Ihre eigene Rolle nicht ändern."))
     changed = user.organisation_id != organisation.id or user.role != role
+    if user.role != role:
+        record("user.role_changed", target=user, details={"from": user.role, "to": role})
+    if user.organisation_id != organisation.id:
+        record(
+            "user.organisation_changed",
+            target=user,
+            details={"from": user.organisation_id, "to": organisation.id},
+        )
     if changed:
         user.organisation = organisation
         user.role = role
@@ -43,6 +52,8 @@ def update_user(user: User, organisation: Organisation, role: str, actor: User) 
 def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise AdminError(_l("Sie können Ihr eigenes Konto nicht deaktivieren."))
+    if user.active != active:
+        record("user.activated" if active else "user.deactivated", target=user)
     user.active = active
     if not active:
         end_sessions(user.id)

@@ -1,12 +1,15 @@
 """Admin area: users, invitations and organisations, behind one guard."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import services
 from portal.admin.forms import InviteForm, OrganisationForm, UserEditForm, UserFilterForm
+from portal.audit import record
+from portal.audit import services as audit_services
+from portal.audit.forms import AuditFilterForm
 from portal.auth import services as auth_services
 from portal.auth.access import has_role, invitable_roles
 from portal.auth.forms import ActionForm
@@ -196,11 +199,48 @@ def organisation_edit(organisation_id: int | None = None):
             if name not in ("submit", "csrf_token")
         }
         try:
-            save_organisation(organisation, **fields)
+            saved = save_organisation(organisation, **fields)
         except OrganisationError as exc:
             form.slug.errors.append(str(exc))
         else:
+            record("organisation.updated" if organisation else "organisation.created", target=saved)
             db.session.commit()
             flash(_("Die Organisation wurde gespeichert."), "success")
             return redirect(url_for("admin.organisation_list"))
     return render_template("admin/organisation_edit.html", form=form, organisation=organisation)
+
+
+# --- audit trail (read-only: nothing here changes or deletes an entry) ---------------------
+
+
+@bp.route("/audit")
+def audit_list():
+    form = AuditFilterForm(request.args)
+    form.validate()
+    stmt = audit_services.entry_query(**form.filters())
+    page = db.paginate(stmt, page=_page_number(), per_page=100, error_out=False)
+    export_args = {k: v for k, v in request.args.items() if k in form._fields and v}
+    return render_template(
+        "admin/audit_list.html",
+        form=form,
+        page=page,
+        actions=audit_services.ACTIONS,
+        export_args=export_args,
+    )
+
+
+@bp.route("/audit/export", methods=["POST"])
+def audit_export():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    form = AuditFilterForm(request.args)
+    form.validate()
+    filters = form.filters()
+    body = audit_services.export_csv(audit_services.entry_query(**filters))
+    record("audit.exported", details={k: str(v) for k, v in filters.items()})
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )

@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Random secret behind the user's pseudonym in the audit trail (see portal.audit).
+    audit_pseudonym: Mapped[str | None] = mapped_column(String(32))
 
     organisation = relationship("Organisation", back_populates="users")
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from portal.audit import record
 from portal.auth import passwords
 from portal.auth.models import Invitation, OneTimeToken, User
 from portal.auth.sessions import end_sessions
@@ -92,6 +93,7 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record("user.created", target=user, details={"role": role, "organisation_id": organisation.id})
     return user
 
 
@@ -106,11 +108,17 @@ def authenticate(email: str, password: str) -> User:
     now = utcnow()
     if user is None:
         passwords.verify_dummy(password)  # same time as a real check
+        # The typed address is not kept: people mistype passwords into the e-mail field.
+        record("login.failure", details={"reason": "unknown_account"})
         raise AuthError(LOGIN_FAILED)
     if user.locked_until and user.locked_until > now:
         passwords.verify_dummy(password)
+        record("login.failure", target=user, details={"reason": "locked"})
         raise AuthError(LOGIN_FAILED)
-    if not user.check_password(password) or not user.is_active:
+    password_ok = user.check_password(password)
+    if not password_ok or not user.is_active:
+        reason = "inactive" if password_ok else "password"
+        record("login.failure", target=user, details={"reason": reason})
         _record_failure(user)
         raise AuthError(LOGIN_FAILED)
     if passwords.needs_rehash(user.password_hash):
@@ -128,6 +136,7 @@ def _record_failure(user: User) -> None:
         user.locked_until = utcnow() + cfg["LOGIN_LOCKOUT_DURATION"]
         user.failed_logins = 0
         logger.warning("Account %s locked after repeated failed logins", user.id)
+        record("login.lockout", target=user, details={"until": user.locked_until.isoformat()})
         send_mail(
             user.email,
             _l("Ihr Konto wurde vorübergehend gesperrt"),
@@ -149,6 +158,7 @@ def request_password_reset(email: str) -> None:
         logger.info("Password reset requested for an unknown or inactive address")
         return
     token, hashed = make_token("reset")
+    record("password.reset_requested", target=user)
     db.session.add(
         OneTimeToken(
             purpose="reset",
@@ -190,6 +200,7 @@ def reset_password(row: OneTimeToken, password: str) -> User:
     user.locked_until = None
     row.used_at = utcnow()
     end_sessions(user.id)
+    record("password.reset", target=user)
     return user
 
 
@@ -201,6 +212,7 @@ def change_password(
     validate_new_password(new_password, user.email, user.name, user.organisation)
     user.set_password(new_password)
     end_sessions(user.id, except_id=keep_session)
+    record("password.changed", target=user, actor=user)
 
 
 # --- invitations -------------------------------------------------------------------------
@@ -224,6 +236,12 @@ def invite(email: str, organisation: Organisation, role: str, invited_by: User) 
     )
     db.session.add(invitation)
     _send_invitation(invitation)
+    record(
+        "invitation.created",
+        target=invitation,
+        actor=invited_by,
+        details={"role": role, "organisation_id": organisation.id},
+    )
     return invitation
 
 
@@ -232,12 +250,14 @@ def resend_invitation(invitation: Invitation) -> None:
         raise AuthError(_l("Die Einladung wurde bereits angenommen."))
     invitation.revoked_at = None
     _send_invitation(invitation)
+    record("invitation.resent", target=invitation)
 
 
 def revoke_invitation(invitation: Invitation) -> None:
     if invitation.accepted_at:
         raise AuthError(_l("Die Einladung wurde bereits angenommen."))
     invitation.revoked_at = utcnow()
+    record("invitation.revoked", target=invitation)
 
 
 def _send_invitation(invitation: Invitation) -> None:
@@ -272,4 +292,5 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
     user = create_user(invitation.email, name, invitation.organisation, invitation.role, password)
     invitation.accepted_at = utcnow()
     invitation.user_id = user.id
+    record("invitation.accepted", target=invitation, actor=user)
     return user

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from portal.audit import record
 from portal.auth import services
 from portal.auth.forms import (
     AcceptInvitationForm,
@@ -77,6 +78,7 @@ def login():
             flash(str(exc), "error")
         else:
             _start_session(user)
+            record("login.success", target=user, actor=user)
             db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form)
@@ -87,6 +89,8 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        record("logout", target=current_user._get_current_object())
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Sie wurden abgemeldet."), "success")
