@@ -11,3 +11,4 @@ from portal.resources.models import (  # noqa: F401
     ResourceNorm,
     Revision,
 )
+from portal.search.models import IndexTask  # noqa: F401

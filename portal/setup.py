@@ -88,6 +88,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every table)
+    from portal import search
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 
@@ -106,6 +107,7 @@ def init_extensions(app: Flask) -> None:
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+    search.init_app(app)
     app.session_interface = DatabaseSessionInterface()
 
     login_manager.init_app(app)

@@ -177,3 +177,83 @@ def smtp_sink(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
     yield mailbox
     controller.stop()
+
+
+# --- knowledge-base resources --------------------------------------------------------------
+
+
+@pytest.fixture
+def create_resource(app, member_org):
+    """Build a resource through the models and commit it (this also indexes it).
+
+    ``court``: a name or alias from the court catalogue; ``norms``: citations such as
+    "§ 232a StGB"; ``attachments``: extracted texts. Other keywords set Resource columns.
+    """
+    from portal.legal.citations import parse_norm
+    from portal.legal.courts import find_court
+    from portal.legal.file_numbers import normalise_file_number
+    from portal.resources.models import Attachment, Court, Resource, ResourceNorm
+
+    counter = iter(range(1, 100_000))
+
+    def make(
+        title=None,
+        organisation=None,
+        status="published",
+        visibility="members",
+        type="case_law",
+        court=None,
+        norms=(),
+        attachments=(),
+        **fields,
+    ) -> Resource:
+        n = next(counter)
+        with app.app_context():
+            resource = Resource(
+                type=type,
+                title=title or f"Ressource {n}",
+                organisation_id=(organisation or member_org).id,
+                status=status,
+                visibility=visibility,
+                **fields,
+            )
+            if resource.file_number and not resource.file_number_key:
+                resource.file_number_key = normalise_file_number(resource.file_number)
+            if court:
+                entry = find_court(court)
+                row = db.session.scalar(db.select(Court).filter_by(slug=entry.slug))
+                if row is None:
+                    row = Court(
+                        slug=entry.slug,
+                        name=entry.name,
+                        short_name=entry.short_name,
+                        level=entry.level,
+                        federal_state=entry.state,
+                        aliases=list(entry.aliases),
+                    )
+                resource.court = row
+            for position, citation in enumerate(norms):
+                norm = parse_norm(citation)
+                resource.norms.append(
+                    ResourceNorm(key=norm.key, label=norm.label, slug=norm.slug, position=position)
+                )
+            for i, text in enumerate(attachments):
+                resource.attachments.append(
+                    Attachment(
+                        filename=f"anhang-{n}-{i}.txt",
+                        stored_name=f"stored-{n}-{i}",
+                        kind="txt",
+                        mimetype="text/plain",
+                        size=len(text),
+                        sha256="0" * 64,
+                        text=text,
+                    )
+                )
+            db.session.add(resource)
+            db.session.commit()
+            db.session.refresh(resource)
+            db.session.expunge(resource)
+            return resource
+
+    return make
+

@@ -1,0 +1,81 @@
+"""Commands: ``flask --app portal reindex`` and ``flask --app portal check-index``."""
+
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from portal.search import maintenance
+
+
+def _index():
+    return current_app.extensions["search_index"]
+
+
+@click.command("reindex")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Processes analysing documents (2 uses both cores of a small server).",
+)
+@with_appcontext
+def reindex_command(procs):
+    """Rebuild the search index from the database."""
+    search_index = _index()
+    if not search_index.exists():
+        search_index.create()
+    started = time.perf_counter()
+    bar = None
+
+    def on_total(total):
+        nonlocal bar
+        bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+        bar.__enter__()
+
+    try:
+        count = maintenance.rebuild(
+            search_index, procs=procs, progress=lambda n: bar.update(n), on_total=on_total
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    seconds = time.perf_counter() - started
+    click.echo(f"Indexed {count} resources in {seconds:.1f} s.")
+
+
+@click.command("check-index")
+@click.option("--limit", default=20, show_default=True, help="Ids listed per kind of drift.")
+@with_appcontext
+def check_index_command(limit):
+    """Compare the search index with the database; exit 1 if they differ."""
+    search_index = _index()
+    if maintenance.ensure_index(search_index):
+        click.echo("The search index was missing and has been built.")
+    drift = maintenance.check(search_index)
+
+    def ids(values):
+        shown = ", ".join(str(v) for v in values[:limit])
+        return shown + (" …" if len(values) > limit else "")
+
+    for label, values in (
+        ("missing from the index", drift.missing),
+        ("stale in the index", drift.stale),
+        ("in the index but not in the database", drift.extra),
+    ):
+        if values:
+            click.echo(f"{len(values)} resources {label}: {ids(values)}")
+    if drift.pending:
+        click.echo(f"{drift.pending} index tasks pending.")
+    if not drift.ok:
+        click.echo("Run `flask --app portal reindex` to rebuild the index.", err=True)
+        sys.exit(1)
+    click.echo("The search index matches the database.")
+
+
+def register(app: Flask) -> None:
+    for command in (reindex_command, check_index_command):
+        app.cli.add_command(command)

@@ -1,0 +1,377 @@
+"""The Whoosh index of resources: schema, index documents, a cached searcher and the writer.
+
+One index lives in ``<instance>/search-index`` (``SEARCH_INDEX_DIR`` overrides). Every resource
+is indexed, whatever its status; searches add the status and audience filter (see
+``portal.search.services``). Stored fields are only ``id`` and ``stamp``: snippets highlight the
+text loaded from the database with the character offsets kept in the postings, and facet labels
+come from the database too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from whoosh import fields, index, writing
+from whoosh.query import And, Or, Term
+
+from portal.legal.courts import COURT_LEVELS
+from portal.resources.access import resource_audiences
+from portal.search.analysis import german_analyzer, spelling_analyzer
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the schema or a document's content changes; check-index then reports drift.
+SCHEMA_VERSION = "1"
+
+#: Full-text fields with their weight (BM25F field boosts): what a plain word searches.
+TEXT_FIELDS: dict[str, float] = {
+    "title": 4.0,
+    "file_number": 4.0,
+    "norm_text": 3.0,
+    "court": 2.0,
+    "summary": 2.0,
+    "topic_text": 1.5,
+    "tag_text": 1.5,
+    "meta": 1.2,
+    "organisation_text": 1.0,
+    "body": 1.0,
+    "attachments": 0.7,
+}
+
+#: Fields whose text comes from the database and can be shown as a snippet, best first.
+SNIPPET_FIELDS = ("title", "summary", "body", "attachments")
+
+#: Single- or multi-valued exact fields used for filters and facet counts.
+FACET_FIELDS = (
+    "type",
+    "court_id",
+    "court_level",
+    "legal_area",
+    "norm",
+    "topic",
+    "organisation",
+    "year",
+    "language",
+)
+
+#: Separator between attachment texts; the snippet code rebuilds the same string.
+ATTACHMENT_SEPARATOR = "\n\n"
+
+
+def make_schema() -> fields.Schema:
+    """Return the index schema (the analyzers are pickled into the index)."""
+    german = german_analyzer()
+
+    def text(boost: float, chars: bool = False) -> fields.TEXT:
+        return fields.TEXT(analyzer=german, field_boost=boost, chars=chars)
+
+    def exact() -> fields.KEYWORD:
+        # Multi-valued, comma-separated, kept verbatim (facet values are these strings).
+        return fields.KEYWORD(commas=True, lowercase=False, scorable=True)
+
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        stamp=fields.STORED(),
+        # Access control and status: never queried by users (the parser cannot reach them).
+        audience=fields.KEYWORD(lowercase=False, scorable=False),
+        status=fields.ID(),
+        # Full text; snippet fields keep character offsets for pinpoint highlighting.
+        title=text(TEXT_FIELDS["title"], chars=True),
+        summary=text(TEXT_FIELDS["summary"], chars=True),
+        body=text(TEXT_FIELDS["body"], chars=True),
+        attachments=text(TEXT_FIELDS["attachments"], chars=True),
+        file_number=text(TEXT_FIELDS["file_number"]),
+        norm_text=text(TEXT_FIELDS["norm_text"]),
+        court=text(TEXT_FIELDS["court"]),
+        topic_text=text(TEXT_FIELDS["topic_text"]),
+        tag_text=text(TEXT_FIELDS["tag_text"]),
+        meta=text(TEXT_FIELDS["meta"]),
+        organisation_text=text(TEXT_FIELDS["organisation_text"]),
+        # Exact keys: "3 StR 123/19" and "StGB § 232a" as typed-independent terms.
+        file_number_key=fields.ID(),
+        norm=exact(),
+        # Filters and facets.
+        type=fields.ID(),
+        court_id=fields.ID(),
+        court_level=fields.ID(),
+        legal_area=exact(),
+        topic=exact(),
+        organisation=fields.ID(),
+        year=fields.ID(),
+        language=fields.ID(),
+        date=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
+        # Surface words (neither stemmed nor folded) for "did you mean".
+        spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
+    )
+
+
+def _yyyymmdd(value: date | datetime | None) -> int | None:
+    if value is None:
+        return None
+    return value.year * 10_000 + value.month * 100 + value.day
+
+
+def resource_date(resource) -> date | datetime | None:
+    """The date a resource is sorted and filtered by: decision, publication or event date."""
+    return (
+        resource.decision_date
+        or resource.published_on
+        or resource.event_date
+        or resource.published_at
+        or resource.created_at
+    )
+
+
+def attachment_text(resource) -> str:
+    """The attachment text exactly as indexed (snippets highlight this string)."""
+    return ATTACHMENT_SEPARATOR.join(a.text for a in resource.attachments if a.text)
+
+
+def _values(items: Iterable[str]) -> str:
+    return ",".join(v.replace(",", " ").strip() for v in items if v and v.strip())
+
+
+def document_for(resource) -> dict:
+    """Return the index document of a resource (with its ``stamp``)."""
+    from portal.legal.file_numbers import normalise_file_number
+    from portal.resources.models import (
+        DECISION_TYPES,
+        LEGAL_AREAS,
+        OUTCOMES,
+        RESOURCE_TYPES,
+        TRAINING_FORMATS,
+    )
+
+    court = resource.court
+    organisation = resource.organisation
+    norms = list(resource.norms)
+    when = resource_date(resource)
+    court_names = []
+    if court is not None:
+        court_names = [court.name, court.short_name, *(court.aliases or [])]
+        if court.level in COURT_LEVELS:
+            court_names.append(COURT_LEVELS[court.level])
+    meta = [
+        str(RESOURCE_TYPES.get(resource.type, "")),
+        str(DECISION_TYPES.get(resource.decision_type, "")),
+        str(OUTCOMES.get(resource.outcome, "")),
+        str(TRAINING_FORMATS.get(resource.format, "")),
+        *(str(LEGAL_AREAS.get(area, area)) for area in resource.legal_areas or []),
+        resource.ecli,
+        resource.outcome_note,
+        resource.audience,
+        resource.event_name,
+        resource.addressee,
+        resource.occasion,
+        *(resource.authors or []),
+    ]
+    doc = {
+        "id": str(resource.id),
+        "audience": " ".join(
+            sorted(
+                resource_audiences(resource.status, resource.visibility, resource.organisation_id)
+            )
+        ),
+        "status": resource.status,
+        "title": resource.title or "",
+        "summary": resource.summary or "",
+        "body": resource.body or "",
+        "attachments": attachment_text(resource),
+        "file_number": resource.file_number or "",
+        "file_number_key": (
+            resource.file_number_key or normalise_file_number(resource.file_number or "")
+        ),
+        "norm": _values(n.key for n in norms),
+        "norm_text": " ; ".join(f"{n.label} {n.key}" for n in norms),
+        "court": " ; ".join(name for name in court_names if name),
+        "topic_text": " ; ".join(resource.topics or []),
+        "tag_text": " ; ".join(resource.tags or []),
+        "meta": " ; ".join(part for part in meta if part),
+        "organisation_text": (
+            f"{organisation.name} ; {organisation.short_name}" if organisation else ""
+        ),
+        "type": resource.type,
+        "court_id": str(court.id) if court is not None else "",
+        "court_level": court.level if court is not None else "",
+        "legal_area": _values(resource.legal_areas or []),
+        "topic": _values(resource.topics or []),
+        "organisation": str(resource.organisation_id),
+        "year": str(when.year) if when else "",
+        "language": resource.language or "",
+        "spell": " ".join(
+            [resource.title or "", resource.summary or "", resource.body or ""]
+            + list(resource.topics or [])
+            + list(resource.tags or [])
+        ),
+    }
+    if when is not None:
+        doc["date"] = _yyyymmdd(when)
+    doc = {name: value for name, value in doc.items() if value not in ("", None)}
+    doc["stamp"] = stamp_of(doc)
+    return doc
+
+
+def stamp_of(doc: dict) -> str:
+    """A short hash of an index document: equal stamps mean the indexed content is current."""
+    payload = json.dumps(
+        {k: v for k, v in doc.items() if k != "stamp"}, sort_keys=True, ensure_ascii=False
+    )
+    return SCHEMA_VERSION + ":" + hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class Snapshot:
+    """A searcher and what is cached for it; valid until the index changes."""
+
+    searcher: object
+    _visible: dict[frozenset, frozenset[int]] = field(default_factory=dict)
+    _facets: dict[str, tuple[list[str], list[tuple[int, ...]]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def visible_docs(self, audiences: Iterable[str]) -> frozenset[int]:
+        """Document numbers of published resources any of ``audiences`` may see (cached)."""
+        key = frozenset(audiences)
+        cached = self._visible.get(key)
+        if cached is None:
+            if not key:
+                cached = frozenset()
+            else:
+                query = And(
+                    [
+                        Term("status", "published"),
+                        Or([Term("audience", audience) for audience in sorted(key)]),
+                    ]
+                )
+                cached = frozenset(self.searcher.docs_for_query(query))
+            if len(self._visible) > 512:
+                self._visible.clear()
+            self._visible[key] = cached
+        return cached
+
+    def facet_table(self, fieldname: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        """Return (values, per-document value indexes) of a facet field, read once per snapshot."""
+        cached = self._facets.get(fieldname)
+        if cached is None:
+            reader = self.searcher.reader()
+            doc_count = reader.doc_count_all()
+            per_doc: list[list[int]] = [[] for _ in range(doc_count)]
+            values: list[str] = []
+            for i, btext in enumerate(reader.lexicon(fieldname)):
+                values.append(btext.decode("utf-8"))
+                for docnum in reader.postings(fieldname, btext).all_ids():
+                    per_doc[docnum].append(i)
+            cached = (values, [tuple(v) for v in per_doc])
+            self._facets[fieldname] = cached
+        return cached
+
+
+class WhooshIndex:
+    """The portal's index directory, with a per-thread cached searcher and a waiting writer."""
+
+    def __init__(self, path: str | Path, write_timeout: float = 30.0):
+        self.path = Path(path)
+        self.write_timeout = write_timeout
+        self._ix = None
+        self._local = threading.local()
+        self._open_lock = threading.Lock()
+
+    def exists(self) -> bool:
+        return self.path.is_dir() and index.exists_in(str(self.path))
+
+    def create(self) -> None:
+        """Create an empty index (erasing any index in the directory)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self._open_lock:
+            self._ix = index.create_in(str(self.path), make_schema())
+            self._local = threading.local()
+
+    def open(self):
+        """Return the Whoosh index, creating an empty one if the directory holds none."""
+        if self._ix is None:
+            with self._open_lock:
+                if self._ix is None:
+                    if not self.exists():
+                        self.path.mkdir(parents=True, exist_ok=True)
+                        try:
+                            index.create_in(str(self.path), make_schema())
+                        except Exception:  # another process created it meanwhile
+                            if not self.exists():
+                                raise
+                    self._ix = index.open_dir(str(self.path))
+        return self._ix
+
+    @property
+    def schema(self) -> fields.Schema:
+        return self.open().schema
+
+    def snapshot(self) -> Snapshot:
+        """Return this thread's searcher, refreshed only when the index changed on disk."""
+        snap: Snapshot | None = getattr(self._local, "snapshot", None)
+        if snap is not None and snap.searcher.up_to_date():
+            return snap
+        # Not ``searcher.refresh()``: whoosh3 3.54 reuses a segment's reader when only its
+        # deletions changed, so deleted and replaced documents would still be found.
+        if snap is not None:
+            snap.searcher.close()
+        snap = self._local.snapshot = Snapshot(self.open().searcher())
+        return snap
+
+    def writer(self):
+        """A writer that waits up to ``write_timeout`` seconds for the lock of another writer."""
+        return self.open().writer(timeout=self.write_timeout)
+
+    def write(self, documents: Iterable[dict], deleted_ids: Iterable[int] = ()) -> None:
+        """Replace ``documents`` and delete ``deleted_ids`` in one Whoosh commit."""
+        w = self.writer()
+        try:
+            for resource_id in deleted_ids:
+                w.delete_by_term("id", str(resource_id))
+            for doc in documents:
+                w.update_document(**doc)
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+
+    def rebuild(self, documents: Iterable[dict], procs: int = 1) -> int:
+        """Replace the whole index content with ``documents`` in one commit; return the count."""
+        ix = self.open()
+        kwargs = {"timeout": self.write_timeout}
+        if procs > 1:
+            kwargs.update(procs=procs, limitmb=128, multisegment=True)
+        w = ix.writer(**kwargs)
+        count = 0
+        try:
+            for doc in documents:
+                w.add_document(**doc)
+                count += 1
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit(mergetype=writing.CLEAR)
+        return count
+
+    def stored_stamps(self) -> dict[int, str]:
+        """Return {resource id: stamp} of every indexed document."""
+        with self.open().searcher() as searcher:
+            return {int(f["id"]): f.get("stamp", "") for f in searcher.all_stored_fields()}
+
+    def iter_ids(self) -> Iterator[int]:
+        with self.open().searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                yield int(stored["id"])
+
+    def close(self) -> None:
+        """Close this thread's searcher and forget the opened index (it reopens on demand)."""
+        snap = getattr(self._local, "snapshot", None)
+        if snap is not None:
+            snap.searcher.close()
+            self._local.snapshot = None
+        self._ix = None
