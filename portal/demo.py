@@ -7,6 +7,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import find_organisation, save_organisation
+from portal.resources.demo import load_demo_resources
 
 ORGANISATIONS = [
     dict(
@@ -98,4 +99,5 @@ def seed_demo() -> list[tuple[str, str]]:
             db.session.add(user)
             created.append((email, password))
     db.session.flush()
+    load_demo_resources()
     return created

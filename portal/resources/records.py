@@ -21,7 +21,8 @@ Fields (all optional unless marked):
 - case law: ``court`` (name, short name or alias; unknown courts are created and flagged for
   curation), ``decision_date``, ``file_number``, ``decision_type``, ``ecli``, ``legal_areas``,
   ``norms`` (citation strings such as "§ 232a StGB"), ``outcome``, ``outcome_amount``,
-  ``outcome_note``, ``source_url``
+  ``outcome_note``, ``source_url``. Only confirmed norms are exported; imported ones are
+  confirmed.
 - training material: ``audience``, ``format``, ``event_name``, ``event_date``,
   ``duration_minutes``
 - position paper: ``authors`` (list), ``addressee``, ``occasion``
@@ -155,7 +156,7 @@ def to_record(resource: Resource, links: list[dict] | None = None) -> dict:
             decision_type=resource.decision_type or "",
             ecli=resource.ecli or "",
             legal_areas=list(resource.legal_areas or []),
-            norms=[norm.label for norm in resource.norms],
+            norms=[norm.label for norm in resource.norms if norm.confirmed],
             outcome=resource.outcome or "",
             outcome_amount=resource.outcome_amount or "",
             outcome_note=resource.outcome_note or "",
@@ -520,12 +521,13 @@ def apply_record(
 
 
 def _apply_norms(resource: Resource, norms) -> None:
-    """Make resource.norms these norms in this order, keeping rows that stay (unique key)."""
+    """Make resource.norms these confirmed norms in this order (rows that stay are kept: the
+    key is unique per resource). Unconfirmed suggestions not in the record are dropped."""
     existing = {row.key: row for row in resource.norms}
     rows = []
     for position, norm in enumerate(norms):
         row = existing.pop(norm.key, None) or ResourceNorm(key=norm.key)
-        row.label, row.slug, row.position = norm.label, norm.slug, position
+        row.label, row.slug, row.position, row.confirmed = norm.label, norm.slug, position, True
         rows.append(row)
     resource.norms = rows
 

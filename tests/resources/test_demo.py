@@ -1,0 +1,55 @@
+"""The demo knowledge base loaded by `seed-demo`."""
+
+from collections import Counter
+
+from portal.extensions import db
+from portal.resources.models import Attachment, Court, Resource, ResourceLink
+
+
+def test_seed_demo_loads_the_knowledge_base_once(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+    with app.app_context():
+        types = Counter(db.session.scalars(db.select(Resource.type)))
+        assert types["case_law"] >= 40
+        assert types["training_material"] >= 12
+        assert types["position_paper"] >= 12
+        assert {"draft", "published"} <= set(db.session.scalars(db.select(Resource.status)))
+        assert {"members", "office", "organisation"} <= set(
+            db.session.scalars(db.select(Resource.visibility))
+        )
+        years = {d.year for d in db.session.scalars(db.select(Resource.decision_date)) if d}
+        assert min(years) <= 2006 and max(years) >= 2024
+        kinds = set(db.session.scalars(db.select(Attachment.kind)))
+        assert kinds == {"txt", "docx", "pdf"}
+        assert not db.session.scalar(db.select(Court).where(Court.needs_curation))
+        before = (
+            db.session.scalar(db.select(db.func.count(Resource.id))),
+            db.session.scalar(db.select(db.func.count(ResourceLink.id))),
+            db.session.scalar(db.select(db.func.count(Attachment.id))),
+            db.session.scalar(db.select(db.func.sum(Resource.version))),
+        )
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+    with app.app_context():
+        after = (
+            db.session.scalar(db.select(db.func.count(Resource.id))),
+            db.session.scalar(db.select(db.func.count(ResourceLink.id))),
+            db.session.scalar(db.select(db.func.count(Attachment.id))),
+            db.session.scalar(db.select(db.func.sum(Resource.version))),
+        )
+        assert after == before
+
+
+def test_an_overturned_decision_is_linked_to_the_one_that_overturned_it(app, runner):
+    runner.invoke(args=["seed-demo"])
+
+    with app.app_context():
+        first = db.session.scalar(
+            db.select(Resource).filter_by(external_id="demo-case-lg-hamburg-2017")
+        )
+        link = db.session.scalar(db.select(ResourceLink).filter_by(source_id=first.id))
+        assert link.kind == "instance"
+        assert link.target.court.short_name == "BGH"
+        assert first.outcome == "acquittal"
