@@ -1,5 +1,6 @@
 """Imports every model module, so the metadata (create_all, migrations) knows all tables."""
 
+from portal.api.models import ApiToken  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.auth.models import Invitation, OneTimeToken, ServerSession, User  # noqa: F401
 from portal.orgs.models import Organisation  # noqa: F401

@@ -139,15 +139,19 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal import api
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.guard import require_login
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
     from portal.orgs.views import bp as orgs_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, admin_bp):
+    for bp in (main_bp, auth_bp, orgs_bp, admin_bp, api_bp, api_tokens_bp):
         app.register_blueprint(bp)
     app.before_request(require_login)
+    api.init_app(app)
 
 
 def json_error(code: int, message: str):

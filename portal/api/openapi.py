@@ -1,0 +1,383 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
+
+Written by hand and kept honest by tests/api/test_openapi.py, which validates real answers
+against the schemas below (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from portal.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MODES, SORTS
+from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_DATE = {"type": ["string", "null"], "format": "date"}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _param(name: str, description: str, schema: dict, *, repeatable: bool = False) -> dict:
+    if repeatable:
+        schema = {"type": "array", "items": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **({"style": "form", "explode": True} if repeatable else {}),
+    }
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "label", "count"],
+        "additionalProperties": False,
+        "properties": {
+            "value": {"type": "string", "description": "Pass back as the filter value."},
+            "label": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer"},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    },
+    "SearchHit": {
+        "type": "object",
+        "required": [
+            "id",
+            "external_id",
+            "type",
+            "title",
+            "summary",
+            "snippet",
+            "score",
+            "url",
+            "court",
+            "decision_date",
+            "file_number",
+            "norms",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "external_id": {"type": "string"},
+            "type": {"enum": list(RESOURCE_TYPES)},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "snippet": {
+                "type": "string",
+                "description": "Plain-text passage around the matched words (may be empty).",
+            },
+            "score": {"type": "number"},
+            "url": {"type": "string", "format": "uri"},
+            "court": _NULLABLE_STRING,
+            "decision_date": _DATE,
+            "file_number": _NULLABLE_STRING,
+            "norms": {**_STRINGS, "description": 'Cited norms, e.g. "§ 232a StGB".'},
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "suggestion", "results", "facets"],
+        "additionalProperties": False,
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": "A corrected query (did you mean), if any.",
+            },
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+            "facets": {
+                "type": "object",
+                "required": [
+                    "type",
+                    "court",
+                    "court_level",
+                    "legal_area",
+                    "norm",
+                    "topic",
+                    "year",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    name: FACET
+                    for name in (
+                        "type",
+                        "court",
+                        "court_level",
+                        "legal_area",
+                        "norm",
+                        "topic",
+                        "year",
+                    )
+                },
+            },
+        },
+    },
+    "Link": {
+        "type": "object",
+        "required": ["kind", "target"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": ["related", "instance"]},
+            "target": {"type": "string", "description": "external_id of the linked resource"},
+        },
+    },
+    "Resource": {
+        "description": (
+            "A resource in the import/export record format (see `flask --app portal export`) "
+            "plus `id` and `url`. Type-specific fields appear only for their type."
+        ),
+        "type": "object",
+        "required": [
+            "id",
+            "url",
+            "external_id",
+            "type",
+            "title",
+            "summary",
+            "body",
+            "language",
+            "topics",
+            "tags",
+            "visibility",
+            "organisation",
+            "status",
+            "published_on",
+            "links",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string", "format": "uri"},
+            "external_id": {"type": "string"},
+            "type": {"enum": list(RESOURCE_TYPES)},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "body": {"type": "string", "description": "Markdown"},
+            "language": {"enum": list(LANGUAGES)},
+            "topics": _STRINGS,
+            "tags": _STRINGS,
+            "visibility": {"enum": ["members", "office", "organisation"]},
+            "organisation": _NULLABLE_STRING,
+            "status": {"type": "string"},
+            "published_on": _DATE,
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            # case law
+            "court": {"type": "string"},
+            "decision_date": _DATE,
+            "file_number": {"type": "string"},
+            "decision_type": {"type": "string"},
+            "ecli": {"type": "string"},
+            "legal_areas": {"type": "array", "items": {"enum": list(LEGAL_AREAS)}},
+            "norms": _STRINGS,
+            "outcome": {"type": "string"},
+            "outcome_amount": {"type": "string"},
+            "outcome_note": {"type": "string"},
+            "source_url": {"type": "string"},
+            # training material
+            "audience": {"type": "string"},
+            "format": {"type": "string"},
+            "event_name": {"type": "string"},
+            "event_date": _DATE,
+            "duration_minutes": {"type": ["integer", "null"]},
+            # position paper
+            "authors": _STRINGS,
+            "addressee": {"type": "string"},
+            "occasion": {"type": "string"},
+        },
+    },
+}
+
+ERRORS = {
+    "400": _error("Invalid parameter"),
+    "401": _error("No valid token and no session"),
+    "429": _error("Rate limit exceeded (per token)"),
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+    "info": {
+        "title": "KOK-Wissensportal API",
+        "version": "1.0.0",
+        "description": (
+            "Read-only access to the knowledge base. Create a personal token on your profile "
+            "page (or `flask --app portal create-token EMAIL`) and send it as "
+            "`Authorization: Bearer <token>`. Every answer shows only what the token's owner "
+            'may see. Errors are `{"error": {"code", "message"}}`.'
+        ),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    "paths": {
+        "/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Full-text search with filters, facets and snippets",
+                "parameters": [
+                    _param(
+                        "q",
+                        'Words, "phrases", prefixes (ver*), file numbers, norms',
+                        {"type": "string", "maxLength": 1000},
+                    ),
+                    _param(
+                        "mode",
+                        "search: matching words; describe: similar to a description",
+                        {"enum": list(MODES), "default": "search"},
+                    ),
+                    _param(
+                        "type", "Resource type", {"enum": list(RESOURCE_TYPES)}, repeatable=True
+                    ),
+                    _param(
+                        "court",
+                        "Court (a value of the court facet)",
+                        {"type": "string"},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "court_level",
+                        "Court level (a value of the court_level facet)",
+                        {"type": "string"},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "legal_area", "Legal area", {"enum": list(LEGAL_AREAS)}, repeatable=True
+                    ),
+                    _param(
+                        "norm",
+                        'Cited norm, e.g. "§ 232a StGB"',
+                        {"type": "string"},
+                        repeatable=True,
+                    ),
+                    _param("topic", "Topic", {"type": "string"}, repeatable=True),
+                    _param(
+                        "organisation",
+                        "Slug of the owning organisation",
+                        {"type": "string"},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "year",
+                        "Year of the decision or publication",
+                        {"type": "string", "pattern": "^[12][0-9]{3}$"},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "date_from",
+                        "Earliest date (inclusive)",
+                        {"type": "string", "format": "date"},
+                    ),
+                    _param(
+                        "date_to", "Latest date (inclusive)", {"type": "string", "format": "date"}
+                    ),
+                    _param("language", "Language", {"enum": list(LANGUAGES)}, repeatable=True),
+                    _param(
+                        "sort",
+                        "Order of the results",
+                        {"enum": list(SORTS), "default": "relevance"},
+                    ),
+                    _param("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
+                    _param(
+                        "per_page",
+                        "Results per page",
+                        {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_PER_PAGE,
+                            "default": DEFAULT_PER_PAGE,
+                        },
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of results with facet counts",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SearchResult"}
+                            }
+                        },
+                    },
+                    **ERRORS,
+                },
+            }
+        },
+        "/resources/{id}": {
+            "get": {
+                "operationId": "getResource",
+                "summary": "One resource in the import/export format",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The resource",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Resource"}
+                            }
+                        },
+                    },
+                    "401": ERRORS["401"],
+                    "404": _error("No such resource, or not visible to you"),
+                    "429": ERRORS["429"],
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This description",
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Personal API token (kok_…), created on the profile page",
+            },
+            "sessionCookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "portal_session",
+                "description": "A logged-in browser session (read-only use)",
+            },
+        },
+        "schemas": SCHEMAS,
+    },
+}
+
+
+def openapi_document() -> dict:
+    return deepcopy(DOCUMENT)

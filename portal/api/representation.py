@@ -1,0 +1,86 @@
+"""The API's JSON shapes: resources in the import/export record format, search answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.auth.services import external_url
+from portal.extensions import db
+from portal.resources.access import visible_clause
+from portal.resources.models import Resource, ResourceLink
+from portal.resources.records import external_id_of, sort_links, to_record
+
+
+def resource_url(resource: Resource) -> str:
+    """The absolute address of the resource's page."""
+    return external_url(f"/resources/{resource.id}")
+
+
+def visible_links(resource: Resource, user) -> list[dict]:
+    """Outgoing links as record entries, leaving out targets the user may not see."""
+    rows = db.session.execute(
+        select(ResourceLink.kind, Resource.external_id, Resource.id)
+        .join(Resource, Resource.id == ResourceLink.target_id)
+        .where(ResourceLink.source_id == resource.id, visible_clause(user, Resource))
+    )
+    return sort_links(
+        {"kind": kind, "target": ext or f"portal:{rid}"} for kind, ext, rid in rows.all()
+    )
+
+
+def resource_json(resource: Resource, user) -> dict:
+    """The record (as `flask --app portal export` writes it) plus `id` and `url`."""
+    return {
+        "id": resource.id,
+        "url": resource_url(resource),
+        **to_record(resource, links=visible_links(resource, user)),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def hit_json(hit) -> dict:
+    resource = hit.resource
+    return {
+        "id": resource.id,
+        "external_id": external_id_of(resource),
+        "type": resource.type,
+        "title": resource.title,
+        "summary": resource.summary or "",
+        "snippet": hit.snippet or "",
+        "score": round(float(hit.score or 0.0), 4),
+        "url": resource_url(resource),
+        "court": resource.court.name if resource.court else None,
+        "decision_date": _iso(resource.decision_date),
+        "file_number": resource.file_number or None,
+        "norms": [norm.label for norm in resource.norms],
+    }
+
+
+FACET_NAMES = ("type", "court", "court_level", "legal_area", "norm", "topic", "year")
+
+
+def search_json(query, result) -> dict:
+    facets = {}
+    for name in FACET_NAMES:
+        facets[name] = [
+            {"value": str(value), "label": str(label), "count": int(count)}
+            for value, label, count in facet_entries(result, name)
+        ]
+    return {
+        "query": query.q,
+        "total": int(result.total),
+        "page": query.page,
+        "per_page": query.per_page,
+        "suggestion": result.suggestion or None,
+        "results": [hit_json(hit) for hit in result.hits],
+        "facets": facets,
+    }
+
+
+def facet_entries(result, name: str):
+    """(value, label, count) of one facet from the search result."""
+    for entry in (result.facets or {}).get(name, ()):
+        yield entry.value, entry.label, entry.count
