@@ -146,9 +146,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.guard import require_login
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
+    from portal.norms.views import bp as norms_bp
     from portal.orgs.views import bp as orgs_bp
 
-    for bp in (main_bp, auth_bp, orgs_bp, admin_bp, api_bp, api_tokens_bp):
+    for bp in (main_bp, auth_bp, orgs_bp, admin_bp, api_bp, api_tokens_bp, norms_bp):
         app.register_blueprint(bp)
     app.before_request(require_login)
     api.init_app(app)
