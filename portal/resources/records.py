@@ -38,7 +38,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from portal.legal.citations import Norm, parse_norm
-from portal.legal.courts import find_court, match_key
+from portal.legal.courts import find_court, get_court, match_key
 from portal.legal.file_numbers import normalise_file_number
 from portal.resources.access import VISIBILITIES
 from portal.resources.models import (
@@ -266,24 +266,21 @@ class RecordContext:
         if catalogued is not None and catalogued.slug in self.courts_by_slug:
             return self.courts_by_slug[catalogued.slug]
         if catalogued is not None:
-            court = Court(
-                slug=catalogued.slug,
-                name=catalogued.name,
-                short_name=catalogued.short_name,
-                level=catalogued.level,
-                federal_state=catalogued.state,
-                aliases=list(catalogued.aliases),
-                needs_curation=False,
-            )
-        else:
-            court = Court(
-                slug=self._free_slug(name),
-                name=name,
-                short_name="",
-                level="",
-                aliases=[],
-                needs_curation=True,
-            )
+            # A catalogue court missing from the table: seed the table from the catalogue.
+            from portal.resources.services import sync_courts
+
+            sync_courts()
+            for court in db.session.scalars(db.select(Court)):
+                self.remember_court(court)
+            return self.courts_by_slug[catalogued.slug]
+        court = Court(
+            slug=self._free_slug(name),
+            name=name,
+            short_name="",
+            level="",
+            aliases=[],
+            needs_curation=True,
+        )
         db.session.add(court)
         self.remember_court(court)
         return court
@@ -291,7 +288,7 @@ class RecordContext:
     def _free_slug(self, name: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", match_key(name)).strip("-")[:100] or "gericht"
         slug, n = base, 2
-        while slug in self.courts_by_slug:
+        while slug in self.courts_by_slug or get_court(slug) is not None:
             slug, n = f"{base}-{n}", n + 1
         return slug
 
