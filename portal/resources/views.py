@@ -1,0 +1,707 @@
+"""Knowledge-base pages: lists, detail, print, create/edit, workflow, revisions, attachments."""
+
+import logging
+from urllib.parse import quote
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.auth.access import is_editor
+from portal.extensions import db
+from portal.files import UploadRejected
+from portal.legal.citations import parse_norm
+from portal.orgs.models import Organisation
+from portal.resources import services
+from portal.resources.forms import (
+    FORMS,
+    AttachmentForm,
+    FilterForm,
+    LinkForm,
+    TransitionForm,
+    VersionForm,
+)
+from portal.resources.models import (
+    DECISION_TYPES,
+    LANGUAGES,
+    LEGAL_AREAS,
+    OUTCOMES,
+    RESOURCE_TYPES,
+    TRAINING_FORMATS,
+    Attachment,
+    Resource,
+    ResourceLink,
+    Revision,
+)
+from portal.resources.rendering import render_markdown
+
+logger = logging.getLogger(__name__)
+
+# cli_group=None: the blueprint's commands are top-level (`flask --app portal sync-courts`).
+bp = Blueprint("resources", __name__, url_prefix="/resources", cli_group=None)
+
+TYPE_SLUGS = {
+    "case-law": "case_law",
+    "training": "training_material",
+    "position-papers": "position_paper",
+}
+LIST_ENDPOINTS = {
+    None: "resources.index",
+    "case_law": "resources.case_law",
+    "training_material": "resources.training",
+    "position_paper": "resources.position_papers",
+}
+PER_PAGE = 20
+
+
+@bp.cli.command("sync-courts")
+def sync_courts_command():
+    """Create or update the court table from the curated catalogue (idempotent)."""
+    created, updated = services.sync_courts()
+    db.session.commit()
+    click.echo(f"Courts: {created} created, {updated} updated.")
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+@bp.app_context_processor
+def inject_resource_helpers():
+    def review_count() -> int:
+        return sum(services.review_counts(current_user).values())
+
+    def resources_dashboard() -> dict:
+        return services.dashboard(current_user)
+
+    return {"review_count": review_count, "resources_dashboard": resources_dashboard}
+
+
+def _resource_or_404(resource_id: int) -> Resource:
+    resource = services.visible_resource(current_user, resource_id)
+    if resource is None:
+        abort(404)
+    return resource
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _version(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _organisation_choices() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    return [(o.id, o.name) for o in orgs]
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def _list(resource_type: str | None):
+    form = FilterForm(request.args)
+    form.court.choices = [("", _("alle Gerichte"))] + services.court_choices()
+    form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
+    valid = form.validate()
+    norm = parse_norm(form.norm.data) if valid and form.norm.data else None
+    stmt = services.resource_query(
+        current_user,
+        resource_type,
+        court_id=form.court.data if valid else None,
+        legal_area=(form.legal_area.data or "") if valid else "",
+        year=form.year.data if valid else None,
+        norm_key=norm.key if norm else "",
+        topic=(form.topic.data or "") if valid else "",
+        organisation_id=form.organisation.data if valid else None,
+        status=(form.status.data or "published") if valid else "published",
+        sort=(form.sort.data or "newest") if valid else "newest",
+    )
+    page = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "resources/list.html",
+        form=form,
+        page=page,
+        resource_type=resource_type,
+        title=RESOURCE_TYPES[resource_type] if resource_type else _("Wissensdatenbank"),
+        endpoint=LIST_ENDPOINTS[resource_type],
+        topics=services.known_topics(current_user),
+    )
+
+
+@bp.route("/")
+def index():
+    return _list(None)
+
+
+@bp.route("/case-law")
+def case_law():
+    return _list("case_law")
+
+
+@bp.route("/training")
+def training():
+    return _list("training_material")
+
+
+@bp.route("/position-papers")
+def position_papers():
+    return _list("position_paper")
+
+
+@bp.route("/mine")
+def mine():
+    page = db.paginate(
+        services.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
+    )
+    return render_template("resources/mine.html", page=page)
+
+
+@bp.route("/review")
+def review_queue():
+    if not is_editor(current_user):
+        abort(403)
+    page = db.paginate(
+        services.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
+    )
+    return render_template(
+        "resources/review_queue.html",
+        page=page,
+        counts=services.review_counts(current_user),
+        types=RESOURCE_TYPES,
+    )
+
+
+# --- detail and print --------------------------------------------------------------------
+
+
+def _detail_context(resource: Resource) -> dict:
+    history = services.can_see_history(current_user, resource)
+    return {
+        "resource": resource,
+        "links": services.visible_links(resource, current_user),
+        "norms": [n for n in resource.norms if n.confirmed],
+        "norm_url": norm_url,
+        "history": history,
+        "revisions": resource.revisions if history else [],
+        "actions": services.allowed_actions(current_user, resource),
+        "may_edit": services.can_edit(current_user, resource),
+        "action_labels": services.ACTION_LABELS,
+        "decision_types": DECISION_TYPES,
+        "legal_areas": LEGAL_AREAS,
+        "outcomes": OUTCOMES,
+        "training_formats": TRAINING_FORMATS,
+        "languages": LANGUAGES,
+    }
+
+
+def norm_url(slug: str) -> str:
+    """The norm page (built by the norms blueprint); a plain path until it exists."""
+    if "norms.detail" in current_app.view_functions:
+        return url_for("norms.detail", slug=slug)
+    return f"/norms/{slug}"
+
+
+@bp.route("/<int:resource_id>")
+def detail(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    return render_template("resources/detail.html", **_detail_context(resource))
+
+
+@bp.route("/<int:resource_id>/print")
+def print_view(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    return render_template("resources/print.html", **_detail_context(resource))
+
+
+# --- create and edit ---------------------------------------------------------------------
+
+
+def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
+    if resource_type == "case_law":
+        services.ensure_courts()
+        form.court.choices = [("", _("– bitte wählen –"))] + services.court_choices()
+    if is_editor(current_user):
+        form.organisation.choices = _organisation_choices()
+        if form.organisation.data is None:
+            form.organisation.data = (
+                resource.organisation_id if resource else current_user.organisation_id
+            )
+    else:
+        del form.organisation
+
+
+def _suggestions(form) -> list:
+    """Norms found in the typed text that are not confirmed yet."""
+    text = "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
+    typed = {n.key for n in form.typed_norms()}
+    found = [n for n in services.suggest_norms(text) if n.key not in typed]
+    form.accept_norms.choices = [(n.key, n.label) for n in found]
+    return found
+
+
+def _norms_from_form(form) -> list:
+    found = {
+        n.key: n
+        for n in services.suggest_norms(
+            "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
+        )
+    }
+    accepted = [found[key] for key in (form.accept_norms.data or []) if key in found]
+    return form.typed_norms() + [n for n in accepted if n not in form.typed_norms()]
+
+
+def _chosen_organisation(form) -> Organisation | None:
+    if "organisation" not in form._fields or not form.organisation.data:
+        return None
+    return db.session.get(Organisation, form.organisation.data)
+
+
+@bp.route("/new")
+def new():
+    return render_template("resources/new.html", types=TYPE_SLUGS, labels=RESOURCE_TYPES)
+
+
+@bp.route("/new/<type_slug>", methods=["GET", "POST"])
+def create(type_slug: str):
+    resource_type = TYPE_SLUGS.get(type_slug)
+    if resource_type is None:
+        abort(404)
+    form = FORMS[resource_type]()
+    _prepare_form(form, resource_type)
+    if request.method == "GET":
+        db.session.commit()  # keeps courts seeded on first use
+    if form.is_submitted() and not form.suggest.data and form.validate():
+        try:
+            resource = services.create_resource(
+                current_user,
+                resource_type,
+                form.data_for_service(),
+                norms=_norms_from_form(form),
+                organisation=_chosen_organisation(form),
+            )
+        except services.ResourceError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Der Entwurf wurde gespeichert."), "success")
+            return redirect(url_for("resources.detail", resource_id=resource.id))
+    _suggestions(form)
+    return render_template(
+        "resources/edit.html",
+        form=form,
+        resource=None,
+        resource_type=resource_type,
+        type_label=RESOURCE_TYPES[resource_type],
+    )
+
+
+def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
+    _suggestions(form)
+    attachment_form = attachment_form or AttachmentForm(formdata=None)
+    attachment_form.file.description = _(
+        "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
+        mb=current_app.config["MAX_UPLOAD_MB"],
+    )
+    return (
+        render_template(
+            "resources/edit.html",
+            form=form,
+            resource=resource,
+            resource_type=resource.type,
+            type_label=resource.type_label,
+            attachment_form=attachment_form,
+            link_form=link_form or LinkForm(formdata=None),
+            links=services.visible_links(resource, current_user),
+        ),
+        status,
+    )
+
+
+def _edit_form(resource: Resource):
+    form_class = FORMS[resource.type]
+    if request.method == "POST":
+        form = form_class()
+    else:
+        form = form_class(formdata=None)
+        form.fill_from(resource)
+    _prepare_form(form, resource.type, resource)
+    return form
+
+
+def _conflict(form, resource: Resource, base_version: int):
+    """Refuse a save based on an old version: keep the input, show what changed meanwhile."""
+    base = services.revision_at(resource, base_version)
+    changes = services.diff_records(base.data if base else {}, services.snapshot(resource))
+    newer = [r for r in resource.revisions if r.version > base_version]
+    # Saving again from this page deliberately builds on the current version.
+    form.version.data = str(resource.version)
+    _suggestions(form)
+    return (
+        render_template(
+            "resources/conflict.html",
+            form=form,
+            resource=resource,
+            resource_type=resource.type,
+            type_label=resource.type_label,
+            changes=changes,
+            newer=newer,
+            action_labels=services.ACTION_LABELS,
+        ),
+        409,
+    )
+
+
+@bp.route("/<int:resource_id>/edit", methods=["GET", "POST"])
+def edit(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    if not services.can_edit(current_user, resource):
+        abort(403)
+    form = _edit_form(resource)
+    if request.method == "GET":
+        db.session.commit()  # keeps courts seeded on first use
+    if form.is_submitted() and not form.suggest.data and form.validate():
+        base_version = _version(form.version.data)
+        try:
+            services.update_resource(
+                resource,
+                current_user,
+                form.data_for_service(),
+                base_version=base_version,
+                norms=_norms_from_form(form),
+                comment=form.comment.data or "",
+                organisation=_chosen_organisation(form),
+            )
+            db.session.commit()
+        except services.EditConflict:
+            db.session.rollback()
+            return _conflict(form, _resource_or_404(resource_id), base_version)
+        except StaleDataError:
+            # Somebody committed between our read and our write.
+            db.session.rollback()
+            return _conflict(form, _resource_or_404(resource_id), base_version)
+        except services.ResourceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Die Änderungen wurden gespeichert."), "success")
+            return redirect(url_for("resources.detail", resource_id=resource.id))
+    return _render_edit(resource, form)
+
+
+# --- workflow ----------------------------------------------------------------------------
+
+ACTION_TITLES = {
+    "submit": _l("Zur Prüfung einreichen"),
+    "publish": _l("Veröffentlichen"),
+    "return": _l("Zur Überarbeitung zurückgeben"),
+    "archive": _l("Archivieren"),
+    "unarchive": _l("Wieder veröffentlichen"),
+}
+
+
+def _highlight(finding) -> tuple[str, str, str]:
+    """The finding's context split around the match, for <mark>."""
+    context, match = finding.context, " ".join(finding.match.split())
+    index = context.find(match)
+    if index < 0:
+        return context, "", ""
+    return context[:index], match, context[index + len(match) :]
+
+
+@bp.route(
+    "/<int:resource_id>/<any(submit, publish, return, archive, unarchive):action>",
+    methods=["GET", "POST"],
+)
+def transition(resource_id: int, action: str):
+    resource = _resource_or_404(resource_id)
+    if action not in services.allowed_actions(current_user, resource):
+        abort(403)
+    form = TransitionForm()
+    if request.method == "GET":
+        form.version.data = str(resource.version)
+    findings = services.anonymisation_findings(resource) if action in ("submit", "publish") else []
+    if form.validate_on_submit():
+        comment = form.comment.data or ""
+        if action == "return" and not comment.strip():
+            form.comment.errors.append(_("Bitte begründen Sie die Rückgabe in einem Kommentar."))
+        elif findings and not form.confirm.data:
+            form.confirm.errors.append(
+                _("Bitte bestätigen Sie, dass Sie die Hinweise geprüft haben.")
+            )
+        else:
+            try:
+                services.transition(
+                    resource,
+                    current_user,
+                    action,
+                    comment=comment,
+                    confirmed=bool(form.confirm.data),
+                    base_version=_version(form.version.data),
+                )
+                db.session.commit()
+            except (services.EditConflict, StaleDataError):
+                db.session.rollback()
+                flash(
+                    _(
+                        "Der Eintrag wurde inzwischen geändert. Bitte prüfen Sie den aktuellen "
+                        "Stand und wiederholen Sie den Schritt."
+                    ),
+                    "error",
+                )
+                return redirect(
+                    url_for("resources.transition", resource_id=resource_id, action=action)
+                )
+            except services.ResourceError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                if action == "return":
+                    services.notify_returned(resource, comment)
+                flash(_("Erledigt: %(step)s.", step=ACTION_TITLES[action]), "success")
+                return redirect(url_for("resources.detail", resource_id=resource.id))
+    status = 400 if form.errors else 200
+    return (
+        render_template(
+            "resources/transition.html",
+            resource=resource,
+            action=action,
+            title=ACTION_TITLES[action],
+            form=form,
+            findings=[
+                (f, services.field_label(f.field, resource), _highlight(f)) for f in findings
+            ],
+        ),
+        status,
+    )
+
+
+# --- revisions ---------------------------------------------------------------------------
+
+
+def _revision_or_404(resource: Resource, revision_id: int) -> Revision:
+    if not services.can_see_history(current_user, resource):
+        abort(404)
+    revision = db.session.get(Revision, revision_id)
+    if revision is None or revision.resource_id != resource.id:
+        abort(404)
+    return revision
+
+
+@bp.route("/<int:resource_id>/revisions/<int:revision_id>")
+def revision(resource_id: int, revision_id: int):
+    resource = _resource_or_404(resource_id)
+    rev = _revision_or_404(resource, revision_id)
+    compare = request.args.get("compare", "previous")
+    if compare == "current":
+        before, after = rev.data, services.snapshot(resource)
+    else:
+        compare = "previous"
+        previous = services.previous_revision(rev)
+        before, after = (previous.data if previous else {}), rev.data
+    form = VersionForm(formdata=None)
+    form.version.data = str(resource.version)
+    return render_template(
+        "resources/revision.html",
+        resource=resource,
+        revision=rev,
+        compare=compare,
+        changes=services.diff_records(before, after),
+        form=form,
+        may_restore=services.can_edit(current_user, resource),
+        action_labels=services.ACTION_LABELS,
+    )
+
+
+@bp.route("/<int:resource_id>/revisions/<int:revision_id>/restore", methods=["POST"])
+def restore(resource_id: int, revision_id: int):
+    resource = _resource_or_404(resource_id)
+    rev = _revision_or_404(resource, revision_id)
+    if not services.can_edit(current_user, resource):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.restore_revision(resource, rev, current_user, _version(form.version.data))
+        db.session.commit()
+    except (services.EditConflict, StaleDataError):
+        db.session.rollback()
+        flash(_("Der Eintrag wurde inzwischen geändert. Bitte prüfen Sie den Stand."), "error")
+        return redirect(url_for("resources.revision", resource_id=resource_id, revision_id=rev.id))
+    except services.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Version %(version)s wurde wiederhergestellt.", version=rev.version), "success")
+    return redirect(url_for("resources.detail", resource_id=resource_id))
+
+
+# --- attachments -------------------------------------------------------------------------
+
+
+@bp.route("/<int:resource_id>/attachments", methods=["POST"])
+def upload(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    if not services.can_edit(current_user, resource):
+        abort(403)
+    attachment_form = AttachmentForm()
+    if attachment_form.validate_on_submit():
+        limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+        data = attachment_form.file.data.read(limit + 1)
+        if len(data) > limit:
+            abort(413)
+        try:
+            attachment = services.add_attachment(
+                resource, current_user, data, attachment_form.file.data.filename or ""
+            )
+            db.session.commit()
+        except (UploadRejected, services.ResourceError) as exc:
+            db.session.rollback()
+            attachment_form.file.errors = [str(exc)]
+        else:
+            if attachment.extraction_error:
+                flash(
+                    _(
+                        "Die Datei wurde gespeichert, ihr Text ist aber nicht durchsuchbar: "
+                        "%(error)s",
+                        error=attachment.extraction_error,
+                    ),
+                    "warning",
+                )
+            else:
+                flash(
+                    _("Die Datei „%(name)s“ wurde angehängt.", name=attachment.filename), "success"
+                )
+            return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
+    form = _edit_form_for_get(resource)
+    return _render_edit(resource, form, attachment_form=attachment_form, status=400)
+
+
+def _edit_form_for_get(resource: Resource):
+    form = FORMS[resource.type](formdata=None)
+    form.fill_from(resource)
+    _prepare_form(form, resource.type, resource)
+    return form
+
+
+@bp.route("/<int:resource_id>/attachments/<int:attachment_id>")
+def download(resource_id: int, attachment_id: int):
+    resource = _resource_or_404(resource_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.resource_id != resource.id:
+        abort(404)
+    path = services.attachment_path(attachment)
+    if not path.is_file():
+        logger.error("Attachment %s is missing its file %s", attachment.id, path)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.mimetype,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+        for c in attachment.filename
+    )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:resource_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+def remove_attachment(resource_id: int, attachment_id: int):
+    resource = _resource_or_404(resource_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.resource_id != resource.id:
+        abort(404)
+    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+        abort(403)
+    stored_name, name = attachment.stored_name, attachment.filename
+    try:
+        services.remove_attachment(attachment, current_user)
+        db.session.commit()
+    except services.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        services.delete_file(stored_name)
+        flash(_("Der Anhang „%(name)s“ wurde entfernt.", name=name), "success")
+    return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
+
+
+# --- links -------------------------------------------------------------------------------
+
+
+@bp.route("/<int:resource_id>/links", methods=["POST"])
+def add_link(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    if not services.can_edit(current_user, resource):
+        abort(403)
+    link_form = LinkForm()
+    if link_form.validate_on_submit():
+        other = services.find_resource_reference(current_user, link_form.reference.data)
+        if other is None:
+            link_form.reference.errors.append(
+                _("Einen Eintrag mit dieser Nummer gibt es nicht oder Sie dürfen ihn nicht sehen.")
+            )
+        else:
+            source, target, kind = {
+                "related": (resource, other, "related"),
+                "earlier": (other, resource, "instance"),
+                "later": (resource, other, "instance"),
+            }[link_form.kind.data]
+            try:
+                services.add_link(source, target, kind, current_user)
+                db.session.commit()
+            except services.ResourceError as exc:
+                db.session.rollback()
+                link_form.reference.errors.append(str(exc))
+            else:
+                flash(_("Die Verknüpfung wurde gespeichert."), "success")
+                return redirect(url_for("resources.edit", resource_id=resource.id) + "#links")
+    form = _edit_form_for_get(resource)
+    return _render_edit(resource, form, link_form=link_form, status=400)
+
+
+@bp.route("/<int:resource_id>/links/<int:link_id>/delete", methods=["POST"])
+def remove_link(resource_id: int, link_id: int):
+    resource = _resource_or_404(resource_id)
+    link = db.session.get(ResourceLink, link_id)
+    if link is None or resource.id not in (link.source_id, link.target_id):
+        abort(404)
+    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+        abort(403)
+    try:
+        services.remove_link(link, current_user)
+        db.session.commit()
+    except services.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Die Verknüpfung wurde entfernt."), "success")
+    return redirect(url_for("resources.edit", resource_id=resource.id) + "#links")
