@@ -43,7 +43,10 @@ FACET = {
         "required": ["value", "label", "count"],
         "additionalProperties": False,
         "properties": {
-            "value": {"type": "string", "description": "Pass back as the filter value."},
+            "value": {
+                "type": "string",
+                "description": "Pass back as the filter value (courts: an id).",
+            },
             "label": {"type": "string"},
             "count": {"type": "integer", "minimum": 0},
         },
@@ -91,7 +94,10 @@ SCHEMAS = {
             "summary": {"type": "string"},
             "snippet": {
                 "type": "string",
-                "description": "Plain-text passage around the matched words (may be empty).",
+                "description": (
+                    "HTML: an escaped passage around the matched words, which are wrapped "
+                    "in <mark>; may be empty."
+                ),
             },
             "score": {"type": "number"},
             "url": {"type": "string", "format": "uri"},
@@ -281,7 +287,7 @@ DOCUMENT = {
                     _param("topic", "Topic", {"type": "string"}, repeatable=True),
                     _param(
                         "organisation",
-                        "Slug of the owning organisation",
+                        "Owning organisation (its id, as in search results of the portal)",
                         {"type": "string"},
                         repeatable=True,
                     ),

@@ -16,7 +16,7 @@ SORTS = ("relevance", "newest", "oldest")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY = 1000
-MAX_PAGE = 10_000
+MAX_PAGE = 500  # the search entry point pages no further
 # Filters that may be repeated (?topic=a&topic=b means both); the others take one value.
 FILTERS = (
     "type",

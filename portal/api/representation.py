@@ -49,7 +49,7 @@ def hit_json(hit) -> dict:
         "type": resource.type,
         "title": resource.title,
         "summary": resource.summary or "",
-        "snippet": hit.snippet or "",
+        "snippet": str(hit.snippet or ""),
         "score": round(float(hit.score or 0.0), 4),
         "url": resource_url(resource),
         "court": resource.court.name if resource.court else None,
