@@ -12,4 +12,5 @@ from portal.resources.models import (  # noqa: F401
     ResourceNorm,
     Revision,
 )
+from portal.saved.models import SavedSearch  # noqa: F401
 from portal.search.models import IndexTask  # noqa: F401

@@ -139,7 +139,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import api
+    from portal import api, saved
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
@@ -149,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.norms.views import bp as norms_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.resources.views import bp as resources_bp
+    from portal.saved.views import bp as saved_bp
+    from portal.saved.views import feeds_bp
 
     for bp in (
         main_bp,
@@ -159,10 +161,13 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         api_tokens_bp,
         norms_bp,
+        saved_bp,
+        feeds_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(require_login)
     api.init_app(app)
+    saved.init_app(app)
 
 
 def json_error(code: int, message: str):

@@ -14,6 +14,7 @@ PUBLIC_ENDPOINTS = {
     "auth.accept_invitation",
     "main.healthz",
     "main.set_language",
+    "feeds.feed",  # private token URL; see portal.saved
 }
 
 
