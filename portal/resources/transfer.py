@@ -26,6 +26,7 @@ from portal.resources.records import (
     sort_links,
     to_record,
 )
+from portal.resources.services import snapshot
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -160,14 +161,15 @@ def import_records(
     session.flush()
 
     _write_links(changed, by_external_id, existing_links)
+    # The same snapshot as every other revision (record plus attachments), so diffs compare.
     session.add_all(
         Revision(
             resource_id=resource.id,
             version=resource.version,
             action=IMPORT_ACTION,
-            data=record,
+            data=snapshot(resource),
         )
-        for resource, record, _ in changed
+        for resource, _, _ in changed
     )
     session.flush()
     summary.new_courts = sorted(
