@@ -232,6 +232,7 @@ def update_resource(
         raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
+    ensure_baseline(resource)
     _apply(resource, data)
     if organisation is not None and is_editor(user):
         resource.organisation = organisation
@@ -314,6 +315,12 @@ def snapshot(resource: Resource) -> dict:
     data["norms"] = [norm.label for norm in resource.norms if norm.confirmed]
     data["attachments"] = [f"{a.filename} ({a.sha256[:12]})" for a in resource.attachments]
     return data
+
+
+def ensure_baseline(resource: Resource) -> None:
+    """Resources made outside the forms (imports) get their first state kept before a change."""
+    if resource.id is not None and not resource.revisions:
+        record_revision(resource, None, "create")
 
 
 def record_revision(
@@ -587,6 +594,7 @@ def transition(
         raise ResourceError(_l("Dieser Schritt ist für Sie hier nicht möglich."))
     if base_version is not None and base_version != resource.version:
         raise EditConflict(resource, base_version)
+    ensure_baseline(resource)
     findings: list[dict] = []
     if action in ("submit", "publish"):
         found = anonymisation_findings(resource)
@@ -683,6 +691,7 @@ def remove_link(link: ResourceLink, user) -> None:
 
 def _touch(resource: Resource, user, action: str, comment: str = "") -> Revision:
     """A change beside the resource's own columns: new version and revision all the same."""
+    ensure_baseline(resource)
     resource.updated_at = utcnow()
     db.session.flush()
     return record_revision(resource, user, action, comment=comment)

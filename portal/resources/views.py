@@ -456,7 +456,8 @@ def transition(resource_id: int, action: str):
                     action,
                     comment=comment,
                     confirmed=bool(form.confirm.data),
-                    base_version=_version(form.version.data),
+                    # The page's version, so nobody publishes a state they have not seen.
+                    base_version=_version(form.version.data) if form.version.data else None,
                 )
                 db.session.commit()
             except (services.EditConflict, StaleDataError):
