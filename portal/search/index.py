@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 #: Bump when the schema or a document's content changes; check-index then reports drift.
 SCHEMA_VERSION = "1"
 
-#: Full-text fields with their weight (BM25F field boosts): what a plain word searches.
+#: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
     "title": 4.0,
     "file_number": 4.0,
@@ -69,8 +69,10 @@ def make_schema() -> fields.Schema:
     """Return the index schema (the analyzers are pickled into the index)."""
     german = german_analyzer()
 
-    def text(boost: float, chars: bool = False) -> fields.TEXT:
-        return fields.TEXT(analyzer=german, field_boost=boost, chars=chars)
+    def text(chars: bool = False) -> fields.TEXT:
+        # Field weights are applied at query time (TEXT_FIELDS), where they scale the score
+        # linearly; an index-time field_boost would only raise the BM25 term frequency.
+        return fields.TEXT(analyzer=german, chars=chars)
 
     def exact() -> fields.KEYWORD:
         # Multi-valued, comma-separated, kept verbatim (facet values are these strings).
@@ -83,17 +85,17 @@ def make_schema() -> fields.Schema:
         audience=fields.KEYWORD(lowercase=False, scorable=False),
         status=fields.ID(),
         # Full text; snippet fields keep character offsets for pinpoint highlighting.
-        title=text(TEXT_FIELDS["title"], chars=True),
-        summary=text(TEXT_FIELDS["summary"], chars=True),
-        body=text(TEXT_FIELDS["body"], chars=True),
-        attachments=text(TEXT_FIELDS["attachments"], chars=True),
-        file_number=text(TEXT_FIELDS["file_number"]),
-        norm_text=text(TEXT_FIELDS["norm_text"]),
-        court=text(TEXT_FIELDS["court"]),
-        topic_text=text(TEXT_FIELDS["topic_text"]),
-        tag_text=text(TEXT_FIELDS["tag_text"]),
-        meta=text(TEXT_FIELDS["meta"]),
-        organisation_text=text(TEXT_FIELDS["organisation_text"]),
+        title=text(chars=True),
+        summary=text(chars=True),
+        body=text(chars=True),
+        attachments=text(chars=True),
+        file_number=text(),
+        norm_text=text(),
+        court=text(),
+        topic_text=text(),
+        tag_text=text(),
+        meta=text(),
+        organisation_text=text(),
         # Exact keys: "3 StR 123/19" and "StGB § 232a" as typed-independent terms.
         file_number_key=fields.ID(),
         norm=exact(),

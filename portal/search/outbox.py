@@ -160,8 +160,10 @@ def load_resources(session: Session, ids) -> dict:
     return {r.id: r for r in rows}
 
 
-def apply_pending(search_index, *, blocking: bool = True) -> int:
-    """Apply every pending index task; return how many were applied.
+def apply_pending(
+    search_index, *, blocking: bool = True, batch: int = BATCH, max_batches: int | None = None
+) -> int:
+    """Apply pending index tasks (all, or ``max_batches`` of ``batch``); return how many.
 
     Waits up to the index's write timeout for the lock (``blocking=False``: gives up at once,
     leaving the tasks to the writer that holds it). Tasks are read after the lock is taken,
@@ -172,7 +174,7 @@ def apply_pending(search_index, *, blocking: bool = True) -> int:
 
     from portal.search.index import document_for
 
-    applied = 0
+    applied = batches = 0
     while True:
         with Session(db.engine) as s:
             if s.execute(select(IndexTask.id).limit(1)).first() is None:
@@ -187,7 +189,7 @@ def apply_pending(search_index, *, blocking: bool = True) -> int:
                 raise
             try:
                 tasks = s.execute(
-                    select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(BATCH)
+                    select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(batch)
                 ).all()
                 resource_ids = {resource_id for _, resource_id in tasks}
                 resources = load_resources(s, resource_ids)
@@ -205,5 +207,6 @@ def apply_pending(search_index, *, blocking: bool = True) -> int:
             s.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
             s.commit()
             applied += len(task_ids)
-            if len(tasks) < BATCH:
+            batches += 1
+            if len(tasks) < batch or (max_batches and batches >= max_batches):
                 return applied

@@ -1,0 +1,581 @@
+"""The search entry points: ``search``, ``more_like_this``, ``similar_resources``.
+
+Access control happens inside the index query: every search starts from the set of documents
+the viewer may see (published, and an audience of the viewer; see
+``portal.resources.access``), and totals, facet counts, pages, snippets and spelling
+suggestions are computed from that set only. Hits are then loaded from the database in rank
+order and checked again with ``can_view``.
+
+Only published resources are searched. Drafts and other workflow states are indexed (so the
+index mirrors the database and an editor view can be added with one more filter) but never
+returned here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import nh3
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from whoosh import highlight
+from whoosh.query import And, NumericRange, Or, Term
+
+from portal.extensions import db
+from portal.resources.access import can_view, user_audiences
+from portal.search import outbox
+from portal.search.index import SNIPPET_FIELDS, attachment_text
+from portal.search.query import Compiler, ParsedQuery, analyse, parse
+
+logger = logging.getLogger(__name__)
+
+MODES = ("search", "describe")
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+#: Tasks a search applies itself when a writer left some behind (never waits for the lock).
+SEARCH_APPLY_BATCH = 50
+
+FILTER_KEYS = (
+    "type",
+    "court",
+    "court_level",
+    "legal_area",
+    "norm",
+    "topic",
+    "organisation",
+    "year",
+    "language",
+    "date_from",
+    "date_to",
+)
+#: Filter key -> index field.
+FILTER_FIELDS = {
+    "type": "type",
+    "court": "court_id",
+    "court_level": "court_level",
+    "legal_area": "legal_area",
+    "norm": "norm",
+    "topic": "topic",
+    "organisation": "organisation",
+    "year": "year",
+    "language": "language",
+}
+#: Facets shown with counts, in this order (filter key = facet name).
+FACETS = (
+    "type",
+    "court",
+    "court_level",
+    "legal_area",
+    "norm",
+    "topic",
+    "organisation",
+    "year",
+    "language",
+)
+FACET_LIMIT = 12
+#: Texts up to this length are shown whole as a snippet.
+SHORT_TEXT = 320
+
+#: Index field -> German label for "why it matched".
+MATCH_LABELS = {
+    "title": _l("Titel"),
+    "summary": _l("Zusammenfassung"),
+    "body": _l("Volltext"),
+    "attachments": _l("Anhang"),
+    "file_number": _l("Aktenzeichen"),
+    "file_number_key": _l("Aktenzeichen"),
+    "norm": _l("Norm"),
+    "norm_text": _l("Norm"),
+    "court": _l("Gericht"),
+    "topic_text": _l("Thema"),
+    "tag_text": _l("Schlagwort"),
+    "meta": _l("Angaben zur Ressource"),
+    "organisation_text": _l("Organisation"),
+}
+
+
+@dataclass
+class Hit:
+    resource: object
+    score: float
+    #: Highlighted title (``<mark>`` only), or None when the title did not match.
+    title_html: Markup | None
+    #: Highlighted passage of the best-matching field, or the summary's start.
+    snippet: Markup
+    #: The field the snippet comes from ("summary", "body", "attachments", ...).
+    snippet_field: str
+    #: German labels of the fields that matched ("why it matched").
+    matched_fields: list[str]
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    sort: str
+    page: int
+    per_page: int
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    #: A corrected query that finds something the viewer may see, or None.
+    suggestion: str | None = None
+    #: True when no resource had all words and the hits have any of them.
+    any_word_fallback: bool = False
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    #: Parser remarks: "truncated", "too_many_terms", "short_prefix".
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
+
+    @property
+    def has_query(self) -> bool:
+        return bool(self.query.strip()) or bool(self.filters)
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+def normalise_filters(filters: dict | None) -> dict[str, list[str]]:
+    """Known filter keys with their values as a list of non-empty strings."""
+    result: dict[str, list[str]] = {}
+    for key in FILTER_KEYS:
+        raw = (filters or {}).get(key)
+        if raw is None:
+            continue
+        values = raw if isinstance(raw, list | tuple | set) else [raw]
+        cleaned = [str(v).strip()[:120] for v in values if str(v).strip()][:20]
+        if key in ("date_from", "date_to"):
+            cleaned = [v for v in cleaned if _date_int(v) is not None][:1]
+        if cleaned:
+            result[key] = cleaned
+    return result
+
+
+def _date_int(value) -> int | None:
+    if isinstance(value, date):
+        return value.year * 10_000 + value.month * 100 + value.day
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", str(value).strip())
+    if not m:
+        return None
+    try:
+        parsed = date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return None
+    return parsed.year * 10_000 + parsed.month * 100 + parsed.day
+
+
+def _filter_query(filters: dict[str, list[str]]):
+    clauses = []
+    for key, values in filters.items():
+        if key in FILTER_FIELDS:
+            terms = [Term(FILTER_FIELDS[key], value) for value in values]
+            clauses.append(terms[0] if len(terms) == 1 else Or(terms))
+    start = _date_int(filters["date_from"][0]) if "date_from" in filters else None
+    end = _date_int(filters["date_to"][0]) if "date_to" in filters else None
+    if start or end:
+        if end and "date_to" in filters and re.fullmatch(r"\d{4}", filters["date_to"][0]):
+            end += 1130  # "2019" as an end means the end of 2019
+        clauses.append(NumericRange("date", start, end))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else And(clauses)
+
+
+# --- the entry point -------------------------------------------------------------------
+
+
+def search(
+    user,
+    q: str,
+    *,
+    mode: str = "search",
+    filters: dict | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
+    """Search what ``user`` may see; never raises for any user input.
+
+    ``mode="search"`` reads the search box syntax (``portal.search.query``); ``"describe"``
+    treats ``q`` as a case description (any word, no syntax). ``filters``: keys of
+    ``FILTER_KEYS``, each a string or a list of strings (ORed within a key). An empty ``q``
+    with filters lists the filtered resources (newest first unless sorted otherwise).
+    """
+    mode = mode if mode in MODES else "search"
+    sort = sort if sort in SORTS else "relevance"
+    per_page = min(max(int(per_page or 20), 1), MAX_PER_PAGE)
+    page = min(max(int(page or 1), 1), MAX_PAGE)
+    q = q or ""
+    filters_ = normalise_filters(filters)
+    result = SearchResult(
+        query=q, mode=mode, sort=sort, page=page, per_page=per_page, filters=filters_
+    )
+    audiences = user_audiences(user)
+    if not audiences:
+        return result
+
+    search_index = current_app.extensions["search_index"]
+    _catch_up(search_index)
+    snap = search_index.snapshot()
+    searcher = snap.searcher
+    compiler = Compiler(searcher.reader())
+
+    allowed = snap.visible_docs(audiences)
+    filter_query = _filter_query(filters_)
+    if filter_query is not None:
+        allowed = frozenset(d for d in searcher.docs_for_query(filter_query) if d in allowed)
+
+    parsed: ParsedQuery | None = None
+    if mode == "describe":
+        query = compiler.describe(q)
+    else:
+        parsed = parse(q)
+        result.notes = list(dict.fromkeys(parsed.notes))
+        query = compiler.compile(parsed)
+
+    if query is None:
+        if not filters_ or (parsed is not None and not parsed.is_empty):
+            return result  # nothing to search for (empty, stop words only, syntax only)
+        matched = set(allowed)  # browsing by filters alone
+        if sort == "relevance":
+            sort = result.sort = "newest"
+    else:
+        matched = _matching(searcher, query, allowed)
+        if not matched and parsed is not None and len(parsed.groups) > 1:
+            any_query = compiler.compile(parsed, any_word=True)
+            any_matched = _matching(searcher, any_query, allowed)
+            if any_matched:
+                query, matched = any_query, any_matched
+                result.any_word_fallback = True
+
+    result.total = len(matched)
+    result.facets = _facets(snap, matched, filters_)
+    if parsed is not None and (result.total == 0 or result.any_word_fallback):
+        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+    if not matched:
+        return result
+
+    limit = page * per_page
+    if (page - 1) * per_page >= len(matched):
+        return result
+    kwargs = {"filter": matched, "limit": limit}
+    if sort != "relevance":
+        kwargs.update(sortedby="date", reverse=sort == "newest")
+    if query is None:
+        from whoosh.query import Every
+
+        hits = searcher.search(Every(), **kwargs)
+    else:
+        hits = searcher.search(query, terms=True, **kwargs)
+    page_hits = list(hits)[(page - 1) * per_page : limit]
+    result.hits = _load_hits(user, page_hits, query is not None)
+    return result
+
+
+def _matching(searcher, query, allowed) -> set[int]:
+    """Document numbers matching ``query`` among ``allowed`` (unscored: cheap)."""
+    return {docnum for docnum in searcher.docs_for_query(query) if docnum in allowed}
+
+
+def _catch_up(search_index) -> None:
+    """Apply index tasks a crashed or locked-out writer left behind (never waits)."""
+    try:
+        if outbox.has_pending():
+            outbox.apply_pending(
+                search_index, blocking=False, batch=SEARCH_APPLY_BATCH, max_batches=1
+            )
+    except Exception:
+        logger.exception("Applying pending index tasks during a search failed")
+
+
+# --- facets ----------------------------------------------------------------------------
+
+
+def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+    facets: dict[str, list[FacetValue]] = {}
+    for name in FACETS:
+        fieldname = FILTER_FIELDS[name]
+        values, per_doc = snap.facet_table(fieldname)
+        counts = [0] * len(values)
+        for docnum in matched:
+            for i in per_doc[docnum]:
+                counts[i] += 1
+        selected = set(filters.get(name, []))
+        items = [
+            FacetValue(values[i], values[i], count, values[i] in selected)
+            for i, count in enumerate(counts)
+            if count
+        ]
+        if name == "year":
+            items.sort(key=lambda v: v.value, reverse=True)
+        else:
+            items.sort(key=lambda v: (-v.count, v.value))
+        shown = items[:FACET_LIMIT]
+        shown += [v for v in items[FACET_LIMIT:] if v.selected]
+        facets[name] = shown
+    _label_facets(facets)
+    return facets
+
+
+def _label_facets(facets: dict[str, list[FacetValue]]) -> None:
+    from portal.legal.courts import COURT_LEVELS
+    from portal.orgs.models import Organisation
+    from portal.resources.models import (
+        LANGUAGES,
+        LEGAL_AREAS,
+        RESOURCE_TYPES,
+        Court,
+        ResourceNorm,
+    )
+
+    static = {
+        "type": RESOURCE_TYPES,
+        "legal_area": LEGAL_AREAS,
+        "language": LANGUAGES,
+        "court_level": COURT_LEVELS,
+    }
+    for name, table in static.items():
+        for v in facets.get(name, []):
+            v.label = str(table.get(v.value, v.value))
+
+    def ids(name):
+        return [int(v.value) for v in facets.get(name, []) if v.value.isdigit()]
+
+    if court_ids := ids("court"):
+        rows = db.session.execute(
+            select(Court.id, Court.name, Court.short_name).where(Court.id.in_(court_ids))
+        )
+        names = {str(i): short or name for i, name, short in rows}
+        for v in facets["court"]:
+            v.label = names.get(v.value, v.value)
+    if org_ids := ids("organisation"):
+        rows = db.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.short_name).where(
+                Organisation.id.in_(org_ids)
+            )
+        )
+        names = {str(i): short or name for i, name, short in rows}
+        for v in facets["organisation"]:
+            v.label = names.get(v.value, v.value)
+    if keys := [v.value for v in facets.get("norm", [])]:
+        rows = db.session.execute(
+            select(ResourceNorm.key, ResourceNorm.label).where(ResourceNorm.key.in_(keys))
+        )
+        labels = dict(rows.all())
+        for v in facets["norm"]:
+            v.label = labels.get(v.value, v.value)
+
+
+# --- did you mean ----------------------------------------------------------------------
+
+
+def _visible_count(searcher, query, allowed: set[int]) -> int:
+    if query is None:
+        return 0
+    return sum(1 for docnum in searcher.docs_for_query(query) if docnum in allowed)
+
+
+def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -> str | None:
+    """A corrected query string, built only from words in documents the viewer may see."""
+    searcher = snap.searcher
+    text = parsed.raw
+    changed = False
+    for word in parsed.words()[:6]:
+        word_query = compiler.words(word)
+        if word_query is None or _visible_count(searcher, word_query, allowed):
+            continue  # stop word, or the word is fine
+        lowered = word.lower()
+        try:
+            candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
+        except Exception:
+            logger.exception("Spelling suggestions failed for %r", word)
+            candidates = []
+        for candidate in candidates:
+            if candidate == lowered or not analyse(candidate):
+                continue
+            # A candidate counts only if a document the viewer may see contains it.
+            if _visible_count(searcher, compiler.words(candidate), allowed):
+                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, text, count=1)
+                changed = True
+                break
+    if not changed:
+        return None
+    corrected = compiler.compile(parse(text))
+    if _visible_count(searcher, corrected, allowed) == 0:
+        corrected = compiler.compile(parse(text), any_word=True)
+        if _visible_count(searcher, corrected, allowed) == 0:
+            return None
+    return text
+
+
+# --- hits and snippets -----------------------------------------------------------------
+
+
+class MarkFormatter(highlight.Formatter):
+    """Escapes the text and wraps matches in ``<mark>``."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+def _clean_html(html: str) -> Markup:
+    # Belt and braces: whatever the highlighter produced, only <mark> survives.
+    return Markup(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S704
+
+
+def _field_text(resource, fieldname: str) -> str:
+    if fieldname == "attachments":
+        return attachment_text(resource)
+    return getattr(resource, fieldname) or ""
+
+
+def _plain_snippet(text: str, length: int = 240) -> Markup:
+    text = " ".join(text.split())
+    if len(text) > length:
+        text = text[:length].rsplit(" ", 1)[0] + " …"
+    return escape(text)
+
+
+def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
+    from portal.resources.models import Resource
+
+    ids = [int(hit["id"]) for hit in page_hits]
+    resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    hits = []
+    for hit in page_hits:
+        resource = resources.get(int(hit["id"]))
+        if resource is None or not can_view(user, resource):
+            # The index lags behind the database for a moment: never show what the viewer
+            # may not see now.
+            logger.info("Search hit %s skipped: gone or hidden", hit["id"])
+            continue
+        hits.append(_make_hit(hit, resource, scored))
+    return hits
+
+
+def _make_hit(hit, resource, scored: bool) -> Hit:
+    matched_fields: list[str] = []
+    fields_hit: set[str] = set()
+    if scored and hit.results.has_matched_terms():
+        fields_hit = {name for name, _ in hit.matched_terms()}
+        matched_fields = list(
+            dict.fromkeys(str(MATCH_LABELS[name]) for name in MATCH_LABELS if name in fields_hit)
+        )
+    results = hit.results
+    results.formatter = MarkFormatter()
+    title_html = None
+    snippet, snippet_field = None, "summary"
+    if "title" in fields_hit:
+        results.fragmenter = highlight.PinpointFragmenter(maxchars=600, surround=600)
+        title_html = _highlight(hit, "title", resource.title)
+    short = highlight.PinpointFragmenter(maxchars=SHORT_TEXT, surround=SHORT_TEXT)
+    passage = highlight.PinpointFragmenter(maxchars=220, surround=70, autotrim=True)
+    for name in SNIPPET_FIELDS[1:]:
+        if name in fields_hit:
+            text = _field_text(resource, name)
+            # Short texts are shown whole (trimming would cut their first and last word).
+            results.fragmenter = short if len(text) <= SHORT_TEXT else passage
+            snippet = _highlight(hit, name, text, top=2)
+            if snippet:
+                snippet_field = name
+                break
+    if not snippet:
+        snippet = _plain_snippet(resource.summary or resource.body or "")
+    return Hit(
+        resource=resource,
+        score=float(hit.score or 0.0),
+        title_html=title_html,
+        snippet=snippet,
+        snippet_field=snippet_field,
+        matched_fields=matched_fields,
+    )
+
+
+def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
+    if not text:
+        return None
+    try:
+        html = hit.highlights(fieldname, text=text, top=top)
+    except Exception:  # a snippet is never worth an error page
+        logger.exception("Highlighting %s of hit %s failed", fieldname, hit.get("id"))
+        return None
+    return _clean_html(html) if html else None
+
+
+# --- similar resources -----------------------------------------------------------------
+
+
+def more_like_this(user, resource, limit: int = 5) -> list:
+    """Up to ``limit`` published resources like ``resource`` that ``user`` may see."""
+    from portal.resources.models import Resource
+
+    audiences = user_audiences(user)
+    if resource is None or not audiences:
+        return []
+    search_index = current_app.extensions["search_index"]
+    snap = search_index.snapshot()
+    searcher = snap.searcher
+    allowed = snap.visible_docs(audiences)
+    docnum = searcher.document_number(id=str(resource.id))
+    text = " ".join([resource.title or "", resource.summary or "", resource.body or ""])
+    try:
+        key_terms = searcher.key_terms_from_text("body", text[:20_000], numterms=12)
+    except Exception:
+        logger.exception("Key terms of resource %s failed", resource.id)
+        key_terms = []
+    compiler = Compiler(searcher.reader())
+    queries = [
+        Term(name, term, boost=weight * (2.0 if name == "title" else 1.0))
+        for term, weight in key_terms
+        for name in ("title", "summary", "body", "topic_text")
+        if compiler.has(name, term)
+    ]
+    queries += [Term("norm", norm.key, boost=2.0) for norm in resource.norms]
+    queries += [
+        Term("topic", t.replace(",", " ").strip(), boost=1.5) for t in resource.topics or []
+    ]
+    if not queries:
+        return []
+    candidates = set(allowed)
+    candidates.discard(docnum)  # whoosh wants a set (not a frozenset) as filter
+    hits = searcher.search(Or(queries), filter=candidates, limit=limit)
+    ids = [int(hit["id"]) for hit in hits if int(hit["id"]) != resource.id]
+    rows = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows and can_view(user, rows[i])]
+
+
+def similar_resources(user, resource, limit: int = 5) -> list:
+    """Resources to show under "Ähnliche Inhalte" on a resource's page.
+
+    For the resources views: pass the result as ``similar`` to the template and include
+    ``templates/search/_similar.html`` (it renders nothing for an empty list). Never raises:
+    a broken index costs the box, not the page.
+    """
+    try:
+        return more_like_this(user, resource, limit=limit)
+    except Exception:
+        logger.exception("Similar resources for %s failed", getattr(resource, "id", None))
+        return []

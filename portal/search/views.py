@@ -1,0 +1,63 @@
+"""Search pages: results with facets ("Suche"), case descriptions ("Fall beschreiben"), help."""
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.extensions import limiter
+from portal.search import services
+from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+def _search_limit() -> str:
+    return current_app.config["RATELIMIT_SEARCH"]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(_search_limit)
+def index():
+    # Case descriptions are long, so their form posts; everything else is a bookmarkable GET.
+    args = request.form if request.method == "POST" else request.args
+    mode = "describe" if args.get("mode") == "describe" else "search"
+    q = args.get("q", "")[: DESCRIBE_MAX_LENGTH if mode == "describe" else 10 * MAX_LENGTH]
+    filters = {key: args.getlist(key) for key in services.FILTER_KEYS if args.getlist(key)}
+    result = services.search(
+        current_user,
+        q,
+        mode=mode,
+        filters=filters,
+        sort=args.get("sort", "relevance"),
+        page=args.get("page", 1, type=int) or 1,
+    )
+    return render_template(
+        "search/index.html",
+        result=result,
+        facet_labels=FACET_LABELS,
+        sort_labels=SORT_LABELS,
+        describe_max=DESCRIBE_MAX_LENGTH,
+    )
+
+
+@bp.route("/help")
+def help():
+    return render_template("search/help.html", fields=FIELDS)
+
+
+FACET_LABELS = {
+    "type": _l("Art"),
+    "court": _l("Gericht"),
+    "court_level": _l("Instanz"),
+    "legal_area": _l("Rechtsgebiet"),
+    "norm": _l("Norm"),
+    "topic": _l("Thema"),
+    "organisation": _l("Organisation"),
+    "year": _l("Jahr"),
+    "language": _l("Sprache"),
+}
+SORT_LABELS = {
+    "relevance": _l("Relevanz"),
+    "newest": _l("Neueste zuerst"),
+    "oldest": _l("Älteste zuerst"),
+}

@@ -1,0 +1,312 @@
+"""The search pages as a user meets them: box, tabs, filters, snippets, help, odd input."""
+
+import re
+import time
+
+import pytest
+from sqlalchemy import insert
+
+from portal.extensions import db
+from portal.resources.models import Resource
+from portal.search.models import IndexTask
+
+
+def hit_titles(response):
+    html = response.get_data(as_text=True)
+    return [
+        re.sub(r"<[^>]+>", "", title)
+        for title in re.findall(
+            r'<li class="hit">\s*<h3><a href="[^"]+">(.*?)</a></h3>', html, re.S
+        )
+    ]
+
+
+@pytest.fixture
+def member(login_as):
+    return login_as("member")
+
+
+@pytest.fixture
+def library(create_resource):
+    """A few published resources of every type."""
+    return {
+        "bgh": create_resource(
+            title="Zwangsprostitution und Menschenhandel: Beweiswürdigung",
+            summary="Der BGH zur Aussage der Geschädigten.",
+            court="BGH",
+            file_number="3 StR 123/19",
+            norms=["§ 232a StGB", "§ 232 StGB"],
+            legal_areas=["strafrecht"],
+            topics=["Sexuelle Ausbeutung"],
+        ),
+        "mention": create_resource(
+            title="Beweiswürdigung in Verfahren wegen Menschenhandels",
+            body="Ein Aufsatz, der § 232a StGB und das Verfahren 3 StR 123/19 erwähnt.",
+            type="training_material",
+        ),
+        "aufenthg": create_resource(
+            title="Aufenthaltserlaubnis für Betroffene",
+            summary="Zur Aufenthaltserlaubnis nach § 25 Abs. 4a AufenthG für Opfer.",
+            court="BVerwG",
+            file_number="1 C 12/20",
+            norms=["§ 25 Abs. 4a AufenthG"],
+            legal_areas=["aufenthaltsrecht"],
+        ),
+        "strasse": create_resource(
+            title="Ausbeutung auf der Straße",
+            summary="Straßenprostitution und Arbeitsausbeutung von Geschädigten.",
+            type="position_paper",
+            attachments=["Anlage: Fachberatungsstellen begleiten Betroffene im Strafverfahren."],
+        ),
+    }
+
+
+def test_the_header_has_a_labelled_search_box(client, member):
+    html = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in html
+    assert '<label for="header-search-q"' in html
+    assert 'action="/search/"' in html
+
+
+def test_the_search_page_shows_highlighted_hits_with_why_they_matched(client, member, library):
+    response = client.get("/search/?q=Zwangsprostitution")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<mark>Zwangsprostitution</mark>" in html
+    assert "Gefunden in: Titel" in html
+    assert "1 Treffer" in html
+
+
+RANKED_FIRST = [
+    ("3 StR 123/19", "bgh"),
+    ("3StR123/19", "bgh"),
+    ("3 str 123.19", "bgh"),
+    ("az:3StR123/19", "bgh"),
+    ("§ 232a StGB", "bgh"),
+    ("232a StGB", "bgh"),
+    ("StGB 232a", "bgh"),
+    ("§232a stgb", "bgh"),
+    ('norm:"232a StGB"', "bgh"),
+    ("§25 Abs.4a AufenthG", "aufenthg"),
+    ("§ 25 Abs. 4a AufenthG", "aufenthg"),
+    ("AufenthG 25", "aufenthg"),
+    ("1 C 12/20", "aufenthg"),
+]
+
+
+def test_file_numbers_and_norms_as_typed_rank_their_carriers_first(client, member, library):
+    for q, key in RANKED_FIRST:
+        titles = hit_titles(client.get("/search/", query_string={"q": q}))
+        assert titles and titles[0] == library[key].title, (q, titles)
+
+
+def test_a_mere_mention_of_a_norm_is_found_too(client, member, library):
+    titles = hit_titles(client.get("/search/", query_string={"q": "§ 232a StGB"}))
+    assert titles == [library["bgh"].title, library["mention"].title]
+
+
+FOUND_FIRST = [
+    ("Strasse", "strasse"),  # ß and ss
+    ("straße", "strasse"),
+    ("Strassenprostitution", "strasse"),
+    ("Geschaedigten Straße", "strasse"),  # umlaut spelled ae, other word form
+    ("Beweiswurdigung Zwangsprostitution", "bgh"),
+    ("Ausbeutung Straße", "strasse"),
+    ("Prostitution Straße", "strasse"),  # compound part
+    ("Beratungsstelle", "strasse"),  # compound part in an attachment
+    ("Betroffene Strafverfahren", "strasse"),
+    ("Aufenthalts*", "aufenthg"),  # prefix
+    ('"Sexuelle Ausbeutung"', "bgh"),  # phrase in a topic
+    ("Menschenhandel -Aufsatz", "bgh"),  # exclusion
+    ("gericht:BGH", "bgh"),
+    ("gericht:Bundesgerichtshof", "bgh"),
+    ("typ:stellungnahme", "strasse"),
+    ("rechtsgebiet:Aufenthaltsrecht", "aufenthg"),
+    ("thema:Ausbeutung", "bgh"),
+]
+
+
+def test_german_spellings_word_forms_compounds_and_fields(client, member, library):
+    for q, key in FOUND_FIRST:
+        titles = hit_titles(client.get("/search/", query_string={"q": q}))
+        assert titles and titles[0] == library[key].title, (q, titles)
+    assert set(hit_titles(client.get("/search/?q=Geschaedigte"))) == {
+        library["bgh"].title,
+        library["strasse"].title,
+    }
+
+
+MALFORMED = [
+    '"unbalanced quote',
+    "(((",
+    "a)b(c]",
+    "*",
+    "**",
+    "a*",
+    "-",
+    "OR",
+    "OR OR",
+    "-Ausbeutung",
+    "audience:office",
+    "status:draft Zwangsprostitution",
+    "title:foo^3 bar~2 [a TO z] {x TO y} body:/re.*/",
+    "Zwang* AND NOT x~ ?*",
+    "x" * 10_000,
+    "wort " * 3_000,
+    "§§§ §",
+    "\x00\x1b[31m<script>alert(1)</script>",
+    "3 StR",
+    "StGB",
+    "'; DROP TABLE resource; --",
+]
+
+
+def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
+    for q in MALFORMED:
+        started = time.perf_counter()
+        response = client.get("/search/", query_string={"q": q})
+        assert response.status_code == 200, q
+        assert time.perf_counter() - started < 1.0, q
+        html = response.get_data(as_text=True)
+        assert "<script>alert" not in html
+        assert "Treffer" in html, q
+
+
+def test_unknown_fields_cannot_reach_access_control_fields(client, member, create_resource):
+    create_resource(title="Internes Papier", visibility="office")
+    response = client.get("/search/", query_string={"q": "audience:office"})
+    assert hit_titles(response) == []
+
+
+def test_bad_filters_sorts_and_pages_answer_a_normal_page(client, member, library):
+    for query in [
+        {"q": "Ausbeutung", "page": "-3"},
+        {"q": "Ausbeutung", "page": "99999"},
+        {"q": "Ausbeutung", "page": "abc"},
+        {"q": "Ausbeutung", "sort": "evil"},
+        {"q": "Ausbeutung", "mode": "other"},
+        {"q": "Ausbeutung", "date_from": "2019-13-45", "date_to": "gestern"},
+        {"q": "Ausbeutung", "type": ["x" * 500, "case_law"]},
+        {"q": "Ausbeutung", "year": "<b>"},
+    ]:
+        assert client.get("/search/", query_string=query).status_code == 200
+
+
+def test_filters_and_facet_counts(client, member, library):
+    html = client.get("/search/", query_string={"q": "Ausbeutung"}).get_data(as_text=True)
+    assert re.search(
+        r'name="type" value="case_law"[^>]*> Rechtsprechung <span class="count">\(1\)', html
+    )
+    assert re.search(
+        r'name="type" value="position_paper"[^>]*> Stellungnahme <span class="count">\(1\)', html
+    )
+    response = client.get("/search/", query_string={"q": "Ausbeutung", "type": "position_paper"})
+    assert hit_titles(response) == [library["strasse"].title]
+    assert 'value="position_paper" checked' in response.get_data(as_text=True)
+
+
+def test_sorting_by_date(client, member, create_resource):
+    from datetime import date
+
+    old = create_resource(title="Lohnwucher alt", decision_date=date(2015, 1, 1))
+    new = create_resource(title="Lohnwucher neu", decision_date=date(2023, 5, 1))
+    assert hit_titles(client.get("/search/?q=Lohnwucher&sort=newest")) == [new.title, old.title]
+    assert hit_titles(client.get("/search/?q=Lohnwucher&sort=oldest")) == [old.title, new.title]
+    assert hit_titles(client.get("/search/?q=Lohnwucher&date_from=2020-01-01")) == [new.title]
+    assert hit_titles(client.get("/search/?q=Lohnwucher&year=2015")) == [old.title]
+
+
+def test_pagination_links_keep_the_query_and_filters(client, member, create_resource):
+    for n in range(23):
+        create_resource(title=f"Seitenwechsel {n}")
+    html = client.get("/search/?q=Seitenwechsel&type=case_law").get_data(as_text=True)
+    assert "Seite 1 von 2" in html
+    assert "page=2" in html and "type=case_law" in html
+    second = client.get("/search/?q=Seitenwechsel&type=case_law&page=2")
+    assert len(hit_titles(second)) == 3
+
+
+def test_all_words_first_then_any_word_with_a_notice(client, member, library):
+    html = client.get("/search/?q=Aufenthaltserlaubnis+Straße").get_data(as_text=True)
+    assert "Kein Inhalt enthält alle Suchwörter" in html
+    titles = hit_titles(client.get("/search/?q=Aufenthaltserlaubnis+Straße"))
+    assert set(titles) == {library["aufenthg"].title, library["strasse"].title}
+    html = client.get("/search/?q=Aufenthaltserlaubnis+Opfer").get_data(as_text=True)
+    assert "Kein Inhalt enthält alle Suchwörter" not in html
+
+
+def test_did_you_mean(client, member, library):
+    html = client.get("/search/?q=Zwangsprostituion").get_data(as_text=True)
+    assert "Meinten Sie" in html and "zwangsprostitution" in html
+    assert "Meinten Sie" not in client.get("/search/?q=Zwangsprostitution").get_data(as_text=True)
+
+
+def test_describe_mode_finds_cases_from_plain_text(client, member, library):
+    text = (
+        "Eine junge Frau aus Rumänien wurde von ihrem Freund nach Deutschland gebracht und "
+        "dort zur Prostitution gezwungen (Zwangsprostitution). Sie hat Angst vor einer "
+        "Aussage. Hilft ihr § 25 Abs. 4a AufenthG? Und was gilt für ihre Aussage? (((*"
+    )
+    response = client.post("/search/", data={"mode": "describe", "q": text})
+    assert response.status_code == 200
+    titles = hit_titles(response)
+    assert library["bgh"].title in titles[:2]
+    assert library["aufenthg"].title in titles[:2]
+    html = response.get_data(as_text=True)
+    assert 'aria-current="page">Fall beschreiben' in html
+
+
+def test_describe_mode_ignores_syntax_and_takes_5000_characters(client, member, library):
+    response = client.post("/search/", data={"mode": "describe", "q": 'audience:office "x ' * 500})
+    assert response.status_code == 200
+
+
+def test_tabs_work_as_plain_links(client, member):
+    html = client.get("/search/").get_data(as_text=True)
+    assert 'href="/search/?mode=describe"' in html
+    html = client.get("/search/?mode=describe").get_data(as_text=True)
+    assert "<textarea" in html and 'name="mode" value="describe"' in html
+
+
+def test_help_page_explains_syntax_and_fields(client, member):
+    html = client.get("/search/help").get_data(as_text=True)
+    for text in ("gericht:", "az:", "norm:", "typ:", "thema:", "tag:", "jahr:", "Fall beschreiben"):
+        assert text in html
+
+
+def test_snippets_allow_only_mark(client, member, create_resource):
+    create_resource(
+        title="Markup <b>fett</b>",
+        summary='Ausbeutung <img src=x onerror="alert(1)"> <mark>x</mark>',
+    )
+    html = client.get("/search/?q=Ausbeutung").get_data(as_text=True)
+    assert "<img" not in html and "<b>fett" not in html
+    assert "&lt;img" in html
+
+
+def test_search_needs_login(client):
+    response = client.get("/search/?q=x")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_pending_tasks_are_applied_by_the_next_search(app, client, member, member_org):
+    with app.app_context():
+        resource_id = db.session.execute(
+            insert(Resource).values(
+                type="case_law",
+                title="Nachgeholter Eintrag",
+                organisation_id=member_org.id,
+                status="published",
+                visibility="members",
+                version=1,
+            )
+        ).inserted_primary_key[0]
+        db.session.execute(insert(IndexTask).values(resource_id=resource_id, action="upsert"))
+        db.session.commit()
+    assert hit_titles(client.get("/search/?q=Nachgeholter")) == ["Nachgeholter Eintrag"]
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "3 per minute"}])
+def test_the_search_is_rate_limited(client, member):
+    codes = [client.get("/search/?q=x").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
