@@ -463,6 +463,8 @@ def profile_class(env: dict, mix: list[tuple[str, dict]], name: str) -> str:
     """cProfile the search entry point in-process for one query class; the top functions."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    from werkzeug.datastructures import MultiDict
+
     from portal import create_app
     from portal.api import params as api_params
     from portal.auth.models import User
@@ -472,7 +474,7 @@ def profile_class(env: dict, mix: list[tuple[str, dict]], name: str) -> str:
     app = create_app()
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email="bench@example.org"))
-        queries = [api_params.parse_search(p) for c, p in mix if c == name]
+        queries = [api_params.parse_search(MultiDict(p)) for c, p in mix if c == name]
         for q in queries[:3]:
             search.search(user, q.q, mode=q.mode, filters=q.filters, sort=q.sort)
         profiler = cProfile.Profile()
@@ -489,8 +491,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--keep", help="Use (and keep) this instance folder; reuse if it exists.")
-    parser.add_argument("--profile", help="After measuring, cProfile this query class in-process.")
+    parser.add_argument("--keep", help="Build the instance in this folder and keep it.")
+    parser.add_argument(
+        "--profile", help="After measuring, cProfile these query classes (comma-separated)."
+    )
     options = parser.parse_args()
 
     started = datetime.now()
@@ -514,18 +518,15 @@ def main() -> None:
         classes = measure(env, token, mix, figures)
         report = format_report(options.docs, figures, classes)
         print(report)
-        if options.profile:
-            print(profile_class(env, mix, options.profile))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"search-{options.docs}-{started:%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {"docs": options.docs, "seed": options.seed, "figures": figures, "classes": classes},
-            indent=2,
-            default=str,
-        )
-    )
-    print(f"written to {out.relative_to(ROOT)}")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"search-{options.docs}-{started:%Y%m%d-%H%M%S}.json"
+        result = {"docs": options.docs, "seed": options.seed, "figures": figures}
+        out.write_text(json.dumps({**result, "classes": classes}, indent=2, default=str))
+        print(f"written to {out.relative_to(ROOT)}", flush=True)
+        for name in (options.profile or "").split(","):
+            if name:
+                print(f"\n--- cProfile: {name} ---")
+                print(profile_class(env, mix, name))
 
 
 def format_report(docs: int, figures: dict, classes: dict) -> str:
