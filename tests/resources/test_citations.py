@@ -1,0 +1,65 @@
+"""Norm citations: suggested from the text, confirmed by editors, linked to norm pages."""
+
+from portal.extensions import db
+from portal.resources.models import Resource
+
+BODY = "Das Gericht prüfte § 232a StGB und verneinte § 25 Abs. 4a AufenthG."
+
+
+def form(**overrides):
+    data = {
+        "title": "Schulung Zwangsarbeit",
+        "summary": "Überblick",
+        "body": BODY,
+        "language": "de",
+        "visibility": "members",
+        "format": "",
+        "save": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_norms_in_the_text_are_suggested_on_the_form(client, login_as):
+    login_as("member")
+    data = form()
+    data.pop("save")
+    data["suggest"] = "1"
+    html = client.post("/resources/new/training", data=data).text
+    assert "Im Text gefundene Normen übernehmen" in html
+    assert 'value="StGB § 232a"' in html and "§ 232a StGB" in html
+    assert 'value="AufenthG § 25"' in html
+    assert BODY in html  # nothing typed is lost by asking for suggestions
+
+
+def test_confirmed_suggestions_and_typed_norms_are_kept_and_linked(app, client, login_as):
+    login_as("member")
+    response = client.post(
+        "/resources/new/training",
+        data=form(norms="art. 4 emrk", accept_norms=["StGB § 232a"]),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        resource = db.session.scalars(db.select(Resource)).one()
+        norms = {n.label: n.confirmed for n in resource.norms}
+        resource_id = resource.id
+    assert norms == {"Art. 4 EMRK": True, "§ 232a StGB": True, "§ 25 AufenthG": False}
+    html = client.get(f"/resources/{resource_id}").text
+    assert 'href="/norms/stgb-232a"' in html and 'href="/norms/emrk-4"' in html
+    # Not confirmed: not listed as a citation, but still offered on the edit form.
+    assert 'href="/norms/aufenthg-25"' not in html
+    edit = client.get(f"/resources/{resource_id}/edit").text
+    assert 'value="AufenthG § 25"' in edit
+    assert 'value="StGB § 232a"' not in edit  # already confirmed: in the text field
+
+
+def test_unparseable_norms_get_a_german_error_next_to_the_field(app, client, login_as):
+    login_as("member")
+    response = client.post("/resources/new/training", data=form(norms="§ 232a StGB\nirgendwas"))
+    html = response.text
+    assert response.status_code == 200
+    assert 'id="norms-error"' in html
+    assert "Nicht erkannt: „irgendwas“" in html
+    assert "irgendwas</textarea>" in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Resource.id))) == 0
