@@ -97,8 +97,10 @@ def seed_demo_command():
 def bootstrap_command():
     """Prepare a fresh instance for `make run`: migrate, and seed demo data on first start."""
     from portal.demo import seed_demo
+    from portal.search.maintenance import ensure_index
 
     upgrade()
+    ensure_index(current_app.extensions["search_index"])
     if count_users() == 0 and current_app.config["SEED_DEMO_ON_FIRST_START"]:
         accounts = seed_demo()
         db.session.commit()

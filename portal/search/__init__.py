@@ -27,3 +27,11 @@ def init_app(app: Flask) -> None:
     )
     outbox.register_hooks()
     cli.register(app)
+    # For templates/search/_similar.html on resource pages.
+    app.jinja_env.globals["search_similar"] = _similar
+
+
+def _similar(user, resource):
+    from portal.search.services import similar_resources
+
+    return similar_resources(user, resource)

@@ -58,11 +58,22 @@ def rebuild(search_index, *, procs: int = 1, progress=None, on_total=None) -> in
 
 
 def ensure_index(search_index) -> bool:
-    """Create and fill the index if it does not exist; True if it was built."""
+    """Build the index if it is missing (or empty while the database has resources).
+
+    Called when a command starts (``bootstrap``, ``check-index``); True if it was built.
+    """
+    from portal.resources.models import Resource
+
     if search_index.exists():
-        return False
-    logger.info("No search index in %s: building it from the database", search_index.path)
-    search_index.create()
+        with search_index.open().searcher() as searcher:
+            if searcher.doc_count_all() > 0:
+                return False
+        with Session(db.engine) as s:
+            if s.execute(select(Resource.id).limit(1)).first() is None:
+                return False
+    else:
+        search_index.create()
+    logger.info("Building the search index in %s from the database", search_index.path)
     rebuild(search_index)
     return True
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh.query import And, AndNot, NullQuery, Or, Phrase, Query, Term
+from whoosh.query.compound import PreloadedOr
 
 from portal.legal.citations import KNOWN_BOOKS, canonical_book, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
@@ -31,9 +32,9 @@ from portal.search.index import TEXT_FIELDS
 MAX_LENGTH = 500
 MAX_CLAUSES = 30
 MIN_PREFIX = 3
-MAX_PREFIX_TERMS = 40
+MAX_PREFIX_TERMS = 24
 DESCRIBE_MAX_LENGTH = 5000
-DESCRIBE_MAX_TERMS = 40
+DESCRIBE_MAX_TERMS = 30
 
 #: Boost of an exact file number or norm match: carriers rank above mere mentions.
 EXACT_BOOST = 25.0
@@ -75,8 +76,8 @@ LANGUAGE_WORDS = {"de": ("de", "deutsch", "german"), "en": ("en", "englisch", "e
 
 # Fields a phrase is looked for in (all have positions).
 PHRASE_FIELDS = ("title", "summary", "body", "attachments", "topic_text", "tag_text", "meta")
-PREFIX_FIELDS = ("title", "summary", "body", "attachments", "topic_text", "tag_text", "court")
-DESCRIBE_FIELDS = ("title", "summary", "body", "attachments", "topic_text", "tag_text")
+PREFIX_FIELDS = ("title", "summary", "body", "attachments", "topic_text")
+DESCRIBE_FIELDS = ("title", "summary", "body", "attachments", "topic_text")
 
 
 @dataclass
@@ -429,7 +430,11 @@ class Compiler:
         for _, _, key in find_file_numbers(text)[:5]:
             queries.append(self.file_number(key))
         queries = [q for q in queries if q is not NullQuery]
-        return Or(queries) if queries else None
+        if not queries:
+            return None
+        # Many clauses: a preloaded array beats Whoosh's tree of union matchers (by 2-3x here).
+        # It records no matched terms, so snippets fall back to re-tokenising (see services).
+        return PreloadedOr(queries) if len(queries) > 12 else Or(queries)
 
 
 def _idf(doc_count: int, frequency: int) -> float:

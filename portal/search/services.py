@@ -254,45 +254,40 @@ def search(
     if query is None:
         if not filters_ or (parsed is not None and not parsed.is_empty):
             return result  # nothing to search for (empty, stop words only, syntax only)
-        matched = set(allowed)  # browsing by filters alone
         if sort == "relevance":
-            sort = result.sort = "newest"
-    else:
-        matched = _matching(searcher, query, allowed)
-        if not matched and parsed is not None and len(parsed.groups) > 1:
-            any_query = compiler.compile(parsed, any_word=True)
-            any_matched = _matching(searcher, any_query, allowed)
-            if any_matched:
-                query, matched = any_query, any_matched
-                result.any_word_fallback = True
+            sort = result.sort = "newest"  # browsing by filters alone
+    results = _run(searcher, query, allowed, sort)
+    if not results.top_n and parsed is not None and len(parsed.groups) > 1:
+        any_query = compiler.compile(parsed, any_word=True)
+        any_results = _run(searcher, any_query, allowed, sort)
+        if any_results.top_n:
+            query, results = any_query, any_results
+            result.any_word_fallback = True
 
+    matched = {docnum for _, docnum in results.top_n}
     result.total = len(matched)
     result.facets = _facets(snap, matched, filters_)
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
         result.suggestion = _suggest(snap, compiler, parsed, allowed)
-    if not matched:
-        return result
-
-    limit = page * per_page
-    if (page - 1) * per_page >= len(matched):
-        return result
-    kwargs = {"filter": matched, "limit": limit}
-    if sort != "relevance":
-        kwargs.update(sortedby="date", reverse=sort == "newest")
-    if query is None:
-        from whoosh.query import Every
-
-        hits = searcher.search(Every(), **kwargs)
-    else:
-        hits = searcher.search(query, terms=True, **kwargs)
-    page_hits = list(hits)[(page - 1) * per_page : limit]
-    result.hits = _load_hits(user, page_hits, query is not None)
+    # Only the page's hits stay in the results: highlighting loads data for every hit there.
+    results.top_n = results.top_n[(page - 1) * per_page : page * per_page]
+    result.hits = _load_hits(user, list(results), query is not None)
     return result
 
 
-def _matching(searcher, query, allowed) -> set[int]:
-    """Document numbers matching ``query`` among ``allowed`` (unscored: cheap)."""
-    return {docnum for docnum in searcher.docs_for_query(query) if docnum in allowed}
+def _run(searcher, query, allowed: frozenset[int], sort: str):
+    """Every allowed document matching ``query``, ranked (no limit: totals and facets are exact).
+
+    Scoring every match costs less here than Whoosh's top-N block skipping on large OR queries.
+    """
+    from whoosh.query import Every
+
+    kwargs = {"filter": set(allowed), "limit": None}
+    if sort != "relevance":
+        kwargs.update(sortedby="date", reverse=sort == "newest")
+    if query is None:
+        return searcher.search(Every(), **kwargs)
+    return searcher.search(query, terms=True, **kwargs)
 
 
 def _catch_up(search_index) -> None:

@@ -310,3 +310,16 @@ def test_pending_tasks_are_applied_by_the_next_search(app, client, member, membe
 def test_the_search_is_rate_limited(client, member):
     codes = [client.get("/search/?q=x").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_resource_page_lists_similar_resources_the_viewer_may_see(
+    client, member, create_resource
+):
+    text = "Arbeitsausbeutung in der Fleischindustrie mit Lohnbetrug und Werkverträgen"
+    source = create_resource(title="Fleischindustrie Lohnbetrug", body=text)
+    visible = create_resource(title="Lohnbetrug in der Fleischindustrie", body=text)
+    create_resource(title="Fleischindustrie intern", body=text, visibility="office")
+    html = client.get(f"/resources/{source.id}").get_data(as_text=True)
+    assert "Ähnliche Inhalte" in html
+    assert visible.title in html
+    assert "Fleischindustrie intern" not in html
