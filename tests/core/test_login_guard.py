@@ -8,8 +8,14 @@ from portal.auth.guard import PUBLIC_ENDPOINTS
 def _example_url(app, rule):
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else "x"
+        converter = rule._converters[arg]
+        name = converter.__class__.__name__
+        if name == "IntegerConverter":
+            values[arg] = 1
+        elif name == "AnyConverter":
+            values[arg] = sorted(converter.items)[0]
+        else:
+            values[arg] = "x"
     with app.test_request_context():
         from flask import url_for
 
