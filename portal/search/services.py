@@ -256,6 +256,8 @@ def search(
             return result  # nothing to search for (empty, stop words only, syntax only)
         if sort == "relevance":
             sort = result.sort = "newest"  # browsing by filters alone
+    if not allowed:
+        return result  # and never pass an empty filter: Whoosh reads it as "no filter"
     results = _run(searcher, query, allowed, sort)
     if not results.top_n and parsed is not None and len(parsed.groups) > 1:
         any_query = compiler.compile(parsed, any_word=True)
@@ -282,6 +284,8 @@ def _run(searcher, query, allowed: frozenset[int], sort: str):
     """
     from whoosh.query import Every
 
+    if not allowed:  # Whoosh reads an empty filter as "no filter"
+        raise ValueError("search with an empty set of allowed documents")
     kwargs = {"filter": set(allowed), "limit": None}
     if sort != "relevance":
         kwargs.update(sortedby="date", reverse=sort == "newest")
@@ -556,6 +560,8 @@ def more_like_this(user, resource, limit: int = 5) -> list:
         return []
     candidates = set(allowed)
     candidates.discard(docnum)  # whoosh wants a set (not a frozenset) as filter
+    if not candidates:
+        return []  # an empty filter means "no filter" to Whoosh
     hits = searcher.search(Or(queries), filter=candidates, limit=limit)
     ids = [int(hit["id"]) for hit in hits if int(hit["id"]) != resource.id]
     rows = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}

@@ -131,3 +131,17 @@ def test_anonymous_and_inactive_users_find_nothing(app, create_resource):
 
         result = services.search(AnonymousUserMixin(), "Quokkafall")
         assert result.total == 0 and result.hits == [] and result.suggestion is None
+
+
+def test_filters_matching_only_hidden_resources_show_nothing(
+    app, create_resource, create_user, create_org, office
+):
+    create_resource(title="Sichtbar", legal_areas=["strafrecht"])
+    create_resource(title="Versteckt", legal_areas=["sozialrecht"], visibility="office")
+    create_resource(title="Entwurf", legal_areas=["sozialrecht"], status="draft")
+    member = create_user(organisation=create_org(slug="fbs-nordost"))
+    for q in ("", "Versteckt", "Entwurf"):
+        found = search_as(app, member, q, filters={"legal_area": "sozialrecht"})
+        assert found["ids"] == set() and found["total"] == 0, q
+        assert "sozialrecht" not in found["facets"].get("legal_area", {}), q
+    assert search_as(app, member, "", filters={"legal_area": "strafrecht"})["total"] == 1
