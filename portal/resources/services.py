@@ -84,8 +84,9 @@ def sync_courts() -> tuple[int, int]:
 
 
 def ensure_courts() -> None:
-    """Seed the court table on first use of a form that needs it."""
-    if db.session.scalar(select(func.count(Court.id))) == 0:
+    """Seed the court table on first use of a form that needs it (or when courts are missing)."""
+    catalogued = db.session.scalar(select(func.count(Court.id)).where(~Court.needs_curation))
+    if catalogued < len(court_catalogue.all_courts()):
         sync_courts()
 
 
