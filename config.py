@@ -52,6 +52,13 @@ class Config:
     INVITATION_MAX_AGE = timedelta(days=7)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
 
+    # Second factor (TOTP): roles that must use it, how long the step between password and
+    # code may take, and how many wrong codes end that step.
+    TWO_FACTOR_REQUIRED_ROLES = ("editor", "admin")
+    TWO_FACTOR_PENDING_TTL = timedelta(minutes=5)
+    TWO_FACTOR_MAX_TRIES = 5
+    TOTP_ISSUER = "KOK-Wissensportal"
+
     # Rate limits (Flask-Limiter). Use a Redis URL when running several workers.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
@@ -60,6 +67,7 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = "5 per minute;30 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
     RATELIMIT_INVITATION = "10 per minute;50 per hour"
+    RATELIMIT_TWO_FACTOR = "10 per minute;50 per hour"
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
@@ -85,6 +93,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     EXTERNAL_BASE_URL = "http://portal.test"
+    # Tests log editors and admins in with the password alone unless they test the second
+    # factor (tests/auth/test_two_factor.py switches it on).
+    TWO_FACTOR_REQUIRED_ROLES = ()
 
 
 class ProductionConfig(Config):

@@ -11,9 +11,11 @@ from portal.audit import record
 from portal.audit import services as audit_services
 from portal.audit.forms import AuditFilterForm
 from portal.auth import services as auth_services
+from portal.auth import two_factor
 from portal.auth.access import has_role, invitable_roles
 from portal.auth.forms import ActionForm
 from portal.auth.models import ROLES, Invitation, User
+from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import OrganisationError, save_organisation
@@ -208,6 +210,44 @@ def organisation_edit(organisation_id: int | None = None):
             flash(_("Die Organisation wurde gespeichert."), "success")
             return redirect(url_for("admin.organisation_list"))
     return render_template("admin/organisation_edit.html", form=form, organisation=organisation)
+
+
+# --- account security: second factor, sessions ------------------------------------------
+
+
+def _user_for_action(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return user
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+def user_reset_two_factor(user_id: int):
+    user = _user_for_action(user_id)
+    two_factor.admin_reset(user, current_user)
+    db.session.commit()
+    flash(
+        _(
+            "Der zweite Faktor wurde zurückgesetzt; die Person richtet ihn bei der nächsten "
+            "Anmeldung neu ein."
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def user_end_sessions(user_id: int):
+    """Sign the person out everywhere (e.g. a lost laptop)."""
+    user = _user_for_action(user_id)
+    count = end_sessions(user.id)
+    record("user.sessions_ended", target=user, details={"count": count})
+    db.session.commit()
+    flash(_("%(count)d Sitzung(en) beendet.", count=count), "success")
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 # --- audit trail (read-only: nothing here changes or deletes an entry) ---------------------

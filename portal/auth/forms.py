@@ -105,3 +105,41 @@ class ActionForm(FlaskForm):
     """An empty form for buttons that change state (CSRF-protected POST)."""
 
     submit = SubmitField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Bestätigungscode"),
+        validators=[DataRequired(REQUIRED), Length(max=40)],
+        description=_l(
+            "Der sechsstellige Code aus Ihrer Authenticator-App oder einer Ihrer "
+            "Wiederherstellungscodes."
+        ),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Bestätigen"))
+
+
+def current_password_field():
+    return PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    current_password = current_password_field()
+    code = StringField(
+        _l("Code aus der App"),
+        validators=[DataRequired(REQUIRED), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Zweiten Faktor einrichten"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Sensitive changes ask for the current password again."""
+
+    current_password = current_password_field()
+    submit = SubmitField(_l("Bestätigen"))

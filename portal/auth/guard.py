@@ -1,6 +1,6 @@
 """The login guard: every endpoint needs a logged-in user unless listed here."""
 
-from flask import request
+from flask import redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.reset_password",
     "auth.accept_invitation",
+    "auth.login_code",
     "main.healthz",
     "main.set_language",
     "feeds.feed",  # private token URL; see portal.saved
@@ -29,4 +30,14 @@ def require_login():
 
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if "_user_id" in session and request.endpoint not in ENROLMENT_ENDPOINTS:
+        from portal.auth.two_factor import enrolment_pending
+
+        # Editors and admins reach nothing else until their second factor is set up.
+        if enrolment_pending(current_user):
+            return redirect(url_for("auth.two_factor_setup"))
     return None
+
+
+# What a logged-in editor or admin without a second factor may still reach.
+ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.logout"}

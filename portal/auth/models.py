@@ -35,6 +35,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Random secret behind the user's pseudonym in the audit trail (see portal.audit).
     audit_pseudonym: Mapped[str | None] = mapped_column(String(32))
+    # Second factor (portal.auth.two_factor): TOTP secret and the last time step used.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     organisation = relationship("Organisation", back_populates="users")
 
@@ -49,6 +53,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return str(ROLES.get(self.role, self.role))
+
+    @property
+    def has_two_factor(self) -> bool:
+        return bool(self.totp_secret and self.totp_enabled_at)
 
     def set_password(self, password: str) -> None:
         self.password_hash = passwords.hash_password(password)
@@ -143,6 +151,15 @@ class OneTimeToken(db.Model):
     extra: Mapped[str] = mapped_column(Text, default="")
 
     user = relationship("User")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code to log in without the authenticator app; only the hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 def count_users() -> int:

@@ -123,10 +123,23 @@ def authenticate(email: str, password: str) -> User:
         raise AuthError(LOGIN_FAILED)
     if passwords.needs_rehash(user.password_hash):
         user.set_password(password)
+    return user
+
+
+def complete_login(user: User) -> None:
+    """The last step succeeded (password, or password and code): reset the failure count."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    return user
+    user.last_login_at = utcnow()
+
+
+def is_locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
+def record_failure(user: User) -> None:
+    """Count a failed attempt (password or second factor); lock the account at the limit."""
+    _record_failure(user)
 
 
 def _record_failure(user: User) -> None:

@@ -1,6 +1,7 @@
 """Login, logout, password reset, invitations and the profile page."""
 
 import logging
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,19 +20,23 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal.audit import record
-from portal.auth import services
+from portal.auth import services, two_factor
 from portal.auth.forms import (
     AcceptInvitationForm,
     ActionForm,
     ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     ResetPasswordForm,
+    TwoFactorSetupForm,
 )
 from portal.auth.models import ServerSession, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db, limiter
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +65,34 @@ def _limit(name: str):
 
 def _start_session(user: User) -> None:
     session.regenerate()  # a new session id at login prevents session fixation
+    session.pop(PENDING_KEY, None)
     login_user(user)
+
+
+# The password step is done, the code is not: kept in the server-side session, never trusted
+# for anything but the code page, and only for TWO_FACTOR_PENDING_TTL.
+PENDING_KEY = "2fa_pending"
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        expires = datetime.fromisoformat(pending["expires"])
+        user = db.session.get(User, int(pending["user_id"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if expires <= utcnow() or user is None or not user.is_active or not user.has_two_factor:
+        session.pop(PENDING_KEY, None)
+        return None
+    return user
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING_KEY)
+    user_id = pending.get("user_id") if isinstance(pending, dict) else None
+    return f"2fa:{user_id}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,11 +109,73 @@ def login():
             db.session.commit()  # keep the failure count
             flash(str(exc), "error")
         else:
+            target = safe_next(form.next.data) or url_for("main.dashboard")
+            if user.has_two_factor:
+                session.regenerate()
+                session[PENDING_KEY] = {
+                    "user_id": user.id,
+                    "expires": (
+                        utcnow() + current_app.config["TWO_FACTOR_PENDING_TTL"]
+                    ).isoformat(),
+                    "next": target,
+                    "tries": 0,
+                }
+                db.session.commit()
+                return redirect(url_for("auth.login_code"))
+            services.complete_login(user)
             _start_session(user)
-            record("login.success", target=user, actor=user)
+            record("login.success", target=user, actor=user, details={"method": "password"})
             db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
+            return redirect(target)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"), methods=["POST"])
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"), methods=["POST"], key_func=_pending_key)
+def login_code():
+    """Second login step: the code from the authenticator app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    user = _pending_user()
+    if user is None:
+        flash(_("Bitte melden Sie sich erneut an."), "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        pending = dict(session[PENDING_KEY])
+        try:
+            if services.is_locked(user):
+                raise two_factor.TwoFactorError(two_factor.CODE_WRONG)
+            method = two_factor.verify(user, form.code.data)
+        except two_factor.TwoFactorError as exc:
+            record("2fa.failure", target=user)
+            services.record_failure(user)
+            pending["tries"] = int(pending.get("tries", 0)) + 1
+            if pending["tries"] >= current_app.config["TWO_FACTOR_MAX_TRIES"]:
+                session.pop(PENDING_KEY, None)
+                db.session.commit()
+                flash(_("Zu viele falsche Codes. Bitte melden Sie sich erneut an."), "error")
+                return redirect(url_for("auth.login"))
+            session[PENDING_KEY] = pending
+            db.session.commit()
+            form.code.errors.append(str(exc))
+        else:
+            services.complete_login(user)
+            _start_session(user)
+            record("login.success", target=user, actor=user, details={"method": method})
+            db.session.commit()
+            if method == "recovery":
+                flash(
+                    _(
+                        "Sie haben einen Wiederherstellungscode benutzt. Es sind noch "
+                        "%(count)d übrig.",
+                        count=two_factor.remaining_recovery_codes(user),
+                    ),
+                    "success",
+                )
+            return redirect(safe_next(pending.get("next")) or url_for("main.dashboard"))
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -151,6 +245,7 @@ def accept_invitation(token: str):
         except services.AuthError as exc:
             form.password.errors.append(str(exc))
         else:
+            services.complete_login(user)
             _start_session(user)
             db.session.commit()
             flash(_("Willkommen im KOK-Wissensportal!"), "success")
@@ -161,7 +256,7 @@ def accept_invitation(token: str):
 # --- profile -----------------------------------------------------------------------------
 
 
-def _profile_page(password_form=None, language_form=None, status=200):
+def _profile_page(password_form=None, language_form=None, two_factor_form=None, status=200):
     sessions = db.session.scalars(
         select(ServerSession)
         .where(ServerSession.user_id == current_user.id)
@@ -173,6 +268,9 @@ def _profile_page(password_form=None, language_form=None, status=200):
         language_form=language_form or LanguageForm(language=current_user.language or "de"),
         sessions=sessions,
         current_session_id=session.row_id,
+        two_factor_form=two_factor_form or ConfirmPasswordForm(prefix="twofactor"),
+        two_factor_required=two_factor.required_for(current_user),
+        recovery_codes_left=two_factor.remaining_recovery_codes(current_user),
     )
     return page, status
 
@@ -239,3 +337,78 @@ def end_other_sessions():
         db.session.commit()
         flash(_("%(count)d andere Sitzung(en) beendet.", count=count), "success")
     return redirect(url_for("auth.profile"))
+
+
+# --- second factor -----------------------------------------------------------------------
+
+SETUP_KEY = "2fa_setup_secret"
+
+
+def _codes_page(codes: list[str]):
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"), methods=["POST"])
+def two_factor_setup():
+    """Enrol an authenticator app: QR code and secret as text, then a first code."""
+    if current_user.has_two_factor:
+        return redirect(url_for("auth.profile"))
+    secret = session.get(SETUP_KEY)
+    if not secret:
+        secret = session[SETUP_KEY] = two_factor.new_secret()
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(
+                current_user, secret, form.code.data, form.current_password.data
+            )
+        except two_factor.TwoFactorError as exc:
+            form[exc.field].errors.append(str(exc))
+        else:
+            session.pop(SETUP_KEY, None)
+            end_sessions(current_user.id, except_id=session.row_id)
+            db.session.commit()
+            return _codes_page(codes)
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        qr_code=two_factor.qr_code_data_uri(uri),
+        secret=two_factor.grouped(secret),
+        required=two_factor.enrolment_pending(current_user),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"))
+def two_factor_recovery_codes():
+    form = ConfirmPasswordForm(prefix="twofactor")
+    if form.validate_on_submit() and current_user.has_two_factor:
+        try:
+            codes = two_factor.regenerate_recovery_codes(current_user, form.current_password.data)
+        except two_factor.TwoFactorError as exc:
+            form.current_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return _codes_page(codes)
+    return _profile_page(two_factor_form=form, status=400)
+
+
+@bp.route("/two-factor/disable", methods=["POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"))
+def two_factor_disable():
+    form = ConfirmPasswordForm(prefix="twofactor")
+    if form.validate_on_submit() and current_user.has_two_factor:
+        try:
+            two_factor.disable(current_user, form.current_password.data)
+        except two_factor.TwoFactorError as exc:
+            form.current_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Der zweite Faktor ist abgeschaltet."), "success")
+            return redirect(url_for("auth.profile"))
+    return _profile_page(two_factor_form=form, status=400)
