@@ -113,7 +113,6 @@ _CHOICES = {
     "outcome": OUTCOMES,
     "format": TRAINING_FORMATS,
 }
-PORTAL_ID = re.compile(r"portal:([0-9]+)")
 
 
 def fields_for(resource_type: str) -> tuple[str, ...]:

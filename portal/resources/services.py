@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -207,6 +208,8 @@ def create_resource(
         organisation = None
     resource = Resource(
         type=resource_type,
+        # A stable id for export: re-importing an export updates instead of duplicating.
+        external_id=f"portal-{uuid.uuid4()}",
         organisation_id=(organisation.id if organisation else user.organisation_id),
         author_id=user.id,
         status="draft",
