@@ -287,12 +287,24 @@ class WhooshIndex:
     def exists(self) -> bool:
         return self.path.is_dir() and index.exists_in(str(self.path))
 
+    def _creation_lock(self):
+        # Whoosh's create_in() erases the directory: two processes creating the index at once
+        # would wipe each other's first commits, so creating is serialised across processes.
+        from whoosh.filedb.filestore import FileStorage
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        return FileStorage(str(self.path)).lock("_CREATE_LOCK")
+
     def create(self) -> None:
         """Create an empty index (erasing any index in the directory)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with self._open_lock:
-            self._ix = index.create_in(str(self.path), make_schema())
-            self._local = threading.local()
+        lock = self._creation_lock()
+        lock.acquire(blocking=True)
+        try:
+            with self._open_lock:
+                self._ix = index.create_in(str(self.path), make_schema())
+                self._local = threading.local()
+        finally:
+            lock.release()
 
     def open(self):
         """Return the Whoosh index, creating an empty one if the directory holds none."""
@@ -300,12 +312,13 @@ class WhooshIndex:
             with self._open_lock:
                 if self._ix is None:
                     if not self.exists():
-                        self.path.mkdir(parents=True, exist_ok=True)
+                        lock = self._creation_lock()
+                        lock.acquire(blocking=True)
                         try:
-                            index.create_in(str(self.path), make_schema())
-                        except Exception:  # another process created it meanwhile
-                            if not self.exists():
-                                raise
+                            if not self.exists():  # checked again under the lock
+                                index.create_in(str(self.path), make_schema())
+                        finally:
+                            lock.release()
                     self._ix = index.open_dir(str(self.path))
         return self._ix
 

@@ -176,37 +176,40 @@ def apply_pending(
 
     applied = batches = 0
     while True:
-        with Session(db.engine) as s:
-            if s.execute(select(IndexTask.id).limit(1)).first() is None:
+        if not has_pending():
+            return applied
+        try:
+            writer = search_index.writer() if blocking else search_index.open().writer(timeout=0.0)
+        except LockError:
+            if not blocking:
                 return applied
-            try:
-                writer = (
-                    search_index.writer() if blocking else search_index.open().writer(timeout=0.0)
-                )
-            except LockError:
-                if not blocking:
-                    return applied
-                raise
-            try:
+            raise
+        try:
+            # A new transaction, begun after the lock was taken: SQLite (WAL) would otherwise
+            # answer from the snapshot of before the wait, and a writer that committed
+            # meanwhile would be missed.
+            with Session(db.engine) as s:
                 tasks = s.execute(
                     select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(batch)
                 ).all()
                 resource_ids = {resource_id for _, resource_id in tasks}
                 resources = load_resources(s, resource_ids)
-                for resource_id in sorted(resource_ids):
-                    resource = resources.get(resource_id)
-                    if resource is None:
-                        writer.delete_by_term("id", str(resource_id))
-                    else:
-                        writer.update_document(**document_for(resource))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            task_ids = [task_id for task_id, _ in tasks]
+                documents = {rid: document_for(r) for rid, r in resources.items()}
+            for resource_id in sorted(resource_ids):
+                if resource_id in documents:
+                    writer.update_document(**documents[resource_id])
+                else:
+                    writer.delete_by_term("id", str(resource_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        task_ids = [task_id for task_id, _ in tasks]
+        # Its own write transaction, which waits for the busy timeout like any other writer.
+        with Session(db.engine) as s:
             s.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
             s.commit()
-            applied += len(task_ids)
-            batches += 1
-            if len(tasks) < batch or (max_batches and batches >= max_batches):
-                return applied
+        applied += len(task_ids)
+        batches += 1
+        if len(tasks) < batch or (max_batches and batches >= max_batches):
+            return applied

@@ -149,20 +149,23 @@ def _write_resources(instance_path, organisation_id, prefix, count):
 
 
 @pytest.mark.slow
-def test_two_processes_writing_at_once_lose_nothing(app, member_org):
+def test_processes_writing_at_once_lose_nothing(app, member_org):
     ctx = multiprocessing.get_context("spawn")
     workers = [
-        ctx.Process(target=_write_resources, args=(app.instance_path, member_org.id, prefix, 15))
-        for prefix in ("Alpha", "Beta")
+        ctx.Process(target=_write_resources, args=(app.instance_path, member_org.id, prefix, 20))
+        for prefix in ("Alpha", "Beta", "Gamma")
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
         assert worker.exitcode == 0
-    assert len(indexed(app, "title", "alpha")) == 15
-    assert len(indexed(app, "title", "beta")) == 15
     assert pending(app) == 0
+    with app.app_context():
+        in_database = set(db.session.scalars(select(Resource.id)))
+    assert set(app.extensions["search_index"].stored_stamps()) == in_database
+    for prefix in ("alpha", "beta", "gamma"):
+        assert len(indexed(app, "title", prefix)) == 20, prefix
 
 
 def test_apply_pending_without_blocking_leaves_work_to_the_lock_holder(app, create_resource):
