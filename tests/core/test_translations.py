@@ -1,0 +1,117 @@
+"""The English catalogue is complete, and pages speak the reader's language."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "portal" / "translations"
+PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
+
+
+def _catalogue():
+    with PO.open("rb") as f:
+        return read_po(f)
+
+
+def _entries():
+    """(msgids, msgstrs) of every real entry, both as tuples (plurals have two of each)."""
+    for message in _catalogue():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        yield message, ids, strings
+
+
+def _placeholders(text: str) -> set[str]:
+    return {p for p in PLACEHOLDER.findall(text) if p != "%%"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def compiled_catalogue():
+    """Compile the .po when the .mo is missing or stale, so a clean checkout works without make."""
+    if not MO.exists() or MO.stat().st_mtime < PO.stat().st_mtime:
+        partial = MO.with_name(f"messages.{os.getpid()}.mo.tmp")
+        with partial.open("wb") as f:
+            write_mo(f, _catalogue())
+        os.replace(partial, MO)  # atomic, in case several test processes compile at once
+
+
+def test_the_app_reads_translations_from_the_committed_catalogue(app):
+    assert str(TRANSLATIONS) in app.extensions["babel"].translation_directories
+
+
+def test_every_entry_is_translated_and_none_is_fuzzy():
+    untranslated = [ids[0] for _, ids, strings in _entries() if not all(strings)]
+    fuzzy = [ids[0] for message, ids, _ in _entries() if message.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_plural_entries_have_both_english_forms():
+    plurals = [(ids, strings) for message, ids, strings in _entries() if message.pluralizable]
+    assert plurals, "the catalogue has plural entries (ngettext)"
+    assert all(len(strings) == 2 for _, strings in plurals)
+
+
+def test_every_translation_keeps_the_placeholders_of_its_msgid():
+    mismatched = []
+    for _, ids, strings in _entries():
+        expected = set().union(*(_placeholders(i) for i in ids))
+        for string in strings:
+            if not string:
+                continue
+            found = _placeholders(string)
+            # A singular may leave out the number ("one entry"), but never invent a placeholder.
+            if found != expected and not (len(ids) > 1 and found <= expected):
+                mismatched.append((ids[0], sorted(expected), sorted(found)))
+    assert mismatched == []
+
+
+def test_translations_keep_leading_and_trailing_whitespace():
+    def edges(text):
+        return text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+
+    changed = [
+        ids[0]
+        for _, ids, strings in _entries()
+        for n, string in enumerate(strings)
+        if string and edges(string) != edges(ids[min(n, len(ids) - 1)])
+    ]
+    assert changed == []
+
+
+def test_the_login_page_is_german_by_default(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert '<html lang="de">' in html
+    assert "<h1>Anmelden</h1>" in html
+    assert "Passwort vergessen?" in html
+
+
+def test_the_login_page_is_english_when_the_browser_asks_for_it(client):
+    html = client.get("/auth/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "<h1>Log in</h1>" in html
+    assert "Forgotten your password?" in html
+    assert "Anmelden" not in html
+
+
+def test_a_user_who_chose_english_sees_english_pages_behind_the_login(client, login_as):
+    user = login_as("member")
+    response = client.post("/auth/profile/language", data={"language": "en"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Your language has been saved." in response.get_data(as_text=True)
+
+    # The user's own choice wins over a browser asking for German.
+    html = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert f"Welcome, {user.name}" in html
+    assert "Log out" in html
+    assert "Abmelden" not in html
+    assert "Willkommen" not in html
