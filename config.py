@@ -14,6 +14,18 @@ class Config:
     DATABASE_URL = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # SQLite transactions start with BEGIN IMMEDIATE: a worker that will write waits for the
+    # write lock (up to the busy timeout) instead of failing halfway with "database is locked".
+    SQLITE_BEGIN_IMMEDIATE = True
+    # Number of server processes (gunicorn.conf.py reads PORTAL_WORKERS too); with more than
+    # one, a production start on SQLite checks that WAL is really on.
+    WORKERS = 1
+
+    # HTTPS in front of the portal (reverse proxy): secure cookies, HSTS, https links.
+    HTTPS = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
+    # Refuse to start with a known or short secret, debug, no TRUSTED_HOSTS (production).
+    REFUSE_UNSAFE_CONFIG = False
 
     # Public base URL used for links in e-mails; never taken from the request.
     EXTERNAL_BASE_URL = "http://127.0.0.1:5000"
@@ -99,8 +111,10 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    HTTPS = True
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    REFUSE_UNSAFE_CONFIG = True
 
 
 CONFIGS = {

@@ -44,6 +44,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    from portal.security import check_production_config
+
+    check_production_config(app)
 
 
 def _instance_secret_key(instance: Path) -> str:
@@ -98,6 +104,9 @@ def init_extensions(app: Flask) -> None:
             event.listen(
                 db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
             )
+            from portal.security import sqlite_tx
+
+            sqlite_tx.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(
@@ -178,6 +187,10 @@ def json_error(code: int, message: str):
 
 def register_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException, SecurityError
+
+    from portal import security
+
+    security.init_app(app)
 
     def handle(error):
         if isinstance(error, SecurityError):

@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, text, update
 
 from portal.audit.models import GENESIS_HASH, AuditEntry
 from portal.extensions import db
@@ -157,9 +157,14 @@ def _target(target) -> tuple[str, str]:
 
 
 def _lock_chain() -> None:
-    """Serialise appends. SQLite already holds the write lock (BEGIN IMMEDIATE)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Serialise appends: hold the database's write lock before reading the chain's head."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_ID)))
+    elif dialect == "sqlite":
+        # A write that changes nothing still takes SQLite's write lock (waiting up to the busy
+        # timeout) unless the transaction began with BEGIN IMMEDIATE and holds it already.
+        db.session.execute(text("UPDATE audit_entry SET seq = seq WHERE 1 = 0"))
 
 
 def _last_entry() -> AuditEntry | None:

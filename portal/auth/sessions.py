@@ -61,8 +61,13 @@ class DatabaseSessionInterface(SessionInterface):
 
     @staticmethod
     def _idle(app: Flask, row: ServerSession, now: datetime) -> bool:
+        """Idle too long, or older than the absolute lifetime (checked here too, in case the
+        stored expiry predates a shorter SESSION_ABSOLUTE_LIFETIME)."""
+        if row.user_id is None:
+            return False
         return (
-            row.user_id is not None and now - row.last_seen_at > app.config["SESSION_IDLE_TIMEOUT"]
+            now - row.last_seen_at > app.config["SESSION_IDLE_TIMEOUT"]
+            or now - row.created_at > app.config["SESSION_ABSOLUTE_LIFETIME"]
         )
 
     def save_session(self, app: Flask, session: DatabaseSession, response: Response) -> None:
