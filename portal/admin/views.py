@@ -10,8 +10,8 @@ from portal.admin.forms import InviteForm, OrganisationForm, UserEditForm, UserF
 from portal.audit import record
 from portal.audit import services as audit_services
 from portal.audit.forms import AuditFilterForm
+from portal.auth import privacy, two_factor
 from portal.auth import services as auth_services
-from portal.auth import two_factor
 from portal.auth.access import has_role, invitable_roles
 from portal.auth.forms import ActionForm
 from portal.auth.models import ROLES, Invitation, User
@@ -248,6 +248,23 @@ def user_end_sessions(user_id: int):
     if user.id == current_user.id:
         return redirect(url_for("auth.login"))
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["POST"])
+def user_delete(user_id: int):
+    """Delete an account for good; its resources stay with the organisation."""
+    user = _user_for_action(user_id)
+    if User.normalise_email(request.form.get("confirm", "")) != user.email:
+        flash(_("Bitte geben Sie zur Bestätigung die E-Mail-Adresse der Person ein."), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    try:
+        privacy.delete_user(user, current_user)
+    except auth_services.AuthError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    db.session.commit()
+    flash(_("Das Konto wurde gelöscht."), "success")
+    return redirect(url_for("admin.user_list"))
 
 
 # --- audit trail (read-only: nothing here changes or deletes an entry) ---------------------

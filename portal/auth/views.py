@@ -1,11 +1,13 @@
 """Login, logout, password reset, invitations and the profile page."""
 
+import json
 import logging
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -20,7 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal.audit import record
-from portal.auth import services, two_factor
+from portal.auth import privacy, services, two_factor
 from portal.auth.forms import (
     AcceptInvitationForm,
     ActionForm,
@@ -256,7 +258,9 @@ def accept_invitation(token: str):
 # --- profile -----------------------------------------------------------------------------
 
 
-def _profile_page(password_form=None, language_form=None, two_factor_form=None, status=200):
+def _profile_page(
+    password_form=None, language_form=None, two_factor_form=None, export_form=None, status=200
+):
     sessions = db.session.scalars(
         select(ServerSession)
         .where(ServerSession.user_id == current_user.id)
@@ -269,6 +273,7 @@ def _profile_page(password_form=None, language_form=None, two_factor_form=None, 
         sessions=sessions,
         current_session_id=session.row_id,
         two_factor_form=two_factor_form or ConfirmPasswordForm(prefix="twofactor"),
+        export_form=export_form or ConfirmPasswordForm(prefix="export"),
         two_factor_required=two_factor.required_for(current_user),
         recovery_codes_left=two_factor.remaining_recovery_codes(current_user),
     )
@@ -412,3 +417,25 @@ def two_factor_disable():
             flash(_("Der zweite Faktor ist abgeschaltet."), "success")
             return redirect(url_for("auth.profile"))
     return _profile_page(two_factor_form=form, status=400)
+
+
+# --- own data ----------------------------------------------------------------------------
+
+
+@bp.route("/profile/export", methods=["POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_TWO_FACTOR"))
+def export_data():
+    """Download everything the portal stores about oneself (asks for the password again)."""
+    form = ConfirmPasswordForm(prefix="export")
+    if form.validate_on_submit():
+        if current_user.check_password(form.current_password.data):
+            data = privacy.export_user_data(current_user)
+            db.session.commit()
+            return Response(
+                json.dumps(data, ensure_ascii=False, indent=2),
+                mimetype="application/json",
+                headers={"Content-Disposition": "attachment; filename=meine-daten.json"},
+            )
+        form.current_password.errors.append(_("Das aktuelle Passwort ist falsch."))
+    return _profile_page(export_form=form, status=400)
