@@ -121,9 +121,11 @@ def prune_sessions_command():
 
 def register(app: Flask) -> None:
     from portal.audit.cli import COMMANDS as audit_commands
+    from portal.backup.cli import COMMANDS as backup_commands
 
     for command in (
         *audit_commands,
+        *backup_commands,
         init_db_command,
         create_org_command,
         create_user_command,

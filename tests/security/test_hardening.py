@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from portal import create_app
-from portal.auth.models import ServerSession, User
+from portal.auth.models import ServerSession
 from portal.extensions import db
 from portal.security import checks
 from portal.security.headers import CONTENT_SECURITY_POLICY
@@ -31,7 +31,7 @@ def assert_security_headers(response):
     assert "camera=()" in headers["Permissions-Policy"]
     assert headers["X-Frame-Options"] == "DENY"
     assert "Server" not in headers
-    assert not [h for h in headers.keys() if h.lower().startswith("access-control-")]
+    assert not [k for k, _ in headers.items() if k.lower().startswith("access-control-")]
 
 
 def test_the_policy_is_the_documented_one():

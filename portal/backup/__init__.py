@@ -1,0 +1,1 @@
+"""Consistent backups of a running portal, and restoring them into an empty instance."""

@@ -1,0 +1,235 @@
+"""Backup while serving, restore into an empty instance, and crash safety of writes."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.audit import record
+from portal.audit.models import AuditEntry
+from portal.audit.services import SYSTEM, verify_chain
+from portal.extensions import db
+from portal.resources.models import Attachment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sqlite_path(app) -> Path:
+    return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+
+def all_rows(path: Path) -> dict[str, list[tuple]]:
+    connection = sqlite3.connect(path)
+    try:
+        tables = [
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            t: sorted(connection.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables
+        }
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def filled(app, create_user, create_resource, auth):
+    """Accounts, resources, attachments with files in uploads/, audit entries."""
+    user = create_user()
+    auth.login(user.email)
+    resource = create_resource(title="Mit Anhang", attachments=["Text eins", "Text zwei"])
+    uploads = Path(app.instance_path) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        for i, attachment in enumerate(
+            db.session.scalars(select(Attachment).where(Attachment.resource_id == resource.id))
+        ):
+            (uploads / attachment.stored_name).write_bytes(os.urandom(5000) + bytes([i]) * 10)
+    (uploads / "nested").mkdir(exist_ok=True)
+    (uploads / "nested" / "x.bin").write_bytes(b"\x00\xff" * 1000)
+    return app
+
+
+def new_instance(tmp_path, name="restored"):
+    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / name)
+    return app
+
+
+def test_a_backup_restores_into_an_empty_instance_row_for_row_and_byte_for_byte(
+    filled, runner, tmp_path
+):
+    app = filled
+    target = tmp_path / "backup"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["database"]["path"] == "portal.sqlite3"
+    assert {f["path"] for f in manifest["files"]} >= {"uploads/nested/x.bin"}
+    assert oct(target.stat().st_mode & 0o777) == "0o700"
+
+    restored = new_instance(tmp_path)
+    out = restored.test_cli_runner().invoke(args=["restore", str(target)])
+    assert out.exit_code == 0, out.output
+    assert all_rows(sqlite_path(restored)) == all_rows(sqlite_path(app))
+    source_uploads = Path(app.instance_path) / "uploads"
+    restored_uploads = Path(restored.instance_path) / "uploads"
+    source_files = sorted(
+        p.relative_to(source_uploads) for p in source_uploads.rglob("*") if p.is_file()
+    )
+    assert source_files == sorted(
+        p.relative_to(restored_uploads) for p in restored_uploads.rglob("*") if p.is_file()
+    )
+    for relative in source_files:
+        assert (source_uploads / relative).read_bytes() == (
+            restored_uploads / relative
+        ).read_bytes()
+    # The restored portal works: log in, audit chain intact, search index rebuilt.
+    if "search_index" in restored.extensions:
+        assert "Search index rebuilt" in out.output
+    with restored.app_context():
+        assert verify_chain()[0] == []
+        db.engine.dispose()
+
+
+def test_restore_refuses_an_instance_that_is_not_empty(filled, runner, tmp_path):
+    target = tmp_path / "backup"
+    runner.invoke(args=["backup", str(target)])
+    result = runner.invoke(args=["restore", str(target)])  # into the filled instance itself
+    assert result.exit_code == 1 and "not empty" in result.output
+
+
+def test_restore_refuses_a_damaged_backup(filled, runner, tmp_path):
+    target = tmp_path / "backup"
+    runner.invoke(args=["backup", str(target)])
+    victim = target / "uploads" / "nested" / "x.bin"
+    victim.write_bytes(b"tampered")
+    restored = new_instance(tmp_path)
+    cli = restored.test_cli_runner()
+    assert cli.invoke(args=["restore", "--verify-only", str(target)]).exit_code == 1
+    result = cli.invoke(args=["restore", str(target)])
+    assert result.exit_code == 1 and "checksum differs" in result.output
+    assert not sqlite_path(restored).exists() or sqlite_path(restored).stat().st_size == 0
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(filled, runner, tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "old").write_text("x")
+    result = runner.invoke(args=["backup", str(tmp_path / "full")])
+    assert result.exit_code == 1 and "not empty" in result.output
+
+
+def test_a_backup_taken_while_the_portal_writes_is_consistent(filled, runner, tmp_path):
+    app = filled
+    stop = threading.Event()
+    written = []
+
+    def writer():
+        while not stop.is_set():
+            with app.test_request_context(method="POST"):
+                record("organisation.updated", target=("organisation", 1), actor=SYSTEM)
+                db.session.commit()
+            written.append(1)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        time.sleep(0.2)
+        result = runner.invoke(args=["backup", str(tmp_path / "live")])
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert len(written) > 5
+    snapshot = sqlite3.connect(tmp_path / "live" / "portal.sqlite3")
+    assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    snapshot.close()
+    restored = new_instance(tmp_path)
+    assert (
+        restored.test_cli_runner().invoke(args=["restore", str(tmp_path / "live")]).exit_code == 0
+    )
+    with restored.app_context():
+        problems, count = verify_chain()
+        assert problems == [] and count > 0
+        db.engine.dispose()
+
+
+CRASH_WORKER = textwrap.dedent(
+    """
+    import sys
+    from portal import create_app
+    from portal.audit import record
+    from portal.audit.services import SYSTEM
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.orgs.models import Organisation
+
+    app = create_app({"ENV_NAME": "test"}, instance_path=sys.argv[1])
+    i = 0
+    while True:
+        with app.test_request_context(method="POST"):
+            org = Organisation(slug=f"crash-{i}", name="x" * 2000, focus_areas=["a"] * 50)
+            db.session.add(org)
+            db.session.flush()
+            db.session.add(User(email=f"crash-{i}@example.org", name="x", organisation_id=org.id))
+            record("organisation.created", target=org, actor=SYSTEM, details={"i": i})
+            db.session.commit()
+        i += 1
+        if i == 20:
+            print("running", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_killing_a_writer_mid_transaction_leaves_a_consistent_database(app, tmp_path):
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH_WORKER)
+    worker = subprocess.Popen(
+        [sys.executable, str(script), app.instance_path],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout.readline().strip() == "running"
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        worker.stdout.close()
+        worker.stderr.close()
+    assert worker.returncode == -signal.SIGKILL
+    connection = sqlite3.connect(sqlite_path(app))
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        orgs = {r[0] for r in connection.execute("SELECT slug FROM organisation")}
+        users = {r[0] for r in connection.execute("SELECT email FROM user")}
+        assert len(orgs) >= 20
+        # Every transaction is all or nothing: each organisation has its user and entry.
+        assert {f"{slug}@example.org" for slug in orgs} == users
+        entries = connection.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
+        assert entries == len(orgs)
+    finally:
+        connection.close()
+    with app.app_context():
+        assert verify_chain()[0] == []
+        assert db.session.scalar(select(func.count(AuditEntry.id))) == len(orgs)
