@@ -6,6 +6,8 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from portal.audit import record
+from portal.audit.services import SYSTEM
 from portal.extensions import db
 from portal.resources.models import RESOURCE_TYPES
 from portal.resources.transfer import ImportFailed, export_lines, import_lines
@@ -26,6 +28,15 @@ def import_command(file):
             show_pos=True,
         ) as bar:
             summary = import_lines(lines, progress=bar.update)
+        record(
+            "resource.imported",
+            actor=SYSTEM,
+            details={
+                "created": summary.created,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+            },
+        )
         db.session.commit()
     except ImportFailed as failed:
         db.session.rollback()
@@ -61,6 +72,8 @@ def export_command(file, types):
     for line in export_lines(types):
         file.write(line)
         count += 1
+    record("resource.exported", actor=SYSTEM, details={"count": count, "types": sorted(types)})
+    db.session.commit()
     click.echo(f"{count} Dokumente exportiert.", err=file.name == "-")
 
 

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.files import extract_text, inspect_upload
@@ -237,7 +238,15 @@ def update_resource(
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
     ensure_baseline(resource)
+    previous_visibility = resource.visibility
     _apply(resource, data)
+    if resource.visibility != previous_visibility:
+        audit_record(
+            "resource.visibility_changed",
+            target=resource,
+            actor=user,
+            details={"from": previous_visibility, "to": resource.visibility},
+        )
     if organisation is not None and is_editor(user):
         resource.organisation = organisation
     if norms is not None:
@@ -612,6 +621,7 @@ def transition(
         findings = [{"field": f.field, "kind": f.kind, "match": f.match} for f in found]
     if action == "return" and not comment.strip():
         raise ResourceError(_l("Bitte begründen Sie die Rückgabe in einem Kommentar."))
+    previous_status = resource.status
     resource.status = {
         "submit": "submitted",
         "publish": "published",
@@ -623,7 +633,22 @@ def transition(
         resource.published_at = utcnow()
     resource.updated_at = utcnow()
     db.session.flush()
+    if action in AUDITED_TRANSITIONS:
+        audit_record(
+            AUDITED_TRANSITIONS[action],
+            target=resource,
+            actor=user,
+            details={"from": previous_status},
+        )
     return record_revision(resource, user, action, comment=comment.strip(), findings=findings)
+
+
+AUDITED_TRANSITIONS = {
+    "publish": "resource.published",
+    "return": "resource.returned",
+    "archive": "resource.archived",
+    "unarchive": "resource.restored",
+}
 
 
 def notify_returned(resource: Resource, comment: str) -> None:

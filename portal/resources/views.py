@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.files import UploadRejected
@@ -615,6 +616,9 @@ def download(resource_id: int, attachment_id: int):
     if not path.is_file():
         logger.error("Attachment %s is missing its file %s", attachment.id, path)
         abort(404)
+    if resource.status != "published" or resource.visibility != "members":
+        audit_record("attachment.downloaded", target=attachment, details={"resource": resource.id})
+        db.session.commit()
     response = send_file(
         path,
         mimetype=attachment.mimetype,
