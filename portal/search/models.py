@@ -20,10 +20,14 @@ class IndexTask(db.Model):
     delete task outlives its resource.
     """
 
+    # Ids are never reused (AUTOINCREMENT on SQLite): a writer deletes the tasks it applied by
+    # id, and a reused id would delete a newer task it never saw.
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(10), default="upsert")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = {"sqlite_autoincrement": True}
 
     def __repr__(self) -> str:
         return f"<IndexTask {self.id} {self.action} {self.resource_id}>"
