@@ -8,6 +8,8 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from portal.extensions import babel
+
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "portal" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
@@ -41,6 +43,9 @@ def compiled_catalogue():
         with partial.open("wb") as f:
             write_mo(f, _catalogue())
         os.replace(partial, MO)  # atomic, in case several test processes compile at once
+    # Flask-Babel caches loaded catalogues on the shared extension for the whole process; an
+    # earlier test may have looked up English before the .mo existed.
+    babel.domain_instance.cache.clear()
 
 
 def test_the_app_reads_translations_from_the_committed_catalogue(app):
