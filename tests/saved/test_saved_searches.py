@@ -180,3 +180,11 @@ def test_send_alerts_command_runs(runner, app, saved_search, smtp_sink):
     result = runner.invoke(args=["send-alerts"])
     assert result.exit_code == 0, result.output
     assert "Sent 0 alert e-mails." in result.output
+
+
+def test_the_search_page_offers_to_save_the_search_with_its_filters(client, login_as):
+    login_as("member")
+    page = client.get("/search/?q=Lohnwucher&type=case_law").get_data(as_text=True)
+    assert 'action="/saved/' in page
+    assert 'name="search" value="q=Lohnwucher&amp;type=case_law"' in page
+    assert "Suche speichern" in page
