@@ -44,8 +44,11 @@ def compiled_catalogue():
             write_mo(f, _catalogue())
         os.replace(partial, MO)  # atomic, in case several test processes compile at once
     # Flask-Babel caches loaded catalogues on the shared extension for the whole process; an
-    # earlier test may have looked up English before the .mo existed.
-    babel.domain_instance.cache.clear()
+    # earlier test may have looked up English before the .mo existed. (The domain is a cached
+    # property, created on first use: if it does not exist yet, nothing is cached.)
+    domain = vars(babel).get("domain_instance")
+    if domain is not None:
+        domain.cache.clear()
 
 
 def test_the_app_reads_translations_from_the_committed_catalogue(app):
