@@ -9,7 +9,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 
-from portal import create_app
+from portal import background, create_app
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
@@ -149,6 +149,7 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Message]:
+        background.wait_idle()  # mails sent after the answer (password reset) arrive first
         return [m for m in self.messages if address.lower() in m["To"].lower()]
 
     @staticmethod

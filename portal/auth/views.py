@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from portal import background
 from portal.audit import record
 from portal.auth import privacy, services, two_factor
 from portal.auth.forms import (
@@ -199,8 +200,8 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+        # In the background: the answer takes as long whether or not the address exists.
+        background.submit(services.request_password_reset, form.email.data)
         # The same answer whether or not the address exists.
         flash(
             _(

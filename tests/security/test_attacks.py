@@ -14,6 +14,8 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
+
+from portal import background
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -398,9 +400,19 @@ def test_password_reset_answers_and_timing_do_not_reveal_accounts(app, client, c
         assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
         return client.get("/auth/login").get_data(as_text=True)
 
+    def answer(email):
+        # The reset mail is prepared after the answer; time the answer alone and let the
+        # background work finish outside the measurement, as it would between two probes.
+        started = time.perf_counter()
+        response = client.post("/auth/forgot-password", data={"email": email, "csrf_token": token})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 302
+        background.wait_idle()
+        return elapsed
+
     assert _normalise(attempt(user.email)) == _normalise(attempt("nobody@example.org"))
-    existing = _timed(lambda: attempt(user.email))
-    missing = _timed(lambda: attempt("nobody@example.org"))
+    existing = statistics.median(answer(user.email) for _ in range(15))
+    missing = statistics.median(answer("nobody@example.org") for _ in range(15))
     assert 0.5 < existing / missing < 2.0, (existing, missing)
 
 

@@ -1,0 +1,54 @@
+"""Work done after the answer is sent, so its duration reveals nothing to the requester.
+
+Used where timing must not tell whether an account exists (password reset). The pool's threads
+are joined when the process exits, so accepted work is not lost on a normal shutdown.
+"""
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from flask import Flask, current_app
+
+from portal.extensions import db
+
+logger = logging.getLogger(__name__)
+
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-background")
+_pending: set[Future] = set()
+_lock = threading.Lock()
+
+
+def submit(function, *args) -> Future:
+    """Run `function(*args)` in an app context of its own, committing if it succeeds."""
+    app = current_app._get_current_object()
+    future = _executor.submit(_run, app, function, args)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _run(app: Flask, function, args) -> None:
+    with app.app_context():
+        try:
+            function(*args)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("Background task %s failed", getattr(function, "__name__", function))
+            raise
+        finally:
+            db.session.remove()
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def wait_idle(timeout: float = 10.0) -> None:
+    """Wait until submitted work is done (tests, and commands that exit right after)."""
+    with _lock:
+        pending = list(_pending)
+    wait(pending, timeout=timeout)
