@@ -13,6 +13,8 @@ copied into the repository.
 
     .venv/bin/python bench/search_bench.py [--docs 10000] [--seed 11] [--keep DIR]
     .venv/bin/python bench/search_bench.py --docs 10000 --profile prefix   # cProfile a class
+    .venv/bin/python bench/search_bench.py --docs 10000 --reuse DIR  # queries only, on a kept
+                                                                    # instance (--keep DIR)
 """
 
 from __future__ import annotations
@@ -350,7 +352,8 @@ def update_visibility(api: Api, env: dict, resource_ids: list[int], rounds: int 
     )
     latencies, commits = [], []
     for n in range(rounds):
-        word = f"zqxbench{n}{random.Random(n).randrange(10**6)}"
+        # Unique per run: a reused instance (--reuse) must see a real change.
+        word = f"zqxbench{n}{random.randrange(10**9)}"
         proc.stdin.write(f"{resource_ids[n]} {word}\n")
         proc.stdin.flush()
         committed, indexed = (float(x) for x in proc.stdout.readline().split())
@@ -406,6 +409,22 @@ def setup_instance(instance: str, corpus: Path, docs: int) -> tuple[dict, dict, 
     _, out = run_flask(["create-token", "bench@example.org", "--name", "bench"], env)
     token = re.search(r"kok_[A-Za-z0-9_-]+", out).group(0)
     return env, figures, token
+
+
+def reuse_instance(instance: str) -> tuple[dict, dict, str]:
+    """The environment and a new token of an instance built before with ``--keep``."""
+    env = {
+        **os.environ,
+        "PORTAL_INSTANCE_PATH": instance,
+        "PORTAL_ENV": "development",
+        "PORTAL_RATELIMIT_ENABLED": "false",
+        "PORTAL_SEED_DEMO_ON_FIRST_START": "false",
+    }
+    _, out = run_flask(["create-token", "bench@example.org", "--name", "bench"], env)
+    token = re.search(r"kok_[A-Za-z0-9_-]+", out).group(0)
+    index_dir = Path(instance) / "search-index"
+    size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6
+    return env, {"index_mb": size, "reused": True}, token
 
 
 def measure(env: dict, token: str, mix: list[tuple[str, dict]], figures: dict) -> dict:
@@ -493,6 +512,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", help="Build the instance in this folder and keep it.")
     parser.add_argument(
+        "--reuse",
+        help="Measure the queries on an instance kept with --keep (same --docs and --seed); "
+        "no import or reindex.",
+    )
+    parser.add_argument(
         "--profile", help="After measuring, cProfile these query classes (comma-separated)."
     )
     options = parser.parse_args()
@@ -506,14 +530,17 @@ def main() -> None:
             f"{built['synthetic']} synthetic), {corpus.stat().st_size / 1e6:.1f} MB",
             flush=True,
         )
-        instance = options.keep or str(Path(tmp) / "instance")
-        env, figures, token = setup_instance(instance, corpus, options.docs)
-        print(
-            f"import {figures['import_s']:.1f} s ({figures['import_docs_per_s']:.0f} docs/s), "
-            f"reindex {figures['reindex_s']:.1f} s ({figures['reindex_docs_per_s']:.0f} docs/s), "
-            f"index {figures['index_mb']:.0f} MB",
-            flush=True,
-        )
+        if options.reuse:
+            env, figures, token = reuse_instance(options.reuse)
+        else:
+            instance = options.keep or str(Path(tmp) / "instance")
+            env, figures, token = setup_instance(instance, corpus, options.docs)
+            print(
+                f"import {figures['import_s']:.1f} s ({figures['import_docs_per_s']:.0f} docs/s), "
+                f"reindex {figures['reindex_s']:.1f} s "
+                f"({figures['reindex_docs_per_s']:.0f} docs/s), index {figures['index_mb']:.0f} MB",
+                flush=True,
+            )
         mix = query_mix(random.Random(options.seed), built["zipf"], corpus)
         classes = measure(env, token, mix, figures)
         report = format_report(options.docs, figures, classes)
@@ -540,10 +567,13 @@ def format_report(docs: int, figures: dict, classes: dict) -> str:
             f"{c['max_ms']:>8.1f} {c['median_total']:>7.0f}"
         )
     update = figures["update"]
+    lines.append(f"first query after start: {figures['first_query_s'] * 1000:.0f} ms")
+    if "import_docs_per_s" in figures:
+        lines.append(
+            f"import: {figures['import_docs_per_s']:.0f} docs/s; reindex: "
+            f"{figures['reindex_docs_per_s']:.0f} docs/s; index size: {figures['index_mb']:.0f} MB"
+        )
     lines += [
-        f"first query after start: {figures['first_query_s'] * 1000:.0f} ms",
-        f"import: {figures['import_docs_per_s']:.0f} docs/s; reindex: "
-        f"{figures['reindex_docs_per_s']:.0f} docs/s; index size: {figures['index_mb']:.0f} MB",
         f"server peak RSS: {figures['server_peak_rss_mb']:.0f} MB",
         f"single update visible after: median {update['visible_median_s'] * 1000:.0f} ms, "
         f"max {update['visible_max_s'] * 1000:.0f} ms (commit+index "

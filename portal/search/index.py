@@ -234,7 +234,9 @@ class Snapshot:
 
     searcher: object
     _visible: dict[frozenset, frozenset[int]] = field(default_factory=dict)
-    _facets: dict[str, tuple[list[str], list[tuple[int, ...]]]] = field(default_factory=dict)
+    _facets: dict[str, tuple[list[str], list[frozenset[int]]]] = field(default_factory=dict)
+    #: Facet labels read from the database, by (facet name, value); see ``services``.
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def visible_docs(self, audiences: Iterable[str]) -> frozenset[int]:
@@ -257,19 +259,17 @@ class Snapshot:
             self._visible[key] = cached
         return cached
 
-    def facet_table(self, fieldname: str) -> tuple[list[str], list[tuple[int, ...]]]:
-        """Return (values, per-document value indexes) of a facet field, read once per snapshot."""
+    def facet_table(self, fieldname: str) -> tuple[list[str], list[frozenset[int]]]:
+        """Return (values, document numbers of each value) of a facet field, read once."""
         cached = self._facets.get(fieldname)
         if cached is None:
             reader = self.searcher.reader()
-            doc_count = reader.doc_count_all()
-            per_doc: list[list[int]] = [[] for _ in range(doc_count)]
             values: list[str] = []
-            for i, btext in enumerate(reader.lexicon(fieldname)):
+            docs: list[frozenset[int]] = []
+            for btext in reader.lexicon(fieldname):
                 values.append(btext.decode("utf-8"))
-                for docnum in reader.postings(fieldname, btext).all_ids():
-                    per_doc[docnum].append(i)
-            cached = (values, [tuple(v) for v in per_doc])
+                docs.append(frozenset(reader.postings(fieldname, btext).all_ids()))
+            cached = (values, docs)
             self._facets[fieldname] = cached
         return cached
 

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from whoosh import highlight
 from whoosh.query import And, NumericRange, Or, Term
+from whoosh.query.compound import PreloadedOr
 
 from portal.extensions import db
 from portal.resources.access import can_view, user_audiences
@@ -266,7 +267,7 @@ def search(
             query, results = any_query, any_results
             result.any_word_fallback = True
 
-    matched = {docnum for _, docnum in results.top_n}
+    matched = frozenset(docnum for _, docnum in results.top_n)
     result.total = len(matched)
     result.facets = _facets(snap, matched, filters_)
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
@@ -280,7 +281,9 @@ def search(
 def _run(searcher, query, allowed: frozenset[int], sort: str):
     """Every allowed document matching ``query``, ranked (no limit: totals and facets are exact).
 
-    Scoring every match costs less here than Whoosh's top-N block skipping on large OR queries.
+    Measured at 10,000 documents: a top-N search (``limit=``) scores every posting all the
+    same (block-quality skipping gains nothing on these OR queries), and counting the matches
+    in a separate unscored pass costs more than it saves.
     """
     from whoosh.query import Every
 
@@ -291,7 +294,8 @@ def _run(searcher, query, allowed: frozenset[int], sort: str):
         kwargs.update(sortedby="date", reverse=sort == "newest")
     if query is None:
         return searcher.search(Every(), **kwargs)
-    return searcher.search(query, terms=True, **kwargs)
+    # A PreloadedOr (descriptions) records no matched terms: asking for them only costs time.
+    return searcher.search(query, terms=not isinstance(query, PreloadedOr), **kwargs)
 
 
 def _catch_up(search_index) -> None:
@@ -312,11 +316,8 @@ def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str,
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         fieldname = FILTER_FIELDS[name]
-        values, per_doc = snap.facet_table(fieldname)
-        counts = [0] * len(values)
-        for docnum in matched:
-            for i in per_doc[docnum]:
-                counts[i] += 1
+        values, docs = snap.facet_table(fieldname)
+        counts = [len(value_docs.intersection(matched)) for value_docs in docs]
         selected = set(filters.get(name, []))
         items = [
             FacetValue(values[i], values[i], count, values[i] in selected)
@@ -330,11 +331,12 @@ def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str,
         shown = items[:FACET_LIMIT]
         shown += [v for v in items[FACET_LIMIT:] if v.selected]
         facets[name] = shown
-    _label_facets(facets)
+    _label_facets(snap, facets)
     return facets
 
 
-def _label_facets(facets: dict[str, list[FacetValue]]) -> None:
+def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
+    """Set the labels; those read from the database are cached with the index snapshot."""
     from portal.legal.courts import COURT_LEVELS
     from portal.orgs.models import Organisation
     from portal.resources.models import (
@@ -355,32 +357,40 @@ def _label_facets(facets: dict[str, list[FacetValue]]) -> None:
         for v in facets.get(name, []):
             v.label = str(table.get(v.value, v.value))
 
-    def ids(name):
-        return [int(v.value) for v in facets.get(name, []) if v.value.isdigit()]
-
-    if court_ids := ids("court"):
-        rows = db.session.execute(
-            select(Court.id, Court.name, Court.short_name).where(Court.id.in_(court_ids))
-        )
-        names = {str(i): short or name for i, name, short in rows}
-        for v in facets["court"]:
-            v.label = names.get(v.value, v.value)
-    if org_ids := ids("organisation"):
-        rows = db.session.execute(
-            select(Organisation.id, Organisation.name, Organisation.short_name).where(
-                Organisation.id.in_(org_ids)
+    queries = {
+        "court": lambda keys: (
+            (str(i), short or name)
+            for i, name, short in db.session.execute(
+                select(Court.id, Court.name, Court.short_name).where(
+                    Court.id.in_([int(k) for k in keys if k.isdigit()])
+                )
             )
-        )
-        names = {str(i): short or name for i, name, short in rows}
-        for v in facets["organisation"]:
-            v.label = names.get(v.value, v.value)
-    if keys := [v.value for v in facets.get("norm", [])]:
-        rows = db.session.execute(
+        ),
+        "organisation": lambda keys: (
+            (str(i), short or name)
+            for i, name, short in db.session.execute(
+                select(Organisation.id, Organisation.name, Organisation.short_name).where(
+                    Organisation.id.in_([int(k) for k in keys if k.isdigit()])
+                )
+            )
+        ),
+        "norm": lambda keys: db.session.execute(
             select(ResourceNorm.key, ResourceNorm.label).where(ResourceNorm.key.in_(keys))
-        )
-        labels = dict(rows.all())
-        for v in facets["norm"]:
-            v.label = labels.get(v.value, v.value)
+        ).all(),
+    }
+    # Court, organisation and norm labels change only with a reindex of the resources that
+    # show them, which opens a new snapshot (and so empties this cache).
+    labels = snap.labels
+    for name, read in queries.items():
+        items = facets.get(name, [])
+        missing = [v.value for v in items if (name, v.value) not in labels]
+        if missing:
+            found = dict(read(missing))
+            with snap.lock:
+                for key in missing:
+                    labels[(name, key)] = found.get(key, key)
+        for v in items:
+            v.label = labels.get((name, v.value), v.value)
 
 
 # --- did you mean ----------------------------------------------------------------------
