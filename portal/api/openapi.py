@@ -10,6 +10,7 @@ from copy import deepcopy
 
 from portal.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MODES, SORTS
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES
+from portal.resources.records import COMMON_FIELDS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATE = {"type": ["string", "null"], "format": "date"}
@@ -163,23 +164,7 @@ SCHEMAS = {
             "plus `id` and `url`. Type-specific fields appear only for their type."
         ),
         "type": "object",
-        "required": [
-            "id",
-            "url",
-            "external_id",
-            "type",
-            "title",
-            "summary",
-            "body",
-            "language",
-            "topics",
-            "tags",
-            "visibility",
-            "organisation",
-            "status",
-            "published_on",
-            "links",
-        ],
+        "required": ["id", "url", *COMMON_FIELDS, "links"],
         "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.legal.citations import parse_norm
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES
+from portal.search.services import FACETS
 
 MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
@@ -18,17 +19,7 @@ MAX_PER_PAGE = 100
 MAX_QUERY = 1000
 MAX_PAGE = 500  # the search entry point pages no further
 # Filters that may be repeated (?topic=a&topic=b means both); the others take one value.
-FILTERS = (
-    "type",
-    "court",
-    "court_level",
-    "legal_area",
-    "norm",
-    "topic",
-    "organisation",
-    "year",
-    "language",
-)
+FILTERS = FACETS
 KNOWN = {"q", "mode", "sort", "page", "per_page", "date_from", "date_to", *FILTERS}
 _SLUG = re.compile(r"^[A-Za-z0-9_.:-]{1,120}$")
 
