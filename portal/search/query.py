@@ -320,14 +320,15 @@ class Compiler:
                 term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
                 frequency[term] = frequency.get(term, 0) + self.reader.doc_frequency(name, term)
         best = sorted(frequency, key=lambda t: -frequency[t])[:MAX_PREFIX_TERMS]
-        return _or(
-            [
-                Term(name, term, boost=TEXT_FIELDS[name] * 0.8)
-                for term in best
-                for name in PREFIX_FIELDS
-                if self.has(name, term)
-            ]
-        )
+        queries = [
+            Term(name, term, boost=TEXT_FIELDS[name] * 0.8)
+            for term in best
+            for name in PREFIX_FIELDS
+            if self.has(name, term)
+        ]
+        # As for descriptions: an array beats the tree of union matchers (2.6x at 10,000
+        # documents); the search records the matched terms of the page's hits afterwards.
+        return PreloadedOr(queries) if len(queries) > 12 else _or(queries)
 
     def file_number(self, key: str) -> Query:
         exact = Term("file_number_key", key, boost=EXACT_BOOST)
@@ -433,7 +434,7 @@ class Compiler:
         if not queries:
             return None
         # Many clauses: a preloaded array beats Whoosh's tree of union matchers (by 2-3x here).
-        # It records no matched terms, so snippets fall back to re-tokenising (see services).
+        # It records no matched terms; the search looks them up for the page's hits only.
         return PreloadedOr(queries) if len(queries) > 12 else Or(queries)
 
 

@@ -274,6 +274,8 @@ def search(
         result.suggestion = _suggest(snap, compiler, parsed, allowed)
     # Only the page's hits stay in the results: highlighting loads data for every hit there.
     results.top_n = results.top_n[(page - 1) * per_page : page * per_page]
+    if query is not None and not results.has_matched_terms():
+        _record_matched_terms(results, query)
     result.hits = _load_hits(user, list(results), query is not None)
     return result
 
@@ -294,8 +296,42 @@ def _run(searcher, query, allowed: frozenset[int], sort: str):
         kwargs.update(sortedby="date", reverse=sort == "newest")
     if query is None:
         return searcher.search(Every(), **kwargs)
-    # A PreloadedOr (descriptions) records no matched terms: asking for them only costs time.
-    return searcher.search(query, terms=not isinstance(query, PreloadedOr), **kwargs)
+    # A PreloadedOr (descriptions, prefixes) records no matched terms: asking only costs time.
+    return searcher.search(query, terms=not _has_preloaded(query), **kwargs)
+
+
+def _has_preloaded(query) -> bool:
+    return isinstance(query, PreloadedOr) or any(_has_preloaded(q) for q in query.children())
+
+
+def _record_matched_terms(results, query) -> None:
+    """Record which of the query's terms each hit left in ``results`` contains.
+
+    What ``search(terms=True)`` records for every match, for the page's hits only (one pass
+    over each term's postings), so "why it matched" and pinpoint snippets work the same.
+    A phrase's words count as matched where they occur, even apart.
+    """
+    reader = results.searcher.reader()
+    docnums = sorted(docnum for _, docnum in results.top_n)
+    docterms: dict[int, list] = {docnum: [] for docnum in docnums}
+    termdocs: dict[tuple, list[int]] = {}
+    if docnums:
+        for fieldname, btext in query.existing_terms(reader):
+            if fieldname not in MATCH_LABELS:
+                continue
+            postings = reader.postings(fieldname, btext)
+            found = []
+            for docnum in docnums:
+                if postings.is_active() and postings.id() < docnum:
+                    postings.skip_to(docnum)
+                if not postings.is_active():
+                    break
+                if postings.id() == docnum:
+                    found.append(docnum)
+                    docterms[docnum].append((fieldname, btext))
+            termdocs[(fieldname, btext)] = found
+    results.docterms = docterms
+    results.termdocs = termdocs
 
 
 def _catch_up(search_index) -> None:
