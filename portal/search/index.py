@@ -338,8 +338,16 @@ class WhooshIndex:
         snap = self._local.snapshot = Snapshot(self.open().searcher())
         return snap
 
-    def writer(self):
-        """A writer that waits up to ``write_timeout`` seconds for the lock of another writer."""
+    def writer(self, procs: int = 1):
+        """A writer that waits up to ``write_timeout`` seconds for the lock of another writer.
+
+        With ``procs`` > 1, that many processes analyse and write the documents added, each into
+        a segment of its own (for big batches: the commit adds the segments without merging).
+        """
+        if procs > 1:
+            return self.open().writer(
+                timeout=self.write_timeout, procs=procs, multisegment=True, limitmb=128
+            )
         return self.open().writer(timeout=self.write_timeout)
 
     def write(self, documents: Iterable[dict], deleted_ids: Iterable[int] = ()) -> None:

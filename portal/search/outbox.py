@@ -15,9 +15,10 @@ reports what they leave behind.
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, insert, inspect, literal, select
+from sqlalchemy import delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import db
@@ -28,6 +29,14 @@ logger = logging.getLogger(__name__)
 
 #: Tasks applied per Whoosh commit.
 BATCH = 500
+#: From this many pending tasks (an import, a big reindex) one commit takes them all, written by
+#: ``PROCS`` processes into a segment each: a 3,000-line import indexed in 5.3 s instead of 11 s.
+#: (One commit in a single process was slower than batches of 500: 13.6 s.)
+PARALLEL_FROM = 1_000
+PARALLEL_BATCH = 20_000
+PROCS = min(2, os.cpu_count() or 1)
+#: Resources loaded from the database per query.
+LOAD_CHUNK = 500
 _APPLY_FLAG = "search_apply_pending"
 
 # Attributes of a court and an organisation that appear in index documents.
@@ -143,6 +152,13 @@ def has_pending() -> bool:
         return s.execute(select(IndexTask.id).limit(1)).first() is not None
 
 
+def _pending_count(at_most: int) -> int:
+    """How many tasks are pending, counted up to ``at_most``."""
+    with Session(db.engine) as s:
+        rows = select(IndexTask.id).limit(at_most).subquery()
+        return s.scalar(select(func.count()).select_from(rows)) or 0
+
+
 def load_resources(session: Session, ids) -> dict:
     """Resources by id, with everything their index document needs loaded."""
     from portal.resources.models import Resource
@@ -176,10 +192,18 @@ def apply_pending(
 
     applied = batches = 0
     while True:
-        if not has_pending():
+        pending = _pending_count(PARALLEL_FROM)
+        if not pending:
             return applied
+        large = blocking and PROCS > 1 and pending >= PARALLEL_FROM and batch == BATCH
+        limit = PARALLEL_BATCH if large else batch
         try:
-            writer = search_index.writer() if blocking else search_index.open().writer(timeout=0.0)
+            if not blocking:
+                writer = search_index.open().writer(timeout=0.0)
+            elif large:
+                writer = search_index.writer(procs=PROCS)
+            else:
+                writer = search_index.writer()
         except LockError:
             if not blocking:
                 return applied
@@ -190,16 +214,10 @@ def apply_pending(
             # meanwhile would be missed.
             with Session(db.engine) as s:
                 tasks = s.execute(
-                    select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(batch)
+                    select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(limit)
                 ).all()
-                resource_ids = {resource_id for _, resource_id in tasks}
-                resources = load_resources(s, resource_ids)
-                documents = {rid: document_for(r) for rid, r in resources.items()}
-            for resource_id in sorted(resource_ids):
-                if resource_id in documents:
-                    writer.update_document(**documents[resource_id])
-                else:
-                    writer.delete_by_term("id", str(resource_id))
+                resource_ids = sorted({resource_id for _, resource_id in tasks})
+                _write(writer, s, resource_ids, document_for)
         except BaseException:
             writer.cancel()
             raise
@@ -211,5 +229,28 @@ def apply_pending(
             s.commit()
         applied += len(task_ids)
         batches += 1
-        if len(tasks) < batch or (max_batches and batches >= max_batches):
+        if len(tasks) < limit or (max_batches and batches >= max_batches):
             return applied
+
+
+def _write(writer, session: Session, resource_ids: list[int], document_for) -> None:
+    """Make the index documents of ``resource_ids`` match the database, in ``writer``.
+
+    Like ``update_document`` for each, but resources not in the index yet (an import, a reindex
+    into an empty index) are just added, without a lookup.
+    """
+    with writer.searcher() as searcher:
+        indexed = {}
+        for resource_id in resource_ids:
+            docnum = searcher.document_number(id=str(resource_id))
+            if docnum is not None:
+                indexed[resource_id] = docnum
+    for start in range(0, len(resource_ids), LOAD_CHUNK):
+        chunk = resource_ids[start : start + LOAD_CHUNK]
+        resources = load_resources(session, chunk)
+        for resource_id in chunk:
+            if resource_id in indexed:
+                writer.delete_document(indexed[resource_id])
+            if resource_id in resources:
+                writer.add_document(**document_for(resources[resource_id]))
+        session.expunge_all()  # a whole import's resources need not stay in memory
