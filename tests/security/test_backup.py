@@ -4,8 +4,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -20,6 +18,7 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import SYSTEM, verify_chain
 from portal.extensions import db
 from portal.resources.models import Attachment
+from tests.security.processes import kill_while_writing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,26 +197,7 @@ CRASH_WORKER = textwrap.dedent(
 def test_killing_a_writer_mid_transaction_leaves_a_consistent_database(app, tmp_path):
     script = tmp_path / "crash.py"
     script.write_text(CRASH_WORKER)
-    worker = subprocess.Popen(
-        [sys.executable, str(script), app.instance_path],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert worker.stdout.readline().strip() == "running"
-        time.sleep(0.5)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        worker.stdout.close()
-        worker.stderr.close()
-    assert worker.returncode == -signal.SIGKILL
+    assert kill_while_writing(script, app.instance_path, after=0.5) == -signal.SIGKILL
     connection = sqlite3.connect(sqlite_path(app))
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,17 +1,12 @@
 """A process killed while it writes resources leaves a consistent database and a repairable index."""
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.security.processes import kill_while_writing
 
 RESOURCE_WRITER = textwrap.dedent(
     """
@@ -47,26 +42,7 @@ def test_a_killed_writer_leaves_drift_that_check_index_reports_and_reindex_repai
 ):
     script = tmp_path / "writer.py"
     script.write_text(RESOURCE_WRITER)
-    worker = subprocess.Popen(
-        [sys.executable, str(script), app.instance_path],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert worker.stdout.readline().strip() == "running"
-        time.sleep(0.7)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        worker.stdout.close()
-        worker.stderr.close()
-    assert worker.returncode == -signal.SIGKILL
+    assert kill_while_writing(script, app.instance_path, after=0.7) == -signal.SIGKILL
 
     database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     connection = sqlite3.connect(database)
