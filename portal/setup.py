@@ -158,9 +158,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.norms.views import bp as norms_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.resources.views import bp as resources_bp
-    from portal.search.views import bp as search_bp
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
+    from portal.search.views import bp as search_bp
 
     for bp in (
         main_bp,
