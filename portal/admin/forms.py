@@ -7,6 +7,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regex
 
 from portal.auth.forms import REQUIRED, email_field
 from portal.auth.models import ROLES
+from portal.legal.courts import COURT_LEVELS
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS
 
 
@@ -89,3 +90,24 @@ class OrganisationForm(FlaskForm):
     )
     active = BooleanField(_l("aktiv"), default=True)
     submit = SubmitField(_l("Speichern"))
+
+
+class CourtForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    short_name = StringField(_l("Kurzname"), validators=[Optional(), Length(max=80)])
+    level = SelectField(
+        _l("Gerichtsbarkeit und Instanz"),
+        choices=[("", _l("– unbekannt –"))] + list(COURT_LEVELS.items()),
+        validators=[Optional()],
+    )
+    federal_state = SelectField(
+        _l("Bundesland"),
+        choices=[("", _l("– keines (Bund, Europa) –"))] + list(FEDERAL_STATES.items()),
+        validators=[Optional()],
+    )
+    aliases = StringField(
+        _l("Weitere Namen"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Durch Kommas getrennt, z. B. „VGH Mannheim, VGH Baden-Württemberg“"),
+    )
+    submit = SubmitField(_l("Als geprüft speichern"))

@@ -7,6 +7,7 @@ from portal.audit import record
 from portal.auth.models import ROLES, Invitation, User
 from portal.auth.sessions import end_sessions
 from portal.orgs.models import Organisation
+from portal.resources.models import Court
 
 
 class AdminError(Exception):
@@ -61,3 +62,20 @@ def set_active(user: User, active: bool, actor: User) -> None:
 
 def invitation_query() -> Select:
     return select(Invitation).order_by(Invitation.created_at.desc())
+
+
+def courts_to_curate() -> Select:
+    """Courts an import created on the fly, for an editor to check."""
+    return select(Court).where(Court.needs_curation.is_(True)).order_by(Court.name)
+
+
+def curate_court(
+    court: Court, name: str, short_name: str, level: str, federal_state: str, aliases: str
+) -> None:
+    """Save an editor's corrections and mark the court as checked."""
+    court.name = name.strip()
+    court.short_name = short_name.strip()
+    court.level = level
+    court.federal_state = federal_state or None
+    court.aliases = [a.strip() for a in aliases.split(",") if a.strip()]
+    court.needs_curation = False

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import services
-from portal.admin.forms import InviteForm, OrganisationForm, UserEditForm, UserFilterForm
+from portal.admin.forms import CourtForm, InviteForm, OrganisationForm, UserEditForm, UserFilterForm
 from portal.audit import record
 from portal.audit import services as audit_services
 from portal.audit.forms import AuditFilterForm
@@ -19,6 +19,7 @@ from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import OrganisationError, save_organisation
+from portal.resources.models import Court
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,6 +29,8 @@ EDITOR_ENDPOINTS = {
     "admin.invite",
     "admin.invitation_resend",
     "admin.invitation_revoke",
+    "admin.court_list",
+    "admin.court_edit",
 }
 
 
@@ -301,3 +304,35 @@ def audit_export():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit.csv"},
     )
+
+
+# --- courts an import added ---------------------------------------------------------------
+
+
+@bp.route("/courts")
+def court_list():
+    courts = db.session.scalars(services.courts_to_curate()).all()
+    return render_template("admin/court_list.html", courts=courts)
+
+
+@bp.route("/courts/<int:court_id>", methods=["GET", "POST"])
+def court_edit(court_id: int):
+    court = db.get_or_404(Court, court_id)
+    form = CourtForm(obj=court if request.method == "GET" else None)
+    if request.method == "GET":
+        form.aliases.data = ", ".join(court.aliases or [])
+        form.federal_state.data = court.federal_state or ""
+    if form.validate_on_submit():
+        services.curate_court(
+            court,
+            form.name.data,
+            form.short_name.data or "",
+            form.level.data or "",
+            form.federal_state.data or "",
+            form.aliases.data or "",
+        )
+        record("court.curated", target=court, details={"name": court.name})
+        db.session.commit()
+        flash(_("Das Gericht wurde geprüft und gespeichert."), "success")
+        return redirect(url_for("admin.court_list"))
+    return render_template("admin/court_edit.html", form=form, court=court)

@@ -78,6 +78,7 @@ ACTIONS = {
     "attachment.downloaded": _l("Anhang heruntergeladen"),
     "resource.imported": _l("Beiträge importiert"),
     "resource.exported": _l("Beiträge exportiert"),
+    "court.curated": _l("Gericht geprüft"),
     "audit.pruned": _l("Protokoll gekürzt"),
     "audit.exported": _l("Protokoll exportiert"),
 }
