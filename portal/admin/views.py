@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -247,7 +248,7 @@ def user_end_sessions(user_id: int):
     count = end_sessions(user.id)
     record("user.sessions_ended", target=user, details={"count": count})
     db.session.commit()
-    flash(_("%(count)d Sitzung(en) beendet.", count=count), "success")
+    flash(ngettext("%(num)d Sitzung beendet.", "%(num)d Sitzungen beendet.", count), "success")
     if user.id == current_user.id:
         return redirect(url_for("auth.login"))
     return redirect(url_for("admin.user_edit", user_id=user.id))

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -341,7 +342,10 @@ def end_other_sessions():
     if form.validate_on_submit():
         count = end_sessions(current_user.id, except_id=session.row_id)
         db.session.commit()
-        flash(_("%(count)d andere Sitzung(en) beendet.", count=count), "success")
+        flash(
+            ngettext("%(num)d andere Sitzung beendet.", "%(num)d andere Sitzungen beendet.", count),
+            "success",
+        )
     return redirect(url_for("auth.profile"))
 
 
