@@ -48,19 +48,6 @@ TEXT_FIELDS: dict[str, float] = {
 #: Fields whose text comes from the database and can be shown as a snippet, best first.
 SNIPPET_FIELDS = ("title", "summary", "body", "attachments")
 
-#: Single- or multi-valued exact fields used for filters and facet counts.
-FACET_FIELDS = (
-    "type",
-    "court_id",
-    "court_level",
-    "legal_area",
-    "norm",
-    "topic",
-    "organisation",
-    "year",
-    "language",
-)
-
 #: Separator between attachment texts; the snippet code rebuilds the same string.
 ATTACHMENT_SEPARATOR = "\n\n"
 

@@ -43,19 +43,6 @@ MAX_PAGE = 500
 #: Tasks a search applies itself when a writer left some behind (never waits for the lock).
 SEARCH_APPLY_BATCH = 50
 
-FILTER_KEYS = (
-    "type",
-    "court",
-    "court_level",
-    "legal_area",
-    "norm",
-    "topic",
-    "organisation",
-    "year",
-    "language",
-    "date_from",
-    "date_to",
-)
 #: Filter key -> index field.
 FILTER_FIELDS = {
     "type": "type",
@@ -69,17 +56,9 @@ FILTER_FIELDS = {
     "language": "language",
 }
 #: Facets shown with counts, in this order (filter key = facet name).
-FACETS = (
-    "type",
-    "court",
-    "court_level",
-    "legal_area",
-    "norm",
-    "topic",
-    "organisation",
-    "year",
-    "language",
-)
+FACETS = tuple(FILTER_FIELDS)
+#: Every filter the search accepts: the facets plus a date range.
+FILTER_KEYS = (*FACETS, "date_from", "date_to")
 FACET_LIMIT = 12
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
