@@ -3,23 +3,7 @@
 import pytest
 
 from portal.auth.guard import PUBLIC_ENDPOINTS
-
-
-def _example_url(app, rule):
-    values = {}
-    for arg in rule.arguments:
-        converter = rule._converters[arg]
-        name = converter.__class__.__name__
-        if name == "IntegerConverter":
-            values[arg] = 1
-        elif name == "AnyConverter":
-            values[arg] = sorted(converter.items)[0]
-        else:
-            values[arg] = "x"
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **values)
+from tests.security.test_routes import example_url
 
 
 def test_every_non_public_route_redirects_anonymous_visitors_to_login(app, client):
@@ -27,7 +11,7 @@ def test_every_non_public_route_redirects_anonymous_visitors_to_login(app, clien
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = _example_url(app, rule)
+        url = example_url(app, rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             expected = 401 if url.startswith("/api/") else 302
