@@ -257,4 +257,3 @@ def create_resource(app, member_org):
             return resource
 
     return make
-

@@ -9,7 +9,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from portal.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MODES, SORTS
-from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES
+from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 from portal.resources.records import COMMON_FIELDS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -291,6 +291,13 @@ DOCUMENT = {
                         "date_to", "Latest date (inclusive)", {"type": "string", "format": "date"}
                     ),
                     _param("language", "Language", {"enum": list(LANGUAGES)}, repeatable=True),
+                    _param(
+                        "status",
+                        "Workflow status (default: published); unpublished resources are found "
+                        "by their organisation and the office only",
+                        {"enum": list(STATUSES)},
+                        repeatable=True,
+                    ),
                     _param(
                         "sort",
                         "Order of the results",

@@ -9,8 +9,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from portal.legal.citations import parse_norm
-from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES
-from portal.search.services import FACETS
+from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
+from portal.search.services import FACETS, STATUS_FILTER
 
 MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
@@ -19,7 +19,7 @@ MAX_PER_PAGE = 100
 MAX_QUERY = 1000
 MAX_PAGE = 500  # the search entry point pages no further
 # Filters that may be repeated (?topic=a&topic=b means both); the others take one value.
-FILTERS = FACETS
+FILTERS = (*FACETS, STATUS_FILTER)
 KNOWN = {"q", "mode", "sort", "page", "per_page", "date_from", "date_to", *FILTERS}
 _SLUG = re.compile(r"^[A-Za-z0-9_.:-]{1,120}$")
 
@@ -77,6 +77,8 @@ def _filter_value(name: str, value: str) -> str:
         raise InvalidParameter(f"type must be one of: {', '.join(RESOURCE_TYPES)}")
     if name == "legal_area" and value not in LEGAL_AREAS:
         raise InvalidParameter(f"legal_area must be one of: {', '.join(LEGAL_AREAS)}")
+    if name == STATUS_FILTER and value not in STATUSES:
+        raise InvalidParameter(f"status must be one of: {', '.join(STATUSES)}")
     if name == "language" and value not in LANGUAGES:
         raise InvalidParameter(f"language must be one of: {', '.join(LANGUAGES)}")
     if name == "year" and not re.fullmatch(r"[12][0-9]{3}", value):

@@ -18,9 +18,9 @@ def _index():
 @click.option(
     "--procs",
     type=click.IntRange(1, 8),
-    default=1,
-    show_default=True,
-    help="Processes analysing documents (2 uses both cores of a small server).",
+    default=None,
+    help="Processes analysing documents (default: one per core, at most 4, for 2,000 "
+    "resources or more).",
 )
 @with_appcontext
 def reindex_command(procs):

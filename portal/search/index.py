@@ -220,26 +220,29 @@ class Snapshot:
     """A searcher and what is cached for it; valid until the index changes."""
 
     searcher: object
-    _visible: dict[frozenset, frozenset[int]] = field(default_factory=dict)
+    _visible: dict[tuple, frozenset[int]] = field(default_factory=dict)
     _facets: dict[str, tuple[list[str], list[frozenset[int]]]] = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def visible_docs(self, audiences: Iterable[str]) -> frozenset[int]:
-        """Document numbers of published resources any of ``audiences`` may see (cached)."""
-        key = frozenset(audiences)
+    def visible_docs(
+        self, audiences: Iterable[str], statuses: Iterable[str] | None = ("published",)
+    ) -> frozenset[int]:
+        """Document numbers of resources any of ``audiences`` may see (cached).
+
+        Only published resources by default; ``statuses=None`` means every workflow status
+        (what the audiences allow: drafts belong to the owning organisation and the office).
+        """
+        key = (frozenset(audiences), None if statuses is None else frozenset(statuses))
         cached = self._visible.get(key)
         if cached is None:
-            if not key:
+            if not key[0]:
                 cached = frozenset()
             else:
-                query = And(
-                    [
-                        Term("status", "published"),
-                        Or([Term("audience", audience) for audience in sorted(key)]),
-                    ]
-                )
+                query = Or([Term("audience", audience) for audience in sorted(key[0])])
+                if key[1] is not None:
+                    query = And([Or([Term("status", s) for s in sorted(key[1])]), query])
                 cached = frozenset(self.searcher.docs_for_query(query))
             if len(self._visible) > 512:
                 self._visible.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,6 +17,9 @@ from portal.search.outbox import apply_pending, load_resources
 logger = logging.getLogger(__name__)
 
 CHUNK = 200
+#: From this many resources, a rebuild analyses documents in several processes by default.
+PARALLEL_FROM = 2_000
+MAX_PROCS = 4
 
 
 def _all_resource_ids(s: Session) -> list[int]:
@@ -39,15 +43,24 @@ def iter_documents(s: Session, ids: list[int], progress: Callable[[int], None] |
             progress(len(chunk))
 
 
-def rebuild(search_index, *, procs: int = 1, progress=None, on_total=None) -> int:
+def default_procs(count: int) -> int:
+    """Processes for rebuilding ``count`` documents: every core (at most 4) for big rebuilds."""
+    if count < PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_PROCS))
+
+
+def rebuild(search_index, *, procs: int | None = None, progress=None, on_total=None) -> int:
     """Rebuild the index from the database in one commit; return the number of documents.
 
     Tasks queued before the rebuild started are covered by it and deleted; tasks queued while
-    it ran are applied afterwards.
+    it ran are applied afterwards. ``procs`` defaults to ``default_procs``.
     """
     with Session(db.engine) as s:
         covered = s.scalar(select(func.max(IndexTask.id))) or 0
         ids = _all_resource_ids(s)
+        if procs is None:
+            procs = default_procs(len(ids))
         if on_total:
             on_total(len(ids))
         count = search_index.rebuild(iter_documents(s, ids, progress), procs=procs)

@@ -6,9 +6,10 @@ the viewer may see (published, and an audience of the viewer; see
 suggestions are computed from that set only. Hits are then loaded from the database in rank
 order and checked again with ``can_view``.
 
-Only published resources are searched. Drafts and other workflow states are indexed (so the
-index mirrors the database and an editor view can be added with one more filter) but never
-returned here.
+Every resource is indexed, whatever its workflow status. A search returns published resources
+unless the ``status`` filter asks for others; the audiences still decide: drafts, submitted,
+returned and archived resources are found only by their organisation and the office. The
+status facet (counts per status) appears when the viewer's matches include unpublished ones.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from whoosh.query.compound import PreloadedOr
 
 from portal.extensions import db
 from portal.resources.access import can_view, user_audiences
+from portal.resources.models import STATUSES
 from portal.search import outbox
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
@@ -57,8 +59,12 @@ FILTER_FIELDS = {
 }
 #: Facets shown with counts, in this order (filter key = facet name).
 FACETS = tuple(FILTER_FIELDS)
-#: Every filter the search accepts: the facets plus a date range.
-FILTER_KEYS = (*FACETS, "date_from", "date_to")
+#: Workflow status: published only unless the viewer asks for others it may see (drafts of
+#: the own organisation; the office sees every organisation's).
+STATUS_FILTER = "status"
+DEFAULT_STATUSES = ("published",)
+#: Every filter the search accepts: the facets, the status and a date range.
+FILTER_KEYS = (*FACETS, STATUS_FILTER, "date_from", "date_to")
 FACET_LIMIT = 12
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
@@ -144,6 +150,8 @@ def normalise_filters(filters: dict | None) -> dict[str, list[str]]:
         cleaned = [str(v).strip()[:120] for v in values if str(v).strip()][:20]
         if key in ("date_from", "date_to"):
             cleaned = [v for v in cleaned if _date_int(v) is not None][:1]
+        if key == STATUS_FILTER:
+            cleaned = [v for v in cleaned if v in STATUSES]
         if cleaned:
             result[key] = cleaned
     return result
@@ -218,10 +226,15 @@ def search(
     searcher = snap.searcher
     compiler = Compiler(searcher.reader())
 
-    allowed = snap.visible_docs(audiences)
+    # Every status the viewer may see, narrowed by the filters; the status filter comes last
+    # so that the status facet can count the other statuses.
+    allowed_any = snap.visible_docs(audiences, statuses=None)
     filter_query = _filter_query(filters_)
     if filter_query is not None:
-        allowed = frozenset(d for d in searcher.docs_for_query(filter_query) if d in allowed)
+        allowed_any = frozenset(
+            d for d in searcher.docs_for_query(filter_query) if d in allowed_any
+        )
+    in_status = snap.visible_docs(audiences, statuses=filters_.get(STATUS_FILTER, DEFAULT_STATUSES))
 
     parsed: ParsedQuery | None = None
     if mode == "describe":
@@ -236,27 +249,45 @@ def search(
             return result  # nothing to search for (empty, stop words only, syntax only)
         if sort == "relevance":
             sort = result.sort = "newest"  # browsing by filters alone
-    if not allowed:
+    if not allowed_any:
         return result  # and never pass an empty filter: Whoosh reads it as "no filter"
-    results = _run(searcher, query, allowed, sort)
+    results, everything = _run_in_status(searcher, query, allowed_any, in_status, sort)
     if not results.top_n and parsed is not None and len(parsed.groups) > 1:
         any_query = compiler.compile(parsed, any_word=True)
-        any_results = _run(searcher, any_query, allowed, sort)
+        any_results, any_everything = _run_in_status(
+            searcher, any_query, allowed_any, in_status, sort
+        )
         if any_results.top_n:
-            query, results = any_query, any_results
+            query, results, everything = any_query, any_results, any_everything
             result.any_word_fallback = True
 
     matched = frozenset(docnum for _, docnum in results.top_n)
     result.total = len(matched)
     result.facets = _facets(snap, matched, filters_)
+    status_facet = _status_facet(snap, everything, filters_)
+    if status_facet:
+        result.facets[STATUS_FILTER] = status_facet
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
-        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+        result.suggestion = _suggest(snap, compiler, parsed, allowed_any & in_status)
     # Only the page's hits stay in the results: highlighting loads data for every hit there.
     results.top_n = results.top_n[(page - 1) * per_page : page * per_page]
     if query is not None and not results.has_matched_terms():
         _record_matched_terms(results, query)
     result.hits = _load_hits(user, list(results), query is not None)
     return result
+
+
+def _run_in_status(searcher, query, allowed_any, in_status, sort: str):
+    """Rank the matches among ``allowed_any``; keep those in ``in_status`` in the results.
+
+    Returns the results and the document numbers of every match, whatever its status.
+    Scoring the viewer's other statuses costs little: Whoosh reads the same postings.
+    """
+    results = _run(searcher, query, allowed_any, sort)
+    everything = frozenset(docnum for _, docnum in results.top_n)
+    if not everything <= in_status:
+        results.top_n = [hit for hit in results.top_n if hit[1] in in_status]
+    return results, everything
 
 
 def _run(searcher, query, allowed: frozenset[int], sort: str):
@@ -348,6 +379,24 @@ def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str,
         facets[name] = shown
     _label_facets(snap, facets)
     return facets
+
+
+def _status_facet(snap, everything, filters) -> list[FacetValue]:
+    """Counts per workflow status, when the matches include more than published resources."""
+    selected = set(filters.get(STATUS_FILTER, DEFAULT_STATUSES))
+    values, docs = snap.facet_table("status")
+    items = []
+    for value, value_docs in zip(values, docs, strict=True):
+        count = len(value_docs.intersection(everything))
+        if count or value in selected:
+            items.append(
+                FacetValue(value, str(STATUSES.get(value, value)), count, value in selected)
+            )
+    if not filters.get(STATUS_FILTER) and {v.value for v in items if v.count} <= selected:
+        return []  # only published matches and no status asked for: nothing to choose
+    order = list(STATUSES)
+    items.sort(key=lambda v: order.index(v.value) if v.value in order else len(order))
+    return items
 
 
 def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:

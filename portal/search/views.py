@@ -55,6 +55,7 @@ FACET_LABELS = {
     "organisation": _l("Organisation"),
     "year": _l("Jahr"),
     "language": _l("Sprache"),
+    "status": _l("Bearbeitungsstand"),
 }
 SORT_LABELS = {
     "relevance": _l("Relevanz"),

@@ -150,6 +150,7 @@ def test_pages_hold_per_page_results(client, create_resource, member_token):
         {"norm": "irgendwas"},
         {"year": "20"},
         {"language": "fr"},
+        {"status": "secret"},
         {"q": "x" * 1001},
         {"perpage": "10"},
     ],
@@ -165,3 +166,23 @@ def test_search_needs_a_token_or_a_session(client):
     response = client.get("/api/v1/search?q=x")
     assert response.status_code == 401
     assert response.json["error"]["code"] == 401
+
+
+def test_the_status_filter_finds_the_own_organisations_drafts(
+    client, create_resource, create_org, member_token
+):
+    own = create_resource(title="Kaninchenfall Entwurf", status="draft")
+    create_resource(
+        title="Kaninchenfall Entwurf Süd",
+        status="draft",
+        organisation=create_org(slug="fbs-sued", name="Fachberatungsstelle Süd"),
+    )
+    published = create_resource(title="Kaninchenfall veröffentlicht")
+
+    assert [r["id"] for r in get(client, member_token, q="Kaninchenfall").json["results"]] == [
+        published.id
+    ]
+    drafts = get(client, member_token, q="Kaninchenfall", status="draft").json
+    assert [r["id"] for r in drafts["results"]] == [own.id] and drafts["total"] == 1
+    both = get(client, member_token, q="Kaninchenfall", status=["draft", "published"]).json
+    assert {r["id"] for r in both["results"]} == {own.id, published.id}

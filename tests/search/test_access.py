@@ -6,6 +6,7 @@ import pytest
 
 from portal.auth.models import User
 from portal.extensions import db
+from portal.resources.access import can_view
 from portal.resources.models import Resource
 from portal.search import services
 
@@ -85,6 +86,55 @@ def test_each_role_sees_exactly_what_it_may(
         else:
             assert marker not in found["snippets"]
             assert search_as(app, user, marker)["total"] == 0
+
+
+@pytest.mark.parametrize("who", ["owner", "other", "editor", "admin"])
+def test_unpublished_resources_are_found_only_by_those_who_may_see_them(
+    app, matrix, create_user, create_org, member_org, office, who
+):
+    organisation = {
+        "owner": member_org,
+        "other": create_org(slug="fbs-sued", name="Fachberatungsstelle Süd"),
+        "editor": office,
+        "admin": office,
+    }[who]
+    user = create_user(
+        role=who if who in ("editor", "admin") else "member", organisation=organisation
+    )
+    with app.test_request_context():
+        viewer = db.session.get(User, user.id)
+        may_see = {
+            r.id: r.status
+            for r in matrix.values()
+            if can_view(viewer, db.session.get(Resource, r.id))
+        }
+
+    every_status = search_as(
+        app, user, "Quokkafall", per_page=100, filters={"status": list(STATUSES)}
+    )
+    assert every_status["ids"] == set(may_see)
+    assert every_status["total"] == len(may_see)
+    assert every_status["type_counts"] == len(may_see)
+    status_counts = {s: n for s, n in every_status["facets"]["status"].items() if n}
+    assert status_counts == {s: list(may_see.values()).count(s) for s in set(may_see.values())}
+    for status in ("draft", "archived"):
+        only = search_as(app, user, "Quokkafall", per_page=100, filters={"status": status})
+        assert only["ids"] == {i for i, s in may_see.items() if s == status}
+        # A word found only in a draft of another organisation stays hidden, snippets too.
+        marker = f"Geheimvermerk{status}members"
+        assert (search_as(app, user, marker, filters={"status": status})["total"] == 1) == (
+            who != "other"
+        )
+
+    # Without a status filter, only published resources; the status facet then shows up only
+    # for viewers whose matches include unpublished ones (to choose them).
+    default = search_as(app, user, "Quokkafall", per_page=100)
+    assert default["ids"] == {i for i, s in may_see.items() if s == "published"}
+    if who == "other":
+        assert "status" not in default["facets"]
+    else:
+        assert default["facets"]["status"]["draft"] == 3
+        assert default["facets"]["status"]["published"] == 2 + (who != "owner")
 
 
 def test_a_word_only_in_hidden_resources_is_never_suggested(

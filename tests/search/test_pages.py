@@ -323,3 +323,18 @@ def test_a_resource_page_lists_similar_resources_the_viewer_may_see(
     assert "Ähnliche Inhalte" in html
     assert visible.title in html
     assert "Fleischindustrie intern" not in html
+
+
+def test_members_choose_their_drafts_with_the_status_facet(client, member, create_resource):
+    create_resource(title="Eulenfall veröffentlicht")
+    create_resource(title="Eulenfall Entwurf", status="draft")
+
+    html = client.get("/search/?q=Eulenfall").get_data(as_text=True)
+    assert hit_titles(client.get("/search/?q=Eulenfall")) == ["Eulenfall veröffentlicht"]
+    assert "<legend>Bearbeitungsstand</legend>" in html
+    assert re.search(r'name="status" value="published" checked> Veröffentlicht', html)
+    assert re.search(r'name="status" value="draft" > Entwurf <span class="count">\(1\)', html)
+
+    response = client.get("/search/?q=Eulenfall&status=draft")
+    assert hit_titles(response) == ["Eulenfall Entwurf"]
+    assert 'class="badge badge-status">Entwurf</span>' in response.get_data(as_text=True)
