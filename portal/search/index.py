@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import fields, index, writing
 from whoosh.query import And, Or, Term
 
 from portal.legal.courts import COURT_LEVELS
 from portal.resources.access import resource_audiences
 from portal.search.analysis import german_analyzer, spelling_analyzer
+from portal.search.engine import Engine, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +222,11 @@ class Snapshot:
     """A searcher and what is cached for it; valid until the index changes."""
 
     searcher: object
+    segments: SegmentCache = field(default_factory=SegmentCache)
     _visible: dict[tuple, frozenset[int]] = field(default_factory=dict)
+    _masks: dict[object, np.ndarray] = field(default_factory=dict)
+    _engine: Engine | None = None
+    _facet_arrays: dict[tuple, tuple] = field(default_factory=dict)
     _facets: dict[str, tuple[list[str], list[frozenset[int]]]] = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -249,6 +255,47 @@ class Snapshot:
             self._visible[key] = cached
         return cached
 
+    def engine(self) -> Engine:
+        """The array engine over this snapshot's searcher (see ``portal.search.engine``)."""
+        if self._engine is None:
+            self._engine = Engine(self.searcher, self.segments)
+        return self._engine
+
+    def mask(self, key, docs) -> np.ndarray:
+        """A cached boolean array over document numbers: True for ``docs()``'s documents."""
+        cached = self._masks.get(key)
+        if cached is None:
+            cached = np.zeros(self.searcher.doc_count_all(), dtype=bool)
+            found = np.fromiter(docs(), dtype=np.int64)
+            cached[found] = True
+            cached.flags.writeable = False
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[key] = cached
+        return cached
+
+    def visible_mask(self, audiences: Iterable[str], statuses=("published",)) -> np.ndarray:
+        """``visible_docs`` as a boolean array."""
+        audiences = frozenset(audiences)
+        statuses = None if statuses is None else frozenset(statuses)
+        return self.mask(
+            ("visible", audiences, statuses), lambda: self.visible_docs(audiences, statuses)
+        )
+
+    def filter_mask(self, query) -> np.ndarray:
+        """Documents matching a filter query (facet values, date ranges) as a boolean array."""
+        return self.mask(("filter", repr(query)), lambda: self.searcher.docs_for_query(query))
+
+    def facet_arrays(self, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
+        """``facet_table`` with the document numbers of each value as arrays."""
+        key = ("facet", fieldname)
+        cached = self._facet_arrays.get(key)
+        if cached is None:
+            values, docs = self.facet_table(fieldname)
+            cached = (values, [np.fromiter(d, dtype=np.int64, count=len(d)) for d in docs])
+            self._facet_arrays[key] = cached
+        return cached
+
     def facet_table(self, fieldname: str) -> tuple[list[str], list[frozenset[int]]]:
         """Return (values, document numbers of each value) of a facet field, read once."""
         cached = self._facets.get(fieldname)
@@ -273,6 +320,8 @@ class WhooshIndex:
         self._ix = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
+        #: Field lengths and dates of segments, shared by all snapshots (segments never change).
+        self.segments = SegmentCache()
 
     def exists(self) -> bool:
         return self.path.is_dir() and index.exists_in(str(self.path))
@@ -325,7 +374,9 @@ class WhooshIndex:
         # deletions changed, so deleted and replaced documents would still be found.
         if snap is not None:
             snap.searcher.close()
-        snap = self._local.snapshot = Snapshot(self.open().searcher())
+        searcher = self.open().searcher()
+        self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
+        snap = self._local.snapshot = Snapshot(searcher, self.segments)
         return snap
 
     def writer(self, procs: int = 1):

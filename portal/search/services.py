@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import nh3
+import numpy as np
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from whoosh import highlight
 from whoosh.query import And, NumericRange, Or, Term
-from whoosh.query.compound import PreloadedOr
+from whoosh.searching import Results
 
 from portal.extensions import db
 from portal.resources.access import can_view, user_audiences
@@ -228,13 +229,11 @@ def search(
 
     # Every status the viewer may see, narrowed by the filters; the status filter comes last
     # so that the status facet can count the other statuses.
-    allowed_any = snap.visible_docs(audiences, statuses=None)
+    allowed_any = snap.visible_mask(audiences, statuses=None)
     filter_query = _filter_query(filters_)
     if filter_query is not None:
-        allowed_any = frozenset(
-            d for d in searcher.docs_for_query(filter_query) if d in allowed_any
-        )
-    in_status = snap.visible_docs(audiences, statuses=filters_.get(STATUS_FILTER, DEFAULT_STATUSES))
+        allowed_any = allowed_any & snap.filter_mask(filter_query)
+    in_status = snap.visible_mask(audiences, filters_.get(STATUS_FILTER, DEFAULT_STATUSES))
 
     parsed: ParsedQuery | None = None
     if mode == "describe":
@@ -249,69 +248,58 @@ def search(
             return result  # nothing to search for (empty, stop words only, syntax only)
         if sort == "relevance":
             sort = result.sort = "newest"  # browsing by filters alone
-    if not allowed_any:
-        return result  # and never pass an empty filter: Whoosh reads it as "no filter"
-    results, everything = _run_in_status(searcher, query, allowed_any, in_status, sort)
-    if not results.top_n and parsed is not None and len(parsed.groups) > 1:
+    engine = snap.engine()
+    ranked = _rank(engine, query, allowed_any, in_status, sort)
+    if not ranked.docnums.size and parsed is not None and len(parsed.groups) > 1:
         any_query = compiler.compile(parsed, any_word=True)
-        any_results, any_everything = _run_in_status(
-            searcher, any_query, allowed_any, in_status, sort
-        )
-        if any_results.top_n:
-            query, results, everything = any_query, any_results, any_everything
+        any_ranked = _rank(engine, any_query, allowed_any, in_status, sort)
+        if any_ranked.docnums.size:
+            query, ranked = any_query, any_ranked
             result.any_word_fallback = True
 
-    matched = frozenset(docnum for _, docnum in results.top_n)
-    result.total = len(matched)
+    result.total = int(ranked.docnums.size)
+    matched = np.zeros(engine.size, dtype=bool)
+    matched[ranked.docnums] = True
     result.facets = _facets(snap, matched, filters_)
-    status_facet = _status_facet(snap, everything, filters_)
+    status_facet = _status_facet(snap, ranked.everything, filters_)
     if status_facet:
         result.facets[STATUS_FILTER] = status_facet
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
-        result.suggestion = _suggest(snap, compiler, parsed, allowed_any & in_status)
-    # Only the page's hits stay in the results: highlighting loads data for every hit there.
-    results.top_n = results.top_n[(page - 1) * per_page : page * per_page]
-    if query is not None and not results.has_matched_terms():
+        allowed = frozenset(np.flatnonzero(allowed_any & in_status).tolist())
+        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+    # Only the page's hits become Whoosh results: highlighting loads data for each of them.
+    page_docnums = ranked.docnums[(page - 1) * per_page : page * per_page].tolist()
+    top_n = [
+        (float(ranked.scores[d]) if ranked.scores is not None else 0.0, d) for d in page_docnums
+    ]
+    results = Results(searcher, query, top_n)
+    if query is not None:
         _record_matched_terms(results, query)
-    result.hits = _load_hits(user, list(results), query is not None)
+    result.hits = _load_hits(user, results[:], query is not None)
     return result
 
 
-def _run_in_status(searcher, query, allowed_any, in_status, sort: str):
-    """Rank the matches among ``allowed_any``; keep those in ``in_status`` in the results.
+@dataclass
+class _Ranked:
+    #: Document numbers of the matches in the statuses asked for, in result order.
+    docnums: np.ndarray
+    #: Scores by document number (None when browsing without a query).
+    scores: np.ndarray | None
+    #: Every match the viewer may see, whatever its status (for the status facet).
+    everything: np.ndarray
 
-    Returns the results and the document numbers of every match, whatever its status.
-    Scoring the viewer's other statuses costs little: Whoosh reads the same postings.
+
+def _rank(engine, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: str) -> _Ranked:
+    """Rank every allowed match (no limit: totals and facets are exact).
+
+    The array engine scores every posting as Whoosh would, but a term's postings at a time
+    (see ``portal.search.engine``); ranking only a top page would not save the counting.
     """
-    results = _run(searcher, query, allowed_any, sort)
-    everything = frozenset(docnum for _, docnum in results.top_n)
-    if not everything <= in_status:
-        results.top_n = [hit for hit in results.top_n if hit[1] in in_status]
-    return results, everything
-
-
-def _run(searcher, query, allowed: frozenset[int], sort: str):
-    """Every allowed document matching ``query``, ranked (no limit: totals and facets are exact).
-
-    Measured at 10,000 documents: a top-N search (``limit=``) scores every posting all the
-    same (block-quality skipping gains nothing on these OR queries), and counting the matches
-    in a separate unscored pass costs more than it saves.
-    """
-    from whoosh.query import Every
-
-    if not allowed:  # Whoosh reads an empty filter as "no filter"
-        raise ValueError("search with an empty set of allowed documents")
-    kwargs = {"filter": set(allowed), "limit": None}
-    if sort != "relevance":
-        kwargs.update(sortedby="date", reverse=sort == "newest")
     if query is None:
-        return searcher.search(Every(), **kwargs)
-    # A PreloadedOr (descriptions, prefixes) records no matched terms: asking only costs time.
-    return searcher.search(query, terms=not _has_preloaded(query), **kwargs)
-
-
-def _has_preloaded(query) -> bool:
-    return isinstance(query, PreloadedOr) or any(_has_preloaded(q) for q in query.children())
+        return _Ranked(engine.rank(None, allowed_any & in_status, sort), None, allowed_any)
+    scored = engine.evaluate(query)
+    everything = scored.matched & allowed_any
+    return _Ranked(engine.rank(scored, everything & in_status, sort), scored.scores, everything)
 
 
 def _record_matched_terms(results, query) -> None:
@@ -358,12 +346,18 @@ def _catch_up(search_index) -> None:
 # --- facets ----------------------------------------------------------------------------
 
 
-def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+def _counts(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], list[int]]:
+    """The values of a facet field and how many ``matched`` documents have each."""
+    values, docs = snap.facet_arrays(fieldname)
+    return values, [int(np.count_nonzero(matched[value_docs])) for value_docs in docs]
+
+
+def _facets(
+    snap, matched: np.ndarray, filters: dict[str, list[str]]
+) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
-        fieldname = FILTER_FIELDS[name]
-        values, docs = snap.facet_table(fieldname)
-        counts = [len(value_docs.intersection(matched)) for value_docs in docs]
+        values, counts = _counts(snap, FILTER_FIELDS[name], matched)
         selected = set(filters.get(name, []))
         items = [
             FacetValue(values[i], values[i], count, values[i] in selected)
@@ -384,10 +378,8 @@ def _facets(snap, matched: set[int], filters: dict[str, list[str]]) -> dict[str,
 def _status_facet(snap, everything, filters) -> list[FacetValue]:
     """Counts per workflow status, when the matches include more than published resources."""
     selected = set(filters.get(STATUS_FILTER, DEFAULT_STATUSES))
-    values, docs = snap.facet_table("status")
     items = []
-    for value, value_docs in zip(values, docs, strict=True):
-        count = len(value_docs.intersection(everything))
+    for value, count in zip(*_counts(snap, "status", everything), strict=True):
         if count or value in selected:
             items.append(
                 FacetValue(value, str(STATUSES.get(value, value)), count, value in selected)

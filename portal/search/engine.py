@@ -1,0 +1,256 @@
+"""Rank every match of a query with NumPy arrays instead of Whoosh's per-posting matchers.
+
+Whoosh scores one posting at a time in Python (a method call, a field-length lookup and the
+BM25 formula per posting), which is what makes broad words, prefixes and case descriptions slow
+on a big index. Here each term's postings are read block by block into arrays and scored with
+the same BM25F formula, parameters and statistics as Whoosh (idf and average field length of
+the whole index, the quantised field length of each document), so scores equal Whoosh's up to
+rounding. Term, Or, PreloadedOr, And and AndNot are evaluated here; any other query (phrases,
+ranges) is matched and scored by Whoosh itself and enters the arrays as its scores.
+
+Per-segment data that never changes (field lengths, the date column) is cached by segment id
+in ``SegmentCache`` and shared by every snapshot of the index; masks of documents (visibility,
+filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, AndNot, NullQuery, Or, Term
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+#: Field length of each stored length byte (Whoosh quantises lengths into one byte).
+_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+#: The date column's value for documents without a date (unsigned 32 bits, all ones).
+NO_DATE = 2**32 - 1
+
+
+class SegmentCache:
+    """Field lengths and dates of index segments, by segment id (segments never change)."""
+
+    def __init__(self):
+        self._data: dict[tuple, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, reader, kind: str, fieldname: str) -> np.ndarray:
+        key = (segment_id(reader), kind, fieldname)
+        found = self._data.get(key)
+        if found is None:
+            found = _read_lengths(reader, fieldname) if kind == "len" else _read_dates(reader)
+            if key[0] is not None:
+                with self._lock:
+                    self._data[key] = found
+        return found
+
+    def retain(self, segment_ids: set[str]) -> None:
+        """Forget the data of segments that are gone (merged or deleted)."""
+        with self._lock:
+            for key in [k for k in self._data if k[0] not in segment_ids]:
+                del self._data[key]
+
+
+def segment_id(reader) -> str | None:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else None
+
+
+def _numeric_column(column, count: int) -> np.ndarray:
+    """All values of a fixed-width numeric column reader (raw, untranslated) as an array."""
+    raw = getattr(column, "raw_column", lambda: column)()
+    try:
+        data = raw._dbfile.get(raw._basepos, raw._count * raw._fixedlen)
+        values = np.frombuffer(data, dtype=np.dtype(">" + raw._typecode)).astype(np.int64)
+        default = raw._default
+    except AttributeError:  # another column implementation: the slow, general way
+        return np.fromiter((raw[i] for i in range(count)), dtype=np.int64, count=count)
+    if len(values) < count:
+        values = np.concatenate([values, np.full(count - len(values), default, dtype=np.int64)])
+    return values
+
+
+def _read_lengths(reader, fieldname: str) -> np.ndarray:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    count = reader.doc_count_all()
+    if column is None:
+        return np.zeros(count)
+    return _LENGTHS[_numeric_column(column, count)]
+
+
+def _read_dates(reader) -> np.ndarray:
+    """The raw (order-preserving) date column; ``NO_DATE`` where a document has none."""
+    count = reader.doc_count_all()
+    if not reader.has_column("date"):
+        return np.full(count, NO_DATE, dtype=np.int64)
+    return _numeric_column(reader.column_reader("date"), count)
+
+
+def _postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Local document numbers and term frequencies of a term in one segment.
+
+    Deleted documents are included: callers intersect with a mask of live documents.
+    """
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # the deletions filter; masks remove deleted documents
+    if not hasattr(matcher, "_read_data"):  # not the whoosh3 codec: the slow, general way
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    id_parts, weight_parts = [], []
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        ids = np.array(raw_ids, dtype=np.int64)
+        if not matcher._byteids:
+            ids = np.cumsum(ids)
+        id_parts.append(ids)
+        if raw_weights is None:
+            weight_parts.append(np.ones(len(ids)))
+        elif isinstance(raw_weights, float):
+            weight_parts.append(np.full(len(ids), raw_weights))
+        else:
+            weight_parts.append(np.array(raw_weights, dtype=np.float64))
+        matcher._next_block()
+    if not id_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+@dataclass
+class Scored:
+    """Scores of every document (0 where it does not match) and which documents match."""
+
+    scores: np.ndarray
+    matched: np.ndarray
+
+
+class Engine:
+    """Evaluates queries over one searcher as dense arrays, one entry per document number."""
+
+    def __init__(self, searcher, segments: SegmentCache):
+        self.searcher = searcher
+        self.segments = segments
+        self.size = searcher.doc_count_all()
+        self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):
+            raise TypeError("the array engine implements BM25F only")
+        self.weighting = weighting
+
+    def empty(self) -> Scored:
+        return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
+
+    def evaluate(self, query) -> Scored:
+        if query is NullQuery or query is None:
+            return self.empty()
+        if isinstance(query, Term):
+            return self._term(query)
+        if isinstance(query, AndNot):
+            positive = self.evaluate(query.a)
+            negative = self.evaluate(query.b)
+            matched = positive.matched & ~negative.matched
+            return Scored(np.where(matched, positive.scores, 0.0), matched)
+        if isinstance(query, And) and type(query) is And:
+            parts = [self.evaluate(q) for q in query.subqueries]
+            matched = np.logical_and.reduce([p.matched for p in parts])
+            scores = np.sum([p.scores for p in parts], axis=0) * query.boost
+            return Scored(np.where(matched, scores, 0.0), matched)
+        if isinstance(query, Or) and query.__class__.__name__ in ("Or", "PreloadedOr"):
+            if not query.subqueries:
+                return self.empty()
+            result = self.empty()
+            for sub in query.subqueries:
+                part = self.evaluate(sub)
+                result.scores += part.scores
+                result.matched |= part.matched
+            if query.boost != 1.0:
+                result.scores *= query.boost
+            return result
+        return self._by_whoosh(query)
+
+    def _term(self, query: Term) -> Scored:
+        result = self.empty()
+        searcher = self.searcher
+        fieldname = query.fieldname
+        if fieldname not in searcher.schema:
+            return result
+        field = searcher.schema[fieldname]
+        try:
+            btext = field.to_bytes(query.text)
+        except ValueError:
+            return result
+        if (fieldname, btext) not in searcher.reader():
+            return result
+        scorable = field.scorable
+        if scorable:
+            idf = searcher.idf(fieldname, btext)
+            avgfl = searcher.avg_field_length(fieldname) or 1
+            b = self.weighting._field_B.get(fieldname, self.weighting.B)
+            k1 = self.weighting.K1
+        for reader, offset in self.leaves:
+            if (fieldname, btext) not in reader:
+                continue
+            ids, tf = _postings(reader, fieldname, btext)
+            if scorable:
+                lengths = self.segments.get(reader, "len", fieldname)[ids]
+                lengths[lengths == 0] = 1  # as Whoosh's scorer: a missing length counts as 1
+                scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
+            else:
+                scores = tf
+            result.scores[offset + ids] += scores * query.boost
+            result.matched[offset + ids] = True
+        return result
+
+    def _by_whoosh(self, query) -> Scored:
+        """Any other query (phrases, ranges): Whoosh's own matcher, segment by segment."""
+        result = self.empty()
+        context = self.searcher.context()
+        for leaf, offset in self.searcher.leaf_searchers():
+            matcher = query.matcher(leaf, context)
+            ids, scores = [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                scores.append(matcher.score())
+                matcher.next()
+            if ids:
+                index = offset + np.array(ids, dtype=np.int64)
+                result.scores[index] += np.array(scores)
+                result.matched[index] = True
+        return result
+
+    def dates(self) -> np.ndarray:
+        """The date column (``YYYYMMDD``; ``NO_DATE`` where there is none) of every document."""
+        if len(self.leaves) == 1:
+            return self.segments.get(self.leaves[0][0], "date", "")
+        return np.concatenate([self.segments.get(r, "date", "") for r, _ in self.leaves])
+
+    def rank(self, scored: Scored | None, allowed: np.ndarray, sort: str) -> np.ndarray:
+        """Document numbers of the allowed matches, best first (or by date).
+
+        ``scored`` None means every allowed document (browsing by filters, sorted by date).
+        Ties keep the document order, as Whoosh's sort does.
+        """
+        matched = allowed if scored is None else (scored.matched & allowed)
+        docnums = np.flatnonzero(matched)
+        if sort == "relevance" and scored is not None:
+            order = np.lexsort((docnums, -scored.scores[docnums]))
+        else:
+            dates = self.dates()[docnums]
+            if sort == "newest":
+                # Documents without a date come last, as in Whoosh's reverse sort.
+                dates = np.where(dates == NO_DATE, -1, dates)
+                order = np.lexsort((docnums, -dates))
+            else:
+                order = np.lexsort((docnums, dates))
+        return docnums[order]

@@ -1,0 +1,124 @@
+"""The array engine ranks and scores exactly as Whoosh does, on several segments with deletions."""
+
+import random
+
+import numpy as np
+import pytest
+from whoosh import writing
+from whoosh.query import AndNot, Every, NumericRange, Term
+
+from portal.search.engine import Engine, SegmentCache
+from portal.search.index import WhooshIndex
+from portal.search.query import Compiler, parse
+
+WORDS = (
+    "Menschenhandel Ausbeutung Arbeitsausbeutung Zwangsprostitution Geschädigte Nebenklage "
+    "Aufenthaltserlaubnis Entschädigung Lohn Baustelle Landwirtschaft Gaststätte Pflege "
+    "Schleusung Zeugin Beweiswürdigung Revision Strafzumessung Bordell Vermittlung Schulden"
+).split()
+
+
+RARE = (
+    "Werkvertrag Saisonarbeit Fleischindustrie Paketdienst Reinigung Haushalt Erntehilfe "
+    "Kurierfahrer Nagelstudio Massagesalon Schiffsbau Schlachthof Pflegeheim Hotel Spedition"
+).split()
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    """About 600 documents in several segments, some deleted or replaced."""
+    rng = random.Random(7)
+    index = WhooshIndex(tmp_path_factory.mktemp("engine") / "index")
+    index.create()
+    ix = index.open()
+    next_id = 0
+    for batch in range(4):
+        w = ix.writer()
+        for _ in range(150):
+            words = rng.choices(WORDS, k=rng.randint(3, 60))
+            w.add_document(
+                id=str(next_id),
+                status="published",
+                audience="members",
+                title=" ".join(rng.choices(WORDS, k=3)),
+                body=" ".join(words + rng.sample(RARE, 2)),
+                summary=" ".join(words[:5]) if next_id % 4 else "",
+                norm="StGB § 232a" if next_id % 5 == 0 else "StGB § 233",
+                file_number_key="3 StR 123/19" if next_id % 50 == 0 else "",
+                date=20100101 + (next_id % 300) * 100,
+            )
+            next_id += 1
+        for n in range(batch * 150, batch * 150 + 150, 17):
+            w.delete_by_term("id", str(n))
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+    searcher = ix.searcher()
+    assert len(searcher.leaf_searchers()) == 4
+    yield searcher
+    searcher.close()
+
+
+def whoosh_ranking(searcher, query, **kwargs):
+    return [
+        (round(score, 9), docnum)
+        for score, docnum in searcher.search(query, limit=None, **kwargs).top_n
+    ]
+
+
+def engine_ranking(searcher, query, sort="relevance"):
+    engine = Engine(searcher, SegmentCache())
+    live = np.zeros(engine.size, dtype=bool)
+    live[list(searcher.docs_for_query(Every()))] = True
+    scored = engine.evaluate(query)
+    docnums = engine.rank(scored, live, sort)
+    return [(round(float(scored.scores[d]), 9), int(d)) for d in docnums]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Ausbeutung",  # one word over every text field
+        "Zwangsprostitution Nebenklage",  # all words
+        "Lohn OR Pflege",
+        "Geschädigte -Bordell",  # exclusion
+        "Arbeits*",  # a prefix: a preloaded array OR
+        '"Baustelle Lohn"',  # a phrase: Whoosh scores it, the engine adds it up
+        "§ 232a StGB",  # a norm: exact key and mention
+        "3 StR 123/19",
+        "Wortgibtesnicht",
+    ],
+)
+def test_scores_and_order_equal_whooshs(searcher, q):
+    query = Compiler(searcher.reader()).compile(parse(q))
+    if query is None:
+        pytest.skip("nothing to search for")
+    expected = whoosh_ranking(searcher, query)
+    if isinstance(query, AndNot):
+        # Whoosh's AndNot matcher can let an excluded document through right after a
+        # deleted one at the start of a segment (seen with other data); the engine does not.
+        excluded = set(searcher.docs_for_query(query.b))
+        expected = [hit for hit in whoosh_ranking(searcher, query.a) if hit[1] not in excluded]
+    assert engine_ranking(searcher, query) == expected
+
+
+def test_case_descriptions_score_as_in_whoosh(searcher):
+    text = " ".join(random.Random(3).choices(WORDS + RARE, k=400))
+    query = Compiler(searcher.reader()).describe(text)
+    assert query is not None
+    assert engine_ranking(searcher, query) == whoosh_ranking(searcher, query)
+
+
+def test_other_queries_and_sorting_by_date(searcher):
+    dates = NumericRange("date", 20120101, 20200101)
+    assert engine_ranking(searcher, dates) == whoosh_ranking(searcher, dates)
+    query = AndNot(dates, Term("body", "lohn"))
+    excluded = set(searcher.docs_for_query(query.b))
+    expected = [hit for hit in whoosh_ranking(searcher, dates) if hit[1] not in excluded]
+    assert engine_ranking(searcher, query) == expected
+    words = Compiler(searcher.reader()).compile(parse("Revision"))
+    for sort, reverse in (("newest", True), ("oldest", False)):
+        expected = [d for _, d in whoosh_ranking(searcher, words, sortedby="date", reverse=reverse)]
+        ranked = [d for _, d in engine_ranking(searcher, words, sort=sort)]
+        # Same dates in the same order; within one date Whoosh's order is its own business.
+        dates = searcher.reader().column_reader("date")
+        assert [dates[d] for d in ranked] == [dates[d] for d in expected]
+        assert sorted(ranked) == sorted(expected)
