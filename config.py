@@ -80,6 +80,7 @@ class Config:
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
     RATELIMIT_INVITATION = "10 per minute;50 per hour"
     RATELIMIT_TWO_FACTOR = "10 per minute;50 per hour"
+    RATELIMIT_COMPLETE = "120 per minute;2000 per hour"  # search box completions
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session

@@ -1,10 +1,11 @@
-"""Search pages: results with facets ("Suche"), case descriptions ("Fall beschreiben"), help."""
+"""Search pages ("Suche" with facets, "Fall beschreiben", help) and search-box completions."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import limiter
+from portal.search import complete as autocomplete
 from portal.search import services
 from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
 
@@ -38,6 +39,18 @@ def index():
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
     )
+
+
+def _complete_limit() -> str:
+    return current_app.config["RATELIMIT_COMPLETE"]
+
+
+@bp.route("/complete")
+@limiter.limit(_complete_limit)
+def complete():
+    # JSON for static/js/autocomplete.js; the login guard and no-store apply as to every page.
+    q = request.args.get("q", "")[: 10 * MAX_LENGTH]
+    return jsonify(query=q, suggestions=autocomplete.complete(current_user, q))
 
 
 @bp.route("/help")

@@ -1,0 +1,191 @@
+"""Search-box completions offer only words of resources the viewer may see."""
+
+import pytest
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.resources.models import Resource
+from portal.search.complete import complete
+
+
+def complete_as(app, user, text, **kwargs):
+    """Run the completion entry point as ``user`` (None: an anonymous visitor)."""
+    from flask_login import AnonymousUserMixin
+
+    with app.test_request_context():
+        viewer = db.session.get(User, user.id) if user is not None else AnonymousUserMixin()
+        return complete(viewer, text, **kwargs)
+
+
+@pytest.fixture
+def world(create_org, create_resource, member_org, office):
+    """Words starting with "Quokka": one visible to members, the rest hidden from them."""
+    other_org = create_org(slug="fbs-sued", name="Fachberatungsstelle Süd")
+    create_resource(title="Quokkabaum im Park", summary="Menschenhandel und Quokkabaum")
+    create_resource(title="Quokkageheimnis", visibility="office", organisation=office)
+    create_resource(
+        title="Quokkainterna der Südstelle", visibility="organisation", organisation=other_org
+    )
+    create_resource(title="Quokkaentwurf", status="draft", organisation=member_org)
+    create_resource(title="Quokkaarchiv", status="archived", organisation=member_org)
+    return other_org
+
+
+def test_a_member_gets_only_words_of_resources_members_may_see(app, world, create_user):
+    member = create_user()
+    assert complete_as(app, member, "Quokka") == ["Quokkabaum"]
+
+
+def test_the_office_gets_words_of_office_and_organisation_resources(
+    app, world, create_user, office
+):
+    editor = create_user(role="editor", organisation=office)
+    # One document each: shorter words first.
+    assert complete_as(app, editor, "Quokka") == [
+        "Quokkabaum",
+        "Quokkainterna",
+        "Quokkageheimnis",
+    ]
+
+
+def test_the_owning_organisation_gets_the_words_of_its_own_resources(app, world, create_user):
+    insider = create_user(organisation=world)
+    assert complete_as(app, insider, "quokka") == ["quokkabaum", "quokkainterna"]
+
+
+def test_unpublished_resources_are_never_completed_as_the_search_does_not_find_them(
+    app, world, create_user, office, member_org
+):
+    # Drafts and archived resources appear only under the status filter; the box completes
+    # what a plain search finds, so not even their owners and the office get their words.
+    for user in (create_user(role="editor", organisation=office), create_user()):
+        for prefix in ("Quokkaent", "Quokkaarc"):
+            assert complete_as(app, user, prefix) == []
+
+
+def test_a_word_disappears_when_its_resource_is_hidden(app, create_resource, create_user):
+    resource = create_resource(title="Wombatgutachten")
+    member = create_user()
+    assert complete_as(app, member, "Wombatg") == ["Wombatgutachten"]
+    with app.app_context():
+        db.session.get(Resource, resource.id).visibility = "office"
+        db.session.commit()
+    assert complete_as(app, member, "Wombatg") == []
+
+
+def test_earlier_words_are_kept_and_the_typed_capital_stays(app, world, create_user):
+    member = create_user()
+    assert complete_as(app, member, "Menschenhandel Quokk") == ["Menschenhandel Quokkabaum"]
+    assert complete_as(app, member, "menschenhandel  quokk") == ["menschenhandel  quokkabaum"]
+    assert complete_as(app, member, '"sexuelle Ausbeutung" -Quokk') == [
+        '"sexuelle Ausbeutung" -Quokkabaum'
+    ]
+    assert complete_as(app, member, '"Menschenhandel Quokk') == ['"Menschenhandel Quokkabaum']
+
+
+def test_words_rank_by_the_documents_the_viewer_may_see(app, create_resource, create_user, office):
+    for _ in range(3):
+        create_resource(title="Wombatfall")
+    create_resource(title="Wombatakte")
+    for _ in range(5):
+        create_resource(title="Wombatakte intern", visibility="office", organisation=office)
+    create_resource(title="Wombatabschrift")
+
+    member = create_user()
+    editor = create_user(role="editor", organisation=office)
+    # Members see Wombatakte once: it ranks below Wombatfall, then shorter words first.
+    assert complete_as(app, member, "Wombat") == ["Wombatfall", "Wombatakte", "Wombatabschrift"]
+    assert complete_as(app, editor, "Wombat") == ["Wombatakte", "Wombatfall", "Wombatabschrift"]
+    assert complete_as(app, member, "Wombat", limit=2) == ["Wombatfall", "Wombatakte"]
+
+
+def test_a_whole_word_is_offered_only_next_to_longer_ones(app, create_resource, create_user):
+    create_resource(title="Kaninchen und Kaninchenbau")
+    member = create_user()
+    assert complete_as(app, member, "Kaninchen") == ["Kaninchen", "Kaninchenbau"]
+    assert complete_as(app, member, "Kaninchenbau") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Quo", ["Quokkabaum"]),
+        ("((((Quokka", ["((((Quokkabaum"]),
+        ("Zwang Quokka", ["Zwang Quokkabaum"]),
+    ],
+)
+def test_any_word_start_of_three_letters_is_completed(app, world, create_user, text, expected):
+    assert complete_as(app, create_user(), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "Qu",
+        "Quokka ",
+        "Quokka*",
+        "*",
+        "gericht:Quokka",
+        'gericht:"Landgericht Quokka',
+        "titel:Quokka",
+        "§§§ %%% ???",
+        '"',
+        '"""',
+        "Quokka" * 2000,
+        "x" * 10_000,
+        "Menschenhandel " * 40 + "Quokka",  # beyond what the search reads
+        "\x00\x01Quokka",
+        "Quokka.",
+        "Quokka\u0301",
+        "𝒬𝓊𝑜𝓀𝓀𝒶",
+        "Quokka)",
+        "Quokka OR",
+    ],
+)
+def test_odd_input_gets_an_empty_list(app, world, create_user, text):
+    assert complete_as(app, create_user(), text) == []
+
+
+def test_anonymous_and_inactive_users_get_nothing(app, world, create_user):
+    assert complete_as(app, None, "Quokka") == []
+    assert complete_as(app, create_user(active=False), "Quokka") == []
+
+
+# --- the endpoint ----------------------------------------------------------------------
+
+
+def test_the_endpoint_answers_json_that_no_one_keeps(client, world, login_as):
+    login_as("member")
+    response = client.get("/search/complete", query_string={"q": "Menschenhandel Quokk"})
+    assert response.status_code == 200
+    assert response.is_json
+    assert response.get_json() == {
+        "query": "Menschenhandel Quokk",
+        "suggestions": ["Menschenhandel Quokkabaum"],
+    }
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_the_endpoint_answers_odd_input_with_an_empty_list(client, world, login_as):
+    login_as("member")
+    for q in ("", "x" * 20_000, "gericht:BG", "*"):
+        response = client.get("/search/complete", query_string={"q": q})
+        assert response.status_code == 200
+        assert response.get_json()["suggestions"] == []
+    assert client.get("/search/complete").get_json() == {"query": "", "suggestions": []}
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, world):
+    response = client.get("/search/complete", query_string={"q": "Quokka"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    assert b"Quokkabaum" not in response.data
+
+
+def test_the_endpoint_is_rate_limited(app, client, world, login_as):
+    app.config["RATELIMIT_COMPLETE"] = "3 per minute"
+    login_as("member")
+    codes = [client.get("/search/complete?q=Quokka").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
