@@ -37,15 +37,33 @@ class SegmentCache:
         self._data: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def get(self, reader, kind: str, fieldname: str) -> np.ndarray:
-        key = (segment_id(reader), kind, fieldname)
+    def _cached(self, key: tuple, read):
         found = self._data.get(key)
         if found is None:
-            found = _read_lengths(reader, fieldname) if kind == "len" else _read_dates(reader)
+            found = read()
             if key[0] is not None:
                 with self._lock:
                     self._data[key] = found
         return found
+
+    def get(self, reader, kind: str, fieldname: str) -> np.ndarray:
+        """Field lengths (``kind="len"``) or dates (``kind="date"``) of a segment's documents."""
+        return self._cached(
+            (segment_id(reader), kind, fieldname),
+            lambda: _read_lengths(reader, fieldname) if kind == "len" else _read_dates(reader),
+        )
+
+    def field_values(self, reader, fieldname: str) -> dict[str, np.ndarray]:
+        """Every term of a (facet) field in a segment with its local document numbers."""
+
+        def read():
+            values = {}
+            if fieldname in reader.indexed_field_names():
+                for btext in reader.lexicon(fieldname):
+                    values[btext.decode("utf-8")] = _postings(reader, fieldname, btext)[0]
+            return values
+
+        return self._cached((segment_id(reader), "values", fieldname), read)
 
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the data of segments that are gone (merged or deleted)."""
@@ -147,6 +165,7 @@ class Engine:
         if not isinstance(weighting, BM25F):
             raise TypeError("the array engine implements BM25F only")
         self.weighting = weighting
+        self._live: np.ndarray | None = None
 
     def empty(self) -> Scored:
         return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
@@ -228,6 +247,37 @@ class Engine:
                 result.scores[index] += np.array(scores)
                 result.matched[index] = True
         return result
+
+    def live(self) -> np.ndarray:
+        """True for every document that is not deleted."""
+        if self._live is None:
+            live = np.ones(self.size, dtype=bool)
+            for reader, offset in self.leaves:
+                deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+                if deleted:
+                    live[offset + np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+            self._live = live
+        return self._live
+
+    def terms_mask(self, fieldname: str, values: list[str]) -> np.ndarray:
+        """Live documents with any of ``values`` in an exact (keyword) field."""
+        mask = np.zeros(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            by_value = self.segments.field_values(reader, fieldname)
+            for value in values:
+                ids = by_value.get(value)
+                if ids is not None:
+                    mask[offset + ids] = True
+        return mask & self.live()
+
+    def field_values(self, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
+        """The values of an exact field and the document numbers of each (deleted ones too)."""
+        merged: dict[str, list[np.ndarray]] = {}
+        for reader, offset in self.leaves:
+            for value, ids in self.segments.field_values(reader, fieldname).items():
+                merged.setdefault(value, []).append(offset + ids)
+        values = sorted(merged)
+        return values, [np.concatenate(merged[v]) for v in values]
 
     def dates(self) -> np.ndarray:
         """The date column (``YYYYMMDD``; ``NO_DATE`` where there is none) of every document."""

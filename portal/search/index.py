@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import fields, index, writing
-from whoosh.query import And, Or, Term
 
 from portal.legal.courts import COURT_LEVELS
 from portal.resources.access import resource_audiences
@@ -219,41 +218,22 @@ def stamp_of(doc: dict) -> str:
 
 @dataclass
 class Snapshot:
-    """A searcher and what is cached for it; valid until the index changes."""
+    """A searcher and what is cached for it; valid until the index changes.
+
+    Document sets are boolean arrays over document numbers, built from per-segment term data
+    (``portal.search.engine.SegmentCache``), so a new snapshot after a small change reads only
+    the new segment's terms.
+    """
 
     searcher: object
     segments: SegmentCache = field(default_factory=SegmentCache)
-    _visible: dict[tuple, frozenset[int]] = field(default_factory=dict)
     _masks: dict[object, np.ndarray] = field(default_factory=dict)
+    _sets: dict[tuple, frozenset[int]] = field(default_factory=dict)
     _engine: Engine | None = None
-    _facet_arrays: dict[tuple, tuple] = field(default_factory=dict)
-    _facets: dict[str, tuple[list[str], list[frozenset[int]]]] = field(default_factory=dict)
+    _facets: dict[str, tuple[list[str], list[np.ndarray]]] = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def visible_docs(
-        self, audiences: Iterable[str], statuses: Iterable[str] | None = ("published",)
-    ) -> frozenset[int]:
-        """Document numbers of resources any of ``audiences`` may see (cached).
-
-        Only published resources by default; ``statuses=None`` means every workflow status
-        (what the audiences allow: drafts belong to the owning organisation and the office).
-        """
-        key = (frozenset(audiences), None if statuses is None else frozenset(statuses))
-        cached = self._visible.get(key)
-        if cached is None:
-            if not key[0]:
-                cached = frozenset()
-            else:
-                query = Or([Term("audience", audience) for audience in sorted(key[0])])
-                if key[1] is not None:
-                    query = And([Or([Term("status", s) for s in sorted(key[1])]), query])
-                cached = frozenset(self.searcher.docs_for_query(query))
-            if len(self._visible) > 512:
-                self._visible.clear()
-            self._visible[key] = cached
-        return cached
 
     def engine(self) -> Engine:
         """The array engine over this snapshot's searcher (see ``portal.search.engine``)."""
@@ -261,53 +241,61 @@ class Snapshot:
             self._engine = Engine(self.searcher, self.segments)
         return self._engine
 
-    def mask(self, key, docs) -> np.ndarray:
-        """A cached boolean array over document numbers: True for ``docs()``'s documents."""
+    def _mask(self, key, build) -> np.ndarray:
         cached = self._masks.get(key)
         if cached is None:
-            cached = np.zeros(self.searcher.doc_count_all(), dtype=bool)
-            found = np.fromiter(docs(), dtype=np.int64)
-            cached[found] = True
+            cached = build()
             cached.flags.writeable = False
             if len(self._masks) > 256:
                 self._masks.clear()
             self._masks[key] = cached
         return cached
 
-    def visible_mask(self, audiences: Iterable[str], statuses=("published",)) -> np.ndarray:
-        """``visible_docs`` as a boolean array."""
+    def visible_mask(
+        self, audiences: Iterable[str], statuses: Iterable[str] | None = ("published",)
+    ) -> np.ndarray:
+        """Documents of resources any of ``audiences`` may see, as a boolean array (cached).
+
+        Only published resources by default; ``statuses=None`` means every workflow status
+        (what the audiences allow: drafts belong to the owning organisation and the office).
+        """
         audiences = frozenset(audiences)
         statuses = None if statuses is None else frozenset(statuses)
-        return self.mask(
-            ("visible", audiences, statuses), lambda: self.visible_docs(audiences, statuses)
-        )
+
+        def build():
+            engine = self.engine()
+            mask = engine.terms_mask("audience", sorted(audiences))
+            if statuses is not None:
+                mask &= engine.terms_mask("status", sorted(statuses))
+            return mask
+
+        return self._mask(("visible", audiences, statuses), build)
+
+    def visible_docs(
+        self, audiences: Iterable[str], statuses: Iterable[str] | None = ("published",)
+    ) -> frozenset[int]:
+        """``visible_mask`` as a set of document numbers (cached)."""
+        audiences = frozenset(audiences)
+        statuses = None if statuses is None else frozenset(statuses)
+        key = ("docs", audiences, statuses)
+        cached = self._sets.get(key)
+        if cached is None:
+            mask = self.visible_mask(audiences, statuses)
+            cached = self._sets[key] = frozenset(np.flatnonzero(mask).tolist())
+        return cached
 
     def filter_mask(self, query) -> np.ndarray:
         """Documents matching a filter query (facet values, date ranges) as a boolean array."""
-        return self.mask(("filter", repr(query)), lambda: self.searcher.docs_for_query(query))
+        return self._mask(
+            ("filter", repr(query)),
+            lambda: self.engine().evaluate(query).matched & self.engine().live(),
+        )
 
     def facet_arrays(self, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
-        """``facet_table`` with the document numbers of each value as arrays."""
-        key = ("facet", fieldname)
-        cached = self._facet_arrays.get(key)
-        if cached is None:
-            values, docs = self.facet_table(fieldname)
-            cached = (values, [np.fromiter(d, dtype=np.int64, count=len(d)) for d in docs])
-            self._facet_arrays[key] = cached
-        return cached
-
-    def facet_table(self, fieldname: str) -> tuple[list[str], list[frozenset[int]]]:
-        """Return (values, document numbers of each value) of a facet field, read once."""
+        """The values of a facet field and the document numbers of each (deleted ones too)."""
         cached = self._facets.get(fieldname)
         if cached is None:
-            reader = self.searcher.reader()
-            values: list[str] = []
-            docs: list[frozenset[int]] = []
-            for btext in reader.lexicon(fieldname):
-                values.append(btext.decode("utf-8"))
-                docs.append(frozenset(reader.postings(fieldname, btext).all_ids()))
-            cached = (values, docs)
-            self._facets[fieldname] = cached
+            cached = self._facets[fieldname] = self.engine().field_values(fieldname)
         return cached
 
 
