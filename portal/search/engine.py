@@ -16,7 +16,7 @@ filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
@@ -151,6 +151,8 @@ class Scored:
 
     scores: np.ndarray
     matched: np.ndarray
+    #: Document numbers (sorted, deleted ones too) of each term scored here, by (field, bytes).
+    terms: dict[tuple[str, bytes], np.ndarray] = field(default_factory=dict)
 
 
 class Engine:
@@ -179,12 +181,13 @@ class Engine:
             positive = self.evaluate(query.a)
             negative = self.evaluate(query.b)
             matched = positive.matched & ~negative.matched
-            return Scored(np.where(matched, positive.scores, 0.0), matched)
+            return Scored(np.where(matched, positive.scores, 0.0), matched, positive.terms)
         if isinstance(query, And) and type(query) is And:
             parts = [self.evaluate(q) for q in query.subqueries]
             matched = np.logical_and.reduce([p.matched for p in parts])
             scores = np.sum([p.scores for p in parts], axis=0) * query.boost
-            return Scored(np.where(matched, scores, 0.0), matched)
+            terms = {key: ids for p in parts for key, ids in p.terms.items()}
+            return Scored(np.where(matched, scores, 0.0), matched, terms)
         if isinstance(query, Or) and query.__class__.__name__ in ("Or", "PreloadedOr"):
             if not query.subqueries:
                 return self.empty()
@@ -193,6 +196,7 @@ class Engine:
                 part = self.evaluate(sub)
                 result.scores += part.scores
                 result.matched |= part.matched
+                result.terms.update(part.terms)
             if query.boost != 1.0:
                 result.scores *= query.boost
             return result
@@ -217,10 +221,12 @@ class Engine:
             avgfl = searcher.avg_field_length(fieldname) or 1
             b = self.weighting._field_B.get(fieldname, self.weighting.B)
             k1 = self.weighting.K1
+        found = []
         for reader, offset in self.leaves:
             if (fieldname, btext) not in reader:
                 continue
             ids, tf = _postings(reader, fieldname, btext)
+            found.append(offset + ids)
             if scorable:
                 lengths = self.segments.get(reader, "len", fieldname)[ids]
                 lengths[lengths == 0] = 1  # as Whoosh's scorer: a missing length counts as 1
@@ -229,6 +235,8 @@ class Engine:
                 scores = tf
             result.scores[offset + ids] += scores * query.boost
             result.matched[offset + ids] = True
+        if found:
+            result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
         return result
 
     def _by_whoosh(self, query) -> Scored:

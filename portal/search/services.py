@@ -274,7 +274,7 @@ def search(
     ]
     results = Results(searcher, query, top_n)
     if query is not None:
-        _record_matched_terms(results, query)
+        _record_matched_terms(results, query, ranked.terms)
     result.hits = _load_hits(user, results[:], query is not None)
     return result
 
@@ -287,6 +287,8 @@ class _Ranked:
     scores: np.ndarray | None
     #: Every match the viewer may see, whatever its status (for the status facet).
     everything: np.ndarray
+    #: Document numbers of each term the engine read (see ``Scored.terms``).
+    terms: dict = field(default_factory=dict)
 
 
 def _rank(engine, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: str) -> _Ranked:
@@ -299,16 +301,19 @@ def _rank(engine, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: s
         return _Ranked(engine.rank(None, allowed_any & in_status, sort), None, allowed_any)
     scored = engine.evaluate(query)
     everything = scored.matched & allowed_any
-    return _Ranked(engine.rank(scored, everything & in_status, sort), scored.scores, everything)
+    docnums = engine.rank(scored, everything & in_status, sort)
+    return _Ranked(docnums, scored.scores, everything, scored.terms)
 
 
-def _record_matched_terms(results, query) -> None:
+def _record_matched_terms(results, query, known: dict | None = None) -> None:
     """Record which of the query's terms each hit left in ``results`` contains.
 
-    What ``search(terms=True)`` records for every match, for the page's hits only (one pass
-    over each term's postings), so "why it matched" and pinpoint snippets work the same.
-    A phrase's words count as matched where they occur, even apart.
+    What ``search(terms=True)`` records for every match, for the page's hits only, so "why it
+    matched" and pinpoint snippets work. ``known``: the sorted document numbers of terms the
+    engine has read already (``Scored.terms``); other terms (in phrases) are looked up in
+    their postings. A phrase's words count as matched where they occur, even apart.
     """
+    known = known or {}
     reader = results.searcher.reader()
     docnums = sorted(docnum for _, docnum in results.top_n)
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
@@ -316,6 +321,14 @@ def _record_matched_terms(results, query) -> None:
     if docnums:
         for fieldname, btext in query.existing_terms(reader):
             if fieldname not in MATCH_LABELS:
+                continue
+            ids = known.get((fieldname, btext))
+            if ids is not None:
+                page = np.array(docnums, dtype=np.int64)
+                found = page[np.isin(page, ids, assume_unique=True)].tolist()
+                for docnum in found:
+                    docterms[docnum].append((fieldname, btext))
+                termdocs[(fieldname, btext)] = found
                 continue
             postings = reader.postings(fieldname, btext)
             found = []
