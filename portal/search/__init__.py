@@ -1,7 +1,8 @@
 """Full-text search of the knowledge base (the only package that imports whoosh).
 
 Entry points for other packages: ``portal.search.services`` (``search``, ``more_like_this``,
-``similar_resources``, ``autocomplete``); ``init_app`` wires the index into the app.
+``similar_resources``) and ``portal.search.complete`` (``complete``); ``init_app`` wires the
+index into the app.
 """
 
 from pathlib import Path
