@@ -16,6 +16,7 @@ filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,11 +32,42 @@ NO_DATE = 2**32 - 1
 
 
 class SegmentCache:
-    """Field lengths and dates of index segments, by segment id (segments never change)."""
+    """Per-segment data by segment id (a segment never changes; deletions are kept apart).
 
-    def __init__(self):
+    Field lengths, dates and facet values are kept while the segment exists; the postings of
+    long terms are kept in a least-recently-used cache of ``postings_budget`` entries.
+    """
+
+    #: Terms with fewer postings are read again each time (cheap); longer ones are cached.
+    CACHE_FROM = 2_000
+
+    def __init__(self, postings_budget: int = 6_000_000):
         self._data: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_size = 0
+        self.postings_budget = postings_budget
+
+    def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """``_postings`` of a term, cached for long postings lists."""
+        key = (segment_id(reader), fieldname, btext)
+        found = self._postings.get(key)
+        if found is not None:
+            with self._lock:
+                if key in self._postings:
+                    self._postings.move_to_end(key)
+            return found
+        found = _postings(reader, fieldname, btext)
+        size = len(found[0])
+        if key[0] is not None and self.CACHE_FROM <= size <= self.postings_budget // 4:
+            with self._lock:
+                if key not in self._postings:
+                    self._postings[key] = found
+                    self._postings_size += size
+                while self._postings_size > self.postings_budget:
+                    _, (ids, _) = self._postings.popitem(last=False)
+                    self._postings_size -= len(ids)
+        return found
 
     def _cached(self, key: tuple, read):
         found = self._data.get(key)
@@ -70,6 +102,8 @@ class SegmentCache:
         with self._lock:
             for key in [k for k in self._data if k[0] not in segment_ids]:
                 del self._data[key]
+            for key in [k for k in self._postings if k[0] not in segment_ids]:
+                self._postings_size -= len(self._postings.pop(key)[0])
 
 
 def segment_id(reader) -> str | None:
@@ -123,25 +157,26 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndar
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
     id_parts, weight_parts = [], []
     while matcher.is_active():
         if matcher._data is None:
             matcher._read_data()
         raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        ids = np.array(raw_ids, dtype=np.int64)
+        ids = np.array(raw_ids, dtype=np.int32)
         if not matcher._byteids:
-            ids = np.cumsum(ids)
+            ids = np.cumsum(ids, dtype=np.int32)
         id_parts.append(ids)
         if raw_weights is None:
-            weight_parts.append(np.ones(len(ids)))
+            weight_parts.append(np.ones(len(ids), dtype=np.float32))
         elif isinstance(raw_weights, float):
-            weight_parts.append(np.full(len(ids), raw_weights))
+            weight_parts.append(np.full(len(ids), raw_weights, dtype=np.float32))
         else:
-            weight_parts.append(np.array(raw_weights, dtype=np.float64))
+            weight_parts.append(np.array(raw_weights, dtype=np.float32))
         matcher._next_block()
     if not id_parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    # Compact (4 bytes a posting each) for the postings cache; scoring widens them.
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
@@ -225,16 +260,18 @@ class Engine:
         for reader, offset in self.leaves:
             if (fieldname, btext) not in reader:
                 continue
-            ids, tf = _postings(reader, fieldname, btext)
-            found.append(offset + ids)
+            local, tf = self.segments.postings(reader, fieldname, btext)
+            ids = local + offset
+            tf = tf.astype(np.float64)
+            found.append(ids)
             if scorable:
-                lengths = self.segments.get(reader, "len", fieldname)[ids]
+                lengths = self.segments.get(reader, "len", fieldname)[local]
                 lengths[lengths == 0] = 1  # as Whoosh's scorer: a missing length counts as 1
                 scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
             else:
                 scores = tf
-            result.scores[offset + ids] += scores * query.boost
-            result.matched[offset + ids] = True
+            result.scores[ids] += scores * query.boost
+            result.matched[ids] = True
         if found:
             result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
         return result

@@ -122,3 +122,16 @@ def test_other_queries_and_sorting_by_date(searcher):
         dates = searcher.reader().column_reader("date")
         assert [dates[d] for d in ranked] == [dates[d] for d in expected]
         assert sorted(ranked) == sorted(expected)
+
+
+def test_cached_postings_give_the_same_scores_and_stay_within_the_budget(searcher):
+    cache = SegmentCache(postings_budget=400)
+    cache.CACHE_FROM = 10
+    query = Compiler(searcher.reader()).compile(parse("Ausbeutung OR Lohn OR Pflege"))
+    engine = Engine(searcher, cache)
+    first = engine.evaluate(query).scores
+    assert cache._postings and cache._postings_size <= 400
+    again = Engine(searcher, cache).evaluate(query).scores
+    assert np.array_equal(first, again)
+    cache.retain(set())
+    assert not cache._postings and cache._postings_size == 0
