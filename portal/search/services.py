@@ -616,7 +616,6 @@ def more_like_this(user, resource, limit: int = 5) -> list:
     search_index = current_app.extensions["search_index"]
     snap = search_index.snapshot()
     searcher = snap.searcher
-    allowed = snap.visible_docs(audiences)
     docnum = searcher.document_number(id=str(resource.id))
     text = " ".join([resource.title or "", resource.summary or "", resource.body or ""])
     try:
@@ -637,12 +636,13 @@ def more_like_this(user, resource, limit: int = 5) -> list:
     ]
     if not queries:
         return []
-    candidates = set(allowed)
-    candidates.discard(docnum)  # whoosh wants a set (not a frozenset) as filter
-    if not candidates:
-        return []  # an empty filter means "no filter" to Whoosh
-    hits = searcher.search(Or(queries), filter=candidates, limit=limit)
-    ids = [int(hit["id"]) for hit in hits if int(hit["id"]) != resource.id]
+    candidates = snap.visible_mask(audiences).copy()
+    if docnum is not None:
+        candidates[docnum] = False
+    engine = snap.engine()
+    best = engine.rank(engine.evaluate(Or(queries)), candidates, "relevance")[:limit]
+    ids = [int(searcher.stored_fields(int(d))["id"]) for d in best]
+    ids = [i for i in ids if i != resource.id]
     rows = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows and can_view(user, rows[i])]
 
