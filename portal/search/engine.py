@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, NullQuery, Or, Term
+from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -212,6 +212,8 @@ class Engine:
             return self.empty()
         if isinstance(query, Term):
             return self._term(query)
+        if isinstance(query, NumericRange) and query.fieldname == "date":
+            return self._date_range(query)
         if isinstance(query, AndNot):
             positive = self.evaluate(query.a)
             negative = self.evaluate(query.b)
@@ -275,6 +277,17 @@ class Engine:
         if found:
             result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
         return result
+
+    def _date_range(self, query: NumericRange) -> Scored:
+        """A date range from the date column (as Whoosh: a constant score, the boost)."""
+        dates = self.dates()
+        matched = dates != NO_DATE
+        if query.start is not None:
+            matched &= (dates > query.start) if query.startexcl else (dates >= query.start)
+        if query.end is not None:
+            matched &= (dates < query.end) if query.endexcl else (dates <= query.end)
+        matched &= self.live()
+        return Scored(np.where(matched, float(query.boost), 0.0), matched)
 
     def _by_whoosh(self, query) -> Scored:
         """Any other query (phrases, ranges): Whoosh's own matcher, segment by segment."""

@@ -11,17 +11,48 @@ from portal.search.engine import Engine, SegmentCache
 from portal.search.index import WhooshIndex
 from portal.search.query import Compiler, parse
 
-WORDS = (
-    "Menschenhandel Ausbeutung Arbeitsausbeutung Zwangsprostitution Geschädigte Nebenklage "
-    "Aufenthaltserlaubnis Entschädigung Lohn Baustelle Landwirtschaft Gaststätte Pflege "
-    "Schleusung Zeugin Beweiswürdigung Revision Strafzumessung Bordell Vermittlung Schulden"
-).split()
+WORDS = [
+    "Menschenhandel",
+    "Ausbeutung",
+    "Arbeitsausbeutung",
+    "Zwangsprostitution",
+    "Geschädigte",
+    "Nebenklage",
+    "Aufenthaltserlaubnis",
+    "Entschädigung",
+    "Lohn",
+    "Baustelle",
+    "Landwirtschaft",
+    "Gaststätte",
+    "Pflege",
+    "Schleusung",
+    "Zeugin",
+    "Beweiswürdigung",
+    "Revision",
+    "Strafzumessung",
+    "Bordell",
+    "Vermittlung",
+    "Schulden",
+]
 
 
-RARE = (
-    "Werkvertrag Saisonarbeit Fleischindustrie Paketdienst Reinigung Haushalt Erntehilfe "
-    "Kurierfahrer Nagelstudio Massagesalon Schiffsbau Schlachthof Pflegeheim Hotel Spedition"
-).split()
+RARE = [
+    "Werkvertrag",
+    "Saisonarbeit",
+    "Fleischindustrie",
+    "Paketdienst",
+    "Reinigung",
+    "Haushalt",
+    "Erntehilfe",
+    "Kurierfahrer",
+    "Nagelstudio",
+    "Massagesalon",
+    "Schiffsbau",
+    "Schlachthof",
+    "Pflegeheim",
+    "Hotel",
+    "Spedition",
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +141,10 @@ def test_case_descriptions_score_as_in_whoosh(searcher):
 def test_other_queries_and_sorting_by_date(searcher):
     dates = NumericRange("date", 20120101, 20200101)
     assert engine_ranking(searcher, dates) == whoosh_ranking(searcher, dates)
+    for bounds in ((None, 20150101), (20150101, None), (20120101, 20120101)):
+        for excl in (False, True):
+            edges = NumericRange("date", *bounds, startexcl=excl, endexcl=excl, boost=2.0)
+            assert engine_ranking(searcher, edges) == whoosh_ranking(searcher, edges)
     query = AndNot(dates, Term("body", "lohn"))
     excluded = set(searcher.docs_for_query(query.b))
     expected = [hit for hit in whoosh_ranking(searcher, dates) if hit[1] not in excluded]
