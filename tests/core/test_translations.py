@@ -2,6 +2,8 @@
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,23 @@ def test_every_entry_is_translated_and_none_is_fuzzy():
     fuzzy = [ids[0] for message, ids, _ in _entries() if message.fuzzy]
     assert untranslated == []
     assert fuzzy == []
+
+
+def test_every_string_in_the_code_and_templates_is_in_the_catalogue(tmp_path):
+    """What `pybabel extract` finds must be in the .po (see README: adding strings)."""
+    root = TRANSLATIONS.parents[1]
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as f:
+        extracted = {m.id for m in read_po(f) if m.id}
+    known = {m.id for m in _catalogue() if m.id}
+    assert sorted(map(str, extracted - known)) == []
 
 
 def test_plural_entries_have_both_english_forms():
