@@ -33,8 +33,13 @@ MAX_LENGTH = 500
 MAX_CLAUSES = 30
 MIN_PREFIX = 3
 MAX_PREFIX_TERMS = 24
+#: Expansions of a prefix looked at per field (in term order) to pick the most frequent.
+PREFIX_CANDIDATES = 5 * MAX_PREFIX_TERMS
 DESCRIBE_MAX_LENGTH = 5000
 DESCRIBE_MAX_TERMS = 30
+#: Words of a description found in more than this share of the documents are left out (from
+#: 1,000 documents on; below, half): they hardly change the ranking but cost the most postings.
+DESCRIBE_COMMON = 0.1
 
 #: Boost of an exact file number or norm match: carriers rank above mere mentions.
 EXACT_BOOST = 25.0
@@ -272,12 +277,22 @@ class Compiler:
 
     def __init__(self, reader):
         self.reader = reader
+        self._frequencies: dict[tuple[str, str], int] = {}
+
+    def frequency(self, fieldname: str, term: str) -> int:
+        """Documents with ``term`` in ``fieldname`` (remembered: a lookup visits every segment)."""
+        key = (fieldname, term)
+        found = self._frequencies.get(key)
+        if found is None:
+            try:
+                found = self.reader.doc_frequency(fieldname, term)
+            except (KeyError, ValueError):
+                found = 0
+            self._frequencies[key] = found
+        return found
 
     def has(self, fieldname: str, term: str) -> bool:
-        try:
-            return self.reader.doc_frequency(fieldname, term) > 0
-        except (KeyError, ValueError):
-            return False
+        return self.frequency(fieldname, term) > 0
 
     def term_anywhere(self, term: str, fields=TEXT_FIELDS, factor: float = 1.0) -> Query:
         queries = [
@@ -315,10 +330,10 @@ class Compiler:
         frequency: dict[str, int] = {}
         for name in PREFIX_FIELDS:
             for n, btext in enumerate(self.reader.expand_prefix(name, prefix)):
-                if n >= 10 * MAX_PREFIX_TERMS:
+                if n >= PREFIX_CANDIDATES:
                     break
                 term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                frequency[term] = frequency.get(term, 0) + self.reader.doc_frequency(name, term)
+                frequency[term] = frequency.get(term, 0) + self.frequency(name, term)
         best = sorted(frequency, key=lambda t: -frequency[t])[:MAX_PREFIX_TERMS]
         queries = [
             Term(name, term, boost=TEXT_FIELDS[name] * 0.8)
@@ -411,11 +426,12 @@ class Compiler:
             if len(term) > 1 and not term.isdigit():
                 counts[term] = counts.get(term, 0) + 1
         doc_count = max(self.reader.doc_count(), 1)
+        too_common = (DESCRIBE_COMMON if doc_count >= 1000 else 0.5) * doc_count
         legal = compound_parts()
         scored = []
         for term, count in counts.items():
-            frequency = max(self.reader.doc_frequency(name, term) for name in DESCRIBE_FIELDS)
-            if frequency == 0 or frequency > 0.5 * doc_count:
+            frequency = max(self.frequency(name, term) for name in DESCRIBE_FIELDS)
+            if frequency == 0 or frequency > too_common:
                 continue  # unknown here, or too common to tell documents apart
             weight = (1 + 0.3 * min(count, 5)) * (1.5 if term in legal else 1.0)
             scored.append((weight * _idf(doc_count, frequency), term, weight))
