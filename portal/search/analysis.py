@@ -39,6 +39,7 @@ from whoosh.analysis import (
     StopFilter,
     StripFilter,
     Token,
+    Tokenizer,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -265,6 +266,44 @@ def spelling_analyzer() -> Analyzer:
     feeds "did you mean" (e.g. ``TEXT(analyzer=spelling_analyzer(), phrase=False)``).
     """
     return _words()
+
+
+class NormMentionTokenizer(Tokenizer):
+    """The norms a text mentions, one term each: "§ 232a Abs. 1 StGB" -> "StGB § 232a".
+
+    Uses the recogniser of the search box (``portal.search.query.find_norms``), so a norm is
+    found in a text as it would be recognised when typed. Indexing runs this in the writer's
+    processes, not in the process that reads the database.
+    """
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        from portal.search.query import find_norms  # the query side imports this module
+
+        keys = [key for _, _, key in find_norms(value)] if tokenize else [value]
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for n, key in enumerate(keys):
+            token.text = key
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = key
+            if positions:
+                token.pos = start_pos + n
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
 
 
 def keyword_analyzer(commas: bool = True) -> Analyzer:

@@ -23,13 +23,13 @@ from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
 from portal.resources.access import resource_audiences
-from portal.search.analysis import german_analyzer, spelling_analyzer
+from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
 from portal.search.engine import Engine, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
 #: Bump when the schema or a document's content changes; check-index then reports drift.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
@@ -87,6 +87,8 @@ def make_schema() -> fields.Schema:
         # Exact keys: "3 StR 123/19" and "StGB § 232a" as typed-independent terms.
         file_number_key=fields.ID(),
         norm=exact(),
+        # Norms the text mentions ("§ 232a Abs. 1 StGB" -> "StGB § 232a"), for norm queries.
+        norm_mention=fields.TEXT(analyzer=NormMentionTokenizer(), phrase=False),
         # Filters and facets.
         type=fields.ID(),
         court_id=fields.ID(),
@@ -143,6 +145,7 @@ def document_for(resource) -> dict:
     organisation = resource.organisation
     norms = list(resource.norms)
     when = resource_date(resource)
+    attachments = attachment_text(resource)
     court_names = []
     if court is not None:
         court_names = [court.name, court.short_name, *(court.aliases or [])]
@@ -173,12 +176,15 @@ def document_for(resource) -> dict:
         "title": resource.title or "",
         "summary": resource.summary or "",
         "body": resource.body or "",
-        "attachments": attachment_text(resource),
+        "attachments": attachments,
         "file_number": resource.file_number or "",
         "file_number_key": (
             resource.file_number_key or normalise_file_number(resource.file_number or "")
         ),
         "norm": _values(n.key for n in norms),
+        "norm_mention": "\n".join(
+            [resource.title or "", resource.summary or "", resource.body or "", attachments]
+        ),
         "norm_text": " ; ".join(f"{n.label} {n.key}" for n in norms),
         "court": " ; ".join(name for name in court_names if name),
         "topic_text": " ; ".join(resource.topics or []),
@@ -379,22 +385,15 @@ class WhooshIndex:
             )
         return self.open().writer(timeout=self.write_timeout)
 
-    def write(self, documents: Iterable[dict], deleted_ids: Iterable[int] = ()) -> None:
-        """Replace ``documents`` and delete ``deleted_ids`` in one Whoosh commit."""
-        w = self.writer()
-        try:
-            for resource_id in deleted_ids:
-                w.delete_by_term("id", str(resource_id))
-            for doc in documents:
-                w.update_document(**doc)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
-
     def rebuild(self, documents: Iterable[dict], procs: int = 1) -> int:
-        """Replace the whole index content with ``documents`` in one commit; return the count."""
+        """Replace the whole index content with ``documents`` in one commit; return the count.
+
+        An index with an older schema is recreated with the current one first.
+        """
         ix = self.open()
+        if set(ix.schema.names()) != set(make_schema().names()):
+            self.create()
+            ix = self.open()
         kwargs = {"timeout": self.write_timeout}
         if procs > 1:
             kwargs.update(procs=procs, limitmb=128, multisegment=True)

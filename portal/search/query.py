@@ -27,7 +27,7 @@ from whoosh.query.compound import PreloadedOr
 from portal.legal.citations import KNOWN_BOOKS, canonical_book, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
 from portal.search.analysis import compound_parts, fold, german_analyzer, stem_term
-from portal.search.index import TEXT_FIELDS
+from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS
 
 MAX_LENGTH = 500
 MAX_CLAUSES = 30
@@ -43,6 +43,8 @@ DESCRIBE_COMMON = 0.1
 
 #: Boost of an exact file number or norm match: carriers rank above mere mentions.
 EXACT_BOOST = 25.0
+#: Boost of a norm the text mentions (as the title's weight for a word).
+NORM_MENTION_BOOST = 4.0
 
 #: Documented field names (German first) and the clause kind each maps to.
 FIELDS: dict[str, str] = {
@@ -278,6 +280,8 @@ class Compiler:
     def __init__(self, reader):
         self.reader = reader
         self._frequencies: dict[tuple[str, str], int] = {}
+        #: Terms to highlight in the hits besides the query's own (the words of norms).
+        self.highlight: list[Query] = []
 
     def frequency(self, fieldname: str, term: str) -> int:
         """Documents with ``term`` in ``fieldname`` (remembered: a lookup visits every segment)."""
@@ -351,11 +355,18 @@ class Compiler:
         return _or([exact, mention] if self.has("file_number_key", key) else [mention])
 
     def norm(self, key: str) -> Query:
-        exact = Term("norm", key, boost=EXACT_BOOST)
+        """Resources that carry the norm (first), then those whose text mentions it."""
         norm = parse_norm(key)
-        label_terms = analyse(norm.label if norm else key)
-        mention = self.phrase(label_terms, ("norm_text", "title", "summary", "body", "attachments"))
-        return _or([exact, mention] if self.has("norm", key) else [mention])
+        # The words of the citation, for highlighting only: matching uses the keys.
+        for term in analyse(norm.label if norm else key):
+            self.highlight.extend(
+                Term(name, term) for name in SNIPPET_FIELDS if self.has(name, term)
+            )
+        queries = [
+            Term("norm", key, boost=EXACT_BOOST),
+            Term("norm_mention", key, boost=NORM_MENTION_BOOST),
+        ]
+        return _or([q for q in queries if self.has(q.fieldname, key)])
 
     def field(self, clause: Clause) -> Query:
         kind, value = clause.field, clause.text

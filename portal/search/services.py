@@ -80,6 +80,7 @@ MATCH_LABELS = {
     "file_number_key": _l("Aktenzeichen"),
     "norm": _l("Norm"),
     "norm_text": _l("Norm"),
+    "norm_mention": _l("Norm"),
     "court": _l("Gericht"),
     "topic_text": _l("Thema"),
     "tag_text": _l("Schlagwort"),
@@ -274,7 +275,7 @@ def search(
     ]
     results = Results(searcher, query, top_n)
     if query is not None:
-        _record_matched_terms(results, query, ranked.terms)
+        _record_matched_terms(results, query, ranked.terms, compiler.highlight)
     result.hits = _load_hits(user, results[:], query is not None)
     return result
 
@@ -305,13 +306,14 @@ def _rank(engine, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: s
     return _Ranked(docnums, scored.scores, everything, scored.terms)
 
 
-def _record_matched_terms(results, query, known: dict | None = None) -> None:
+def _record_matched_terms(results, query, known: dict | None = None, extra=()) -> None:
     """Record which of the query's terms each hit left in ``results`` contains.
 
     What ``search(terms=True)`` records for every match, for the page's hits only, so "why it
     matched" and pinpoint snippets work. ``known``: the sorted document numbers of terms the
     engine has read already (``Scored.terms``); other terms (in phrases) are looked up in
     their postings. A phrase's words count as matched where they occur, even apart.
+    ``extra``: queries whose terms are recorded too (highlighting only, see ``Compiler``).
     """
     known = known or {}
     reader = results.searcher.reader()
@@ -319,7 +321,10 @@ def _record_matched_terms(results, query, known: dict | None = None) -> None:
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
     if docnums:
-        for fieldname, btext in query.existing_terms(reader):
+        terms = dict.fromkeys(query.existing_terms(reader))
+        for q in extra:
+            terms.update(dict.fromkeys(q.existing_terms(reader)))
+        for fieldname, btext in terms:
             if fieldname not in MATCH_LABELS:
                 continue
             ids = known.get((fieldname, btext))

@@ -63,3 +63,29 @@ def test_reindex_with_two_processes(runner, create_resource):
     result = runner.invoke(args=["reindex", "--procs", "2"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_an_index_of_an_older_schema_takes_changes_until_reindex_renews_it(
+    app, runner, create_resource
+):
+    from whoosh import index as whoosh_index
+
+    from portal.search import index as search_index_module
+
+    search_index = app.extensions["search_index"]
+    search_index.close()
+    shutil.rmtree(search_index.path, ignore_errors=True)
+    old = search_index_module.make_schema()
+    old.remove("norm_mention")  # as before norm mentions were indexed
+    search_index.path.mkdir(parents=True)
+    whoosh_index.create_in(str(search_index.path), old)
+
+    create_resource(title="Zwangsarbeit im Schlachthof", body="Nach § 233 StGB strafbar.")
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1 and "1 resources stale" in result.output, result.output
+    assert "norm_mention" not in search_index.open().schema.names()
+
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "norm_mention" in search_index.open().schema.names()
+    assert runner.invoke(args=["check-index"]).exit_code == 0

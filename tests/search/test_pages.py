@@ -100,9 +100,20 @@ def test_file_numbers_and_norms_as_typed_rank_their_carriers_first(client, membe
         assert titles and titles[0] == library[key].title, (q, titles)
 
 
-def test_a_mere_mention_of_a_norm_is_found_too(client, member, library):
-    titles = hit_titles(client.get("/search/", query_string={"q": "§ 232a StGB"}))
-    assert titles == [library["bgh"].title, library["mention"].title]
+def test_a_mere_mention_of_a_norm_is_found_too(client, member, library, create_resource):
+    cited = create_resource(
+        title="Schulung zur Zwangsarbeit",
+        body="Strafbar nach § 232a Abs. 1 Nr. 2 des StGB? Nein: nach §232a Abs. 1 StGB.",
+        type="training_material",
+    )
+    create_resource(title="Nur verwandt", body="Nach § 232 StGB und Art. 232a EMRK.")
+    for q in ("§ 232a StGB", "StGB 232a", "norm:232a StGB"):
+        response = client.get("/search/", query_string={"q": q})
+        titles = hit_titles(response)
+        assert titles[0] == library["bgh"].title, q  # carries the norm
+        assert set(titles[1:]) == {library["mention"].title, cited.title}, q
+    html = client.get("/search/", query_string={"q": "§ 232a StGB"}).get_data(as_text=True)
+    assert "<mark>232a</mark>" in html  # the citation is highlighted in the snippet
 
 
 FOUND_FIRST = [
