@@ -4,7 +4,9 @@ Access control happens inside the index query: every search starts from the set 
 the viewer may see (published, and an audience of the viewer; see
 ``portal.resources.access``), and totals, facet counts, pages, snippets and spelling
 suggestions are computed from that set only. Hits are then loaded from the database in rank
-order and checked again with ``can_view``.
+order and checked again with ``can_view``. Queries are compiled to Whoosh query objects
+(``portal.search.query``) and ranked by the array engine (``portal.search.engine``), which
+scores like Whoosh's BM25F a whole postings list at a time.
 
 Every resource is indexed, whatever its workflow status. A search returns published resources
 unless the ``status`` filter asks for others; the audiences still decide: drafts, submitted,
