@@ -199,7 +199,7 @@ def apply_pending(
         limit = PARALLEL_BATCH if large else batch
         try:
             if not blocking:
-                writer = search_index.open().writer(timeout=0.0)
+                writer = search_index.writer(timeout=0.0)
             elif large:
                 writer = search_index.writer(procs=PROCS)
             else:

@@ -33,6 +33,7 @@ from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
 
 from portal.extensions import db
+from portal.legal.citations import parse_norm
 from portal.resources.access import can_view, user_audiences
 from portal.resources.models import STATUSES
 from portal.search import outbox
@@ -415,13 +416,7 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
     """Set the labels; those read from the database are cached with the index snapshot."""
     from portal.legal.courts import COURT_LEVELS
     from portal.orgs.models import Organisation
-    from portal.resources.models import (
-        LANGUAGES,
-        LEGAL_AREAS,
-        RESOURCE_TYPES,
-        Court,
-        ResourceNorm,
-    )
+    from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, Court
 
     static = {
         "type": RESOURCE_TYPES,
@@ -450,9 +445,10 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
                 )
             )
         ),
-        "norm": lambda keys: db.session.execute(
-            select(ResourceNorm.key, ResourceNorm.label).where(ResourceNorm.key.in_(keys))
-        ).all(),
+        # The label follows from the key ("StGB § 232a" -> "§ 232a StGB"), no query needed.
+        "norm": lambda keys: (
+            (key, norm.label if (norm := parse_norm(key)) else key) for key in keys
+        ),
     }
     # Court, organisation and norm labels change only with a reindex of the resources that
     # show them, which opens a new snapshot (and so empties this cache).
