@@ -45,6 +45,18 @@ def matrix(create_org, create_resource, member_org, office):
     return resources
 
 
+def viewer(who, create_user, create_org, member_org, office):
+    """A user of the owning organisation, of another one, or an editor or admin of the office."""
+    organisation = {
+        "owner": member_org,
+        "other": create_org(slug="fbs-sued", name="Fachberatungsstelle Süd"),
+        "editor": office,
+        "admin": office,
+    }[who]
+    role = who if who in ("editor", "admin") else "member"
+    return create_user(role=role, organisation=organisation)
+
+
 def expected(resources, *visibilities):
     return {resources["published", v].id for v in visibilities}
 
@@ -61,14 +73,7 @@ def expected(resources, *visibilities):
 def test_each_role_sees_exactly_what_it_may(
     app, matrix, create_user, create_org, member_org, office, who, visibilities
 ):
-    organisation = {
-        "owner": member_org,
-        "other": create_org(slug="fbs-sued", name="Fachberatungsstelle Süd"),
-        "editor": office,
-        "admin": office,
-    }[who]
-    role = who if who in ("editor", "admin") else "member"
-    user = create_user(role=role, organisation=organisation)
+    user = viewer(who, create_user, create_org, member_org, office)
     wanted = expected(matrix, *visibilities)
 
     found = search_as(app, user, "Quokkafall", per_page=100)
@@ -78,7 +83,7 @@ def test_each_role_sees_exactly_what_it_may(
     assert found["facets"]["organisation"] == {str(member_org.id): len(wanted)}
     topic_counts = found["facets"]["topic"]
     assert set(topic_counts) == {f"Thema published {v}" for v in visibilities}
-    # Snippets come only from visible resources; drafts are never searched.
+    # Snippets come only from visible resources; drafts only with the status filter.
     for (status, visibility), resource in matrix.items():
         marker = f"Geheimvermerk{status}{visibility}"
         if resource.id in wanted:
@@ -92,21 +97,13 @@ def test_each_role_sees_exactly_what_it_may(
 def test_unpublished_resources_are_found_only_by_those_who_may_see_them(
     app, matrix, create_user, create_org, member_org, office, who
 ):
-    organisation = {
-        "owner": member_org,
-        "other": create_org(slug="fbs-sued", name="Fachberatungsstelle Süd"),
-        "editor": office,
-        "admin": office,
-    }[who]
-    user = create_user(
-        role=who if who in ("editor", "admin") else "member", organisation=organisation
-    )
+    user = viewer(who, create_user, create_org, member_org, office)
     with app.test_request_context():
-        viewer = db.session.get(User, user.id)
+        loaded = db.session.get(User, user.id)
         may_see = {
             r.id: r.status
             for r in matrix.values()
-            if can_view(viewer, db.session.get(Resource, r.id))
+            if can_view(loaded, db.session.get(Resource, r.id))
         }
 
     every_status = search_as(
