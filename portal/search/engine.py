@@ -8,6 +8,11 @@ the whole index, the quantised field length of each document), so scores equal W
 rounding. Term, Or, PreloadedOr, And and AndNot are evaluated here; any other query (phrases,
 ranges) is matched and scored by Whoosh itself and enters the arrays as its scores.
 
+The engine reads postings and length columns through internals of the whoosh3 codec (block
+data, column files; pinned in requirements.txt). ``tests/search/test_engine.py`` compares its
+scores and order with Whoosh's own, so an upgrade that changes them fails there first; where
+an internal is missing, the general (slower) way is taken.
+
 Per-segment data that never changes (field lengths, the date column) is cached by segment id
 in ``SegmentCache`` and shared by every snapshot of the index; masks of documents (visibility,
 filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
