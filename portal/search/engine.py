@@ -133,8 +133,12 @@ def _numeric_column(column, count: int) -> np.ndarray:
 def _read_lengths(reader, fieldname: str) -> np.ndarray:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     count = reader.doc_count_all()
+    try:
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    except AttributeError:  # another codec: the slow, general way
+        lengths = (reader.doc_field_length(i, fieldname) or 0 for i in range(count))
+        return np.fromiter(lengths, dtype=np.float64, count=count)
     if column is None:
         return np.zeros(count)
     return _LENGTHS[_numeric_column(column, count)]
