@@ -5,6 +5,7 @@ import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -257,3 +258,19 @@ def create_resource(app, member_org):
             return resource
 
     return make
+
+
+SHARED_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+@pytest.fixture
+def shared_corpus():
+    """Path of a file in ../shared/corpora (real legal text); skips where a machine lacks it."""
+
+    def path(name: str) -> Path:
+        found = SHARED_CORPORA / name
+        if not found.exists():
+            pytest.skip(f"{found} not found: these tests read ../shared/corpora")
+        return found
+
+    return path

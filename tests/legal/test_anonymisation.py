@@ -2,13 +2,10 @@
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from portal.legal.anonymisation import KINDS, Finding, scan
-
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 
 
 def flagged(text):
@@ -215,10 +212,10 @@ def test_a_clean_summary_has_no_findings():
     assert scan({"summary": summary}) == []
 
 
-def test_real_decisions_produce_almost_no_false_alarms():
+def test_real_decisions_produce_almost_no_false_alarms(shared_corpus):
     """2,000 passages of federal court decisions (LER dataset) as a sample of legal prose."""
     counts: Counter[str] = Counter()
-    with (CORPORA / "ler_decisions.jsonl").open(encoding="utf-8") as lines:
+    with shared_corpus("ler_decisions.jsonl").open(encoding="utf-8") as lines:
         for _, line in zip(range(2000), lines, strict=False):
             counts.update(finding.kind for finding in scan({"text": json.loads(line)["text"]}))
 

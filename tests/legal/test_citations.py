@@ -1,13 +1,10 @@
 """Norm citations: how the portal reads "§ 232a StGB" in decisions and in the search box."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from portal.legal.citations import Norm, canonical_book, extract_norms, parse_norm
-
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 
 
 def keys(norms):
@@ -182,10 +179,10 @@ def test_book_names_are_canonicalised(name, expected):
     assert canonical_book(name) == expected
 
 
-def test_every_section_heading_of_the_bgb_parses_to_its_own_norm():
+def test_every_section_heading_of_the_bgb_parses_to_its_own_norm(shared_corpus):
     """Real headings such as "§ 573b BGB" (2,377 of them) round-trip through both entry points."""
     failures = []
-    with (CORPORA / "bgb_sections.jsonl").open(encoding="utf-8") as lines:
+    with shared_corpus("bgb_sections.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
             heading = json.loads(line)["title"].split(" – ")[0]
             section = heading.removeprefix("§ ").removesuffix(" BGB")
@@ -196,9 +193,11 @@ def test_every_section_heading_of_the_bgb_parses_to_its_own_norm():
     assert failures == []
 
 
-def test_norms_found_in_real_decisions_with_a_known_book_round_trip_through_their_slug():
+def test_norms_found_in_real_decisions_with_a_known_book_round_trip_through_their_slug(
+    shared_corpus,
+):
     found = 0
-    with (CORPORA / "ler_decisions.jsonl").open(encoding="utf-8") as lines:
+    with shared_corpus("ler_decisions.jsonl").open(encoding="utf-8") as lines:
         for _, line in zip(range(500), lines, strict=False):
             for norm in extract_norms(json.loads(line)["text"]):
                 if canonical_book(norm.book):
