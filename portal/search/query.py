@@ -36,7 +36,7 @@ MAX_PREFIX_TERMS = 24
 #: Expansions of a prefix looked at per field (in term order) to pick the most frequent.
 PREFIX_CANDIDATES = 5 * MAX_PREFIX_TERMS
 DESCRIBE_MAX_LENGTH = 5000
-DESCRIBE_MAX_TERMS = 30
+DESCRIBE_MAX_TERMS = 20
 #: Words of a description found in more than this share of the documents are left out (from
 #: 1,000 documents on; below, half): they hardly change the ranking but cost the most postings.
 DESCRIBE_COMMON = 0.1
