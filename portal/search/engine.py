@@ -228,7 +228,7 @@ class Engine:
             negative = self.evaluate(query.b)
             matched = positive.matched & ~negative.matched
             return Scored(np.where(matched, positive.scores, 0.0), matched, positive.terms)
-        if isinstance(query, And) and type(query) is And:
+        if type(query) is And:
             parts = [self.evaluate(q) for q in query.subqueries]
             matched = np.logical_and.reduce([p.matched for p in parts])
             scores = np.sum([p.scores for p in parts], axis=0) * query.boost
