@@ -34,20 +34,3 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
-
-
-def post_worker_init(worker):
-    """Warm the search caches in the background: the first search is then no slower."""
-    import threading
-
-    app = worker.wsgi
-    if not hasattr(app, "app_context"):
-        return
-
-    def warm():
-        from portal.search.services import warm_up
-
-        with app.app_context():
-            warm_up()
-
-    threading.Thread(target=warm, name="search-warm-up", daemon=True).start()

@@ -430,8 +430,7 @@ def reuse_instance(instance: str) -> tuple[dict, dict, str]:
 def measure(env: dict, token: str, mix: list[tuple[str, dict]], figures: dict) -> dict:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
          "--timeout", "300", "portal:create_app()"],
         env=env,
         cwd=ROOT,

@@ -37,7 +37,7 @@ from portal.legal.citations import parse_norm
 from portal.resources.access import can_view, user_audiences
 from portal.resources.models import STATUSES
 from portal.search import outbox
-from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS, attachment_text
+from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
 
 logger = logging.getLogger(__name__)
@@ -190,36 +190,6 @@ def _filter_query(filters: dict[str, list[str]]):
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else And(clauses)
-
-
-# --- warming up ------------------------------------------------------------------------
-
-
-def warm_up() -> None:
-    """Prepare ahead of the first search what it would otherwise prepare itself.
-
-    The citation patterns and word lists (compiled and read once per process), and per index
-    segment the field lengths, dates and values of the access and facet fields (kept for all
-    threads, ``portal.search.engine.SegmentCache``). ``gunicorn.conf.py`` calls this in a
-    background thread of each new worker. Never raises.
-    """
-    try:
-        parse_norm("§ 232a StGB")  # compiles legal-reference-extraction's patterns
-        parse('Warmlauf "§ 232a StGB" 3 StR 123/19')
-        analyse("Arbeitsausbeutung")  # reads stop words and compound parts
-        search_index = current_app.extensions["search_index"]
-        if not search_index.exists():
-            return
-        snap = search_index.snapshot()
-        engine = snap.engine()
-        engine.dates()
-        for name in ("audience", "status", *FILTER_FIELDS.values()):
-            snap.facet_arrays(name)
-        for reader, _ in engine.leaves:
-            for name in TEXT_FIELDS:
-                search_index.segments.get(reader, "len", name)
-    except Exception:
-        logger.exception("Warming up the search failed")
 
 
 # --- the entry point -------------------------------------------------------------------

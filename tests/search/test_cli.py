@@ -89,17 +89,3 @@ def test_an_index_of_an_older_schema_takes_changes_until_reindex_renews_it(
     assert result.exit_code == 0, result.output
     assert "norm_mention" in search_index.open().schema.names()
     assert runner.invoke(args=["check-index"]).exit_code == 0
-
-
-def test_warm_up_reads_segment_data_ahead_of_the_first_search(app, create_resource):
-    from portal.search.services import warm_up
-
-    create_resource(title="Vorab gelesen", court="BGH")
-    search_index = app.extensions["search_index"]
-    search_index.close()
-    search_index.segments = type(search_index.segments)()  # as in a freshly started worker
-    with app.app_context():
-        warm_up()
-    kinds = {(kind, name) for _, kind, name in search_index.segments._data}
-    assert {("len", "title"), ("len", "body"), ("date", "")} <= kinds
-    assert {("values", "audience"), ("values", "court_id"), ("values", "status")} <= kinds
