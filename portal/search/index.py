@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from whoosh import fields, index, writing
 from portal.legal.courts import COURT_LEVELS
 from portal.resources.access import resource_audiences
 from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
-from portal.search.engine import Engine, SegmentCache, segment_id
+from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ TEXT_FIELDS: dict[str, float] = {
 
 #: Fields whose text comes from the database and can be shown as a snippet, best first.
 SNIPPET_FIELDS = ("title", "summary", "body", "attachments")
+
+#: Scored queries a snapshot remembers (each two arrays over all documents: about 1 MB at
+#: 100,000 documents).
+SCORED_CACHE = 16
 
 #: Separator between attachment texts; the snippet code rebuilds the same string.
 ATTACHMENT_SEPARATOR = "\n\n"
@@ -236,6 +241,7 @@ class Snapshot:
     segments: SegmentCache = field(default_factory=SegmentCache)
     _masks: dict[object, np.ndarray] = field(default_factory=dict)
     _sets: dict[tuple, frozenset[int]] = field(default_factory=dict)
+    _scored: OrderedDict[str, Scored] = field(default_factory=OrderedDict)
     _engine: Engine | None = None
     _facets: dict[str, tuple[list[str], list[np.ndarray]]] = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
@@ -295,6 +301,25 @@ class Snapshot:
             mask = self.visible_mask(audiences, statuses)
             cached = self._sets[key] = frozenset(np.flatnonzero(mask).tolist())
         return cached
+
+    def scored(self, query) -> Scored:
+        """``Engine.evaluate(query)``, remembered for the last ``SCORED_CACHE`` queries.
+
+        Paging through results and narrowing them with facets ask the same query again.
+        The arrays are read-only: callers derive new ones.
+        """
+        key = repr(query)
+        found = self._scored.get(key)
+        if found is None:
+            found = self.engine().evaluate(query)
+            found.scores.flags.writeable = False
+            found.matched.flags.writeable = False
+            if len(self._scored) >= SCORED_CACHE:
+                self._scored.popitem(last=False)
+        else:
+            del self._scored[key]  # to the end: most recently used
+        self._scored[key] = found
+        return found
 
     def filter_mask(self, query) -> np.ndarray:
         """Documents matching a filter query (facet values, date ranges) as a boolean array."""

@@ -252,17 +252,16 @@ def search(
             return result  # nothing to search for (empty, stop words only, syntax only)
         if sort == "relevance":
             sort = result.sort = "newest"  # browsing by filters alone
-    engine = snap.engine()
-    ranked = _rank(engine, query, allowed_any, in_status, sort)
+    ranked = _rank(snap, query, allowed_any, in_status, sort)
     if not ranked.docnums.size and parsed is not None and len(parsed.groups) > 1:
         any_query = compiler.compile(parsed, any_word=True)
-        any_ranked = _rank(engine, any_query, allowed_any, in_status, sort)
+        any_ranked = _rank(snap, any_query, allowed_any, in_status, sort)
         if any_ranked.docnums.size:
             query, ranked = any_query, any_ranked
             result.any_word_fallback = True
 
     result.total = int(ranked.docnums.size)
-    matched = np.zeros(engine.size, dtype=bool)
+    matched = np.zeros(snap.engine().size, dtype=bool)
     matched[ranked.docnums] = True
     result.facets = _facets(snap, matched, filters_)
     status_facet = _status_facet(snap, ranked.everything, filters_)
@@ -295,15 +294,16 @@ class _Ranked:
     terms: dict = field(default_factory=dict)
 
 
-def _rank(engine, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: str) -> _Ranked:
+def _rank(snap, query, allowed_any: np.ndarray, in_status: np.ndarray, sort: str) -> _Ranked:
     """Rank every allowed match (no limit: totals and facets are exact).
 
     The array engine scores every posting as Whoosh would, but a term's postings at a time
     (see ``portal.search.engine``); ranking only a top page would not save the counting.
     """
+    engine = snap.engine()
     if query is None:
         return _Ranked(engine.rank(None, allowed_any & in_status, sort), None, allowed_any)
-    scored = engine.evaluate(query)
+    scored = snap.scored(query)
     everything = scored.matched & allowed_any
     docnums = engine.rank(scored, everything & in_status, sort)
     return _Ranked(docnums, scored.scores, everything, scored.terms)

@@ -170,3 +170,21 @@ def test_cached_postings_give_the_same_scores_and_stay_within_the_budget(searche
     assert np.array_equal(first, again)
     cache.retain(set())
     assert not cache._postings and cache._postings_size == 0
+
+
+def test_a_snapshot_remembers_recent_queries_read_only(searcher, monkeypatch):
+    from portal.search import index as search_index
+
+    monkeypatch.setattr(search_index, "SCORED_CACHE", 2)
+    snap = search_index.Snapshot(searcher)
+    snap.close.detach()  # the module's searcher stays open for the other tests
+    compiler = Compiler(searcher.reader())
+    first, second, third = (compiler.compile(parse(q)) for q in ("Lohn", "Pflege", "Revision"))
+    scored = snap.scored(first)
+    assert snap.scored(first) is scored  # paging asks again: not evaluated twice
+    with pytest.raises(ValueError):
+        scored.scores[0] = 1.0
+    snap.scored(second)
+    snap.scored(third)  # the least recently used (first) goes
+    assert snap.scored(first) is not scored
+    assert np.array_equal(snap.scored(first).scores, scored.scores)
