@@ -63,6 +63,7 @@ class Config:
     LOGIN_LOCKOUT_DURATION = timedelta(minutes=15)
     INVITATION_MAX_AGE = timedelta(days=7)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    EMAIL_CHANGE_MAX_AGE = timedelta(hours=24)
 
     # Second factor (TOTP): roles that must use it, how long the step between password and
     # code may take, and how many wrong codes end that step.
@@ -80,6 +81,7 @@ class Config:
     RATELIMIT_PASSWORD_RESET = "5 per minute;20 per hour"  # noqa: S105
     RATELIMIT_INVITATION = "10 per minute;50 per hour"
     RATELIMIT_TWO_FACTOR = "10 per minute;50 per hour"
+    RATELIMIT_EMAIL_CHANGE = "5 per minute;20 per hour"
     RATELIMIT_COMPLETE = "120 per minute;2000 per hour"  # search box completions
 
     WTF_CSRF_ENABLED = True

@@ -19,9 +19,9 @@ forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 
-# Links in invitation and password-reset mails carry their token in the path: keep it out of
-# the access log (the query string is left out by the format above).
-_TOKEN_PATH = re.compile(r"(/auth/(?:invitation|reset-password)/)[^/?]+")
+# Links in invitation, password-reset and e-mail-change mails carry their token in the path:
+# keep it out of the access log (the query string is left out by the format above).
+_TOKEN_PATH = re.compile(r"(/auth/(?:invitation|reset-password|email-change)/)[^/?\s]+")
 
 
 class RedactingLogger(Logger):

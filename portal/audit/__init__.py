@@ -10,7 +10,7 @@ Action names (German labels in `ACTIONS`, used by the admin filter):
 - 2fa.enabled, 2fa.disabled, 2fa.reset, 2fa.failure, 2fa.recovery_used,
   2fa.recovery_regenerated
 - password.changed, password.reset_requested, password.reset
-- email.changed
+- email.change_requested, email.changed
 - invitation.created, invitation.resent, invitation.revoked, invitation.accepted
 - user.created, user.role_changed, user.organisation_changed, user.deactivated,
   user.activated, user.sessions_ended, user.deleted, user.data_exported

@@ -53,6 +53,7 @@ ACTIONS = {
     "password.changed": _l("Passwort geändert"),
     "password.reset_requested": _l("Zurücksetzen des Passworts angefordert"),
     "password.reset": _l("Passwort zurückgesetzt"),
+    "email.change_requested": _l("Änderung der E-Mail-Adresse angefordert"),
     "email.changed": _l("E-Mail-Adresse geändert"),
     "invitation.created": _l("Einladung erstellt"),
     "invitation.resent": _l("Einladung erneut gesendet"),

@@ -143,3 +143,11 @@ class ConfirmPasswordForm(FlaskForm):
 
     current_password = current_password_field()
     submit = SubmitField(_l("Bestätigen"))
+
+
+class ChangeEmailForm(FlaskForm):
+    """Shown with prefix "email" on the profile page (its ids must not clash)."""
+
+    new_email = email_field(_l("Neue E-Mail-Adresse"))
+    current_password = current_password_field()
+    submit = SubmitField(_l("E-Mail-Adresse ändern"))

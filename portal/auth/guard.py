@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.reset_password",
     "auth.accept_invitation",
+    "auth.confirm_email_change",  # the token proves the new address; the owner asked for it
     "auth.login_code",
     "main.healthz",
     "main.set_language",

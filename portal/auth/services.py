@@ -1,10 +1,11 @@
-"""Authentication services: login, lockout, invitations, password reset, password change."""
+"""Authentication services: login, lockout, invitations, password reset and change, e-mail."""
 
 import hashlib
 import logging
 import secrets
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -212,6 +213,7 @@ def reset_password(row: OneTimeToken, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     row.used_at = utcnow()
+    cancel_email_changes(user)
     end_sessions(user.id)
     record("password.reset", target=user)
     return user
@@ -224,8 +226,139 @@ def change_password(
         raise AuthError(_l("Das aktuelle Passwort ist falsch."))
     validate_new_password(new_password, user.email, user.name, user.organisation)
     user.set_password(new_password)
+    # Whoever knew the old password may have asked for a new address: that request ends too.
+    cancel_email_changes(user)
     end_sessions(user.id, except_id=keep_session)
     record("password.changed", target=user, actor=user)
+
+
+# --- e-mail change ----------------------------------------------------------------------
+
+EMAIL_CHANGE = "email_change"
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
+
+
+class EmailChangeError(AuthError):
+    """A refused e-mail change; `field` names the form field the message belongs to."""
+
+    def __init__(self, message, field: str = "new_email"):
+        super().__init__(message)
+        self.field = field
+
+
+def _open_email_changes(user: User) -> list[OneTimeToken]:
+    return list(
+        db.session.scalars(
+            select(OneTimeToken).where(
+                OneTimeToken.user_id == user.id,
+                OneTimeToken.purpose == EMAIL_CHANGE,
+                OneTimeToken.used_at.is_(None),
+            )
+        )
+    )
+
+
+def cancel_email_changes(user: User) -> None:
+    """Invalidate the user's open e-mail-change links (a newer request, a new password)."""
+    now = utcnow()
+    for row in _open_email_changes(user):
+        row.used_at = now
+
+
+def request_email_change(user: User, new_email: str, current_password: str) -> None:
+    """Check the password and the address, then mail a confirmation link to the new address.
+
+    An address another account uses gets a notice without a link instead; the caller shows the
+    same answer either way, so the page does not reveal which addresses have accounts.
+    """
+    if not user.check_password(current_password):
+        raise EmailChangeError(_l("Das aktuelle Passwort ist falsch."), field="current_password")
+    new_email = User.normalise_email(new_email)
+    try:
+        validate_email(new_email, check_deliverability=False)
+    except EmailNotValidError:
+        raise EmailChangeError(INVALID_EMAIL) from None
+    if new_email == user.email:
+        raise EmailChangeError(_l("Das ist bereits Ihre E-Mail-Adresse."))
+    cancel_email_changes(user)
+    owner = find_user(new_email)
+    record(
+        "email.change_requested",
+        target=user,
+        actor=user,
+        details={"address_taken": owner is not None},
+    )
+    if owner is not None:
+        send_mail(
+            owner.email,
+            _l("Versuch, Ihre E-Mail-Adresse für ein weiteres Konto zu verwenden"),
+            "email_change_taken",
+            locale=owner.language,
+            user=owner,
+        )
+    else:
+        token, hashed = make_token(EMAIL_CHANGE)
+        max_age = current_app.config["EMAIL_CHANGE_MAX_AGE"]
+        db.session.add(
+            OneTimeToken(
+                purpose=EMAIL_CHANGE,
+                token_hash=hashed,
+                user=user,
+                expires_at=utcnow() + max_age,
+                extra=new_email,
+            )
+        )
+        send_mail(
+            new_email,
+            _l("Neue E-Mail-Adresse bestätigen"),
+            "email_change",
+            locale=user.language,
+            user=user,
+            url=external_url(f"/auth/email-change/{token}"),
+            hours=int(max_age.total_seconds() // 3600),
+        )
+    # The owner hears of every request, also one for a taken address.
+    send_mail(
+        user.email,
+        _l("Ihre E-Mail-Adresse soll geändert werden"),
+        "email_change_notice",
+        locale=user.language,
+        user=user,
+        new_email=new_email,
+        reset_url=external_url("/auth/forgot-password"),
+    )
+
+
+def email_change_token(token: str) -> OneTimeToken | None:
+    """The open e-mail-change token for a link, or None if invalid, used or expired."""
+    hashed = token_hash(EMAIL_CHANGE, token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    if hashed is None:
+        return None
+    row = db.session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == hashed, OneTimeToken.purpose == EMAIL_CHANGE
+        )
+    )
+    if row is None or row.used_at or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row
+
+
+def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
+    """Set the new address and end the user's other sessions; AuthError if it got taken."""
+    user = row.user
+    if find_user(row.extra) is not None:
+        raise AuthError(
+            _l(
+                "Diese E-Mail-Adresse wird inzwischen von einem anderen Konto verwendet. "
+                "Ihre Adresse wurde nicht geändert."
+            )
+        )
+    user.email = row.extra
+    row.used_at = utcnow()
+    end_sessions(user.id, except_id=keep_session)
+    record("email.changed", target=user, actor=user)
+    return user
 
 
 # --- invitations -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from portal.auth import privacy, services, two_factor
 from portal.auth.forms import (
     AcceptInvitationForm,
     ActionForm,
+    ChangeEmailForm,
     ChangePasswordForm,
     CodeForm,
     ConfirmPasswordForm,
@@ -65,6 +66,10 @@ def _posted_email_key() -> str:
 
 def _limit(name: str):
     return lambda: current_app.config[name]
+
+
+def _current_user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "user:-"
 
 
 def _start_session(user: User) -> None:
@@ -261,7 +266,12 @@ def accept_invitation(token: str):
 
 
 def _profile_page(
-    password_form=None, language_form=None, two_factor_form=None, export_form=None, status=200
+    password_form=None,
+    language_form=None,
+    two_factor_form=None,
+    export_form=None,
+    email_form=None,
+    status=200,
 ):
     sessions = db.session.scalars(
         select(ServerSession)
@@ -271,6 +281,7 @@ def _profile_page(
     page = render_template(
         "auth/profile.html",
         password_form=password_form or ChangePasswordForm(),
+        email_form=email_form or ChangeEmailForm(prefix="email"),
         language_form=language_form or LanguageForm(language=current_user.language or "de"),
         sessions=sessions,
         current_session_id=session.row_id,
@@ -306,6 +317,67 @@ def change_password():
             )
             return redirect(url_for("auth.profile"))
     return _profile_page(password_form=form, status=400)
+
+
+@bp.route("/profile/email", methods=["POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"), key_func=_current_user_key)
+def change_email():
+    """Ask for a new address; it counts only once the link mailed to it is confirmed."""
+    form = ChangeEmailForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(
+                current_user, form.new_email.data, form.current_password.data
+            )
+        except services.EmailChangeError as exc:
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            # The same answer whether or not another account uses the address.
+            flash(
+                _(
+                    "Wir haben einen Bestätigungslink an die neue Adresse geschickt. Ihre "
+                    "Adresse ändert sich erst, wenn Sie ihn öffnen (gültig %(hours)d Stunden).",
+                    hours=int(current_app.config["EMAIL_CHANGE_MAX_AGE"].total_seconds() // 3600),
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.profile"))
+    return _profile_page(email_form=form, status=400)
+
+
+@bp.route("/email-change/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"), methods=["POST"])
+def confirm_email_change(token: str):
+    """The link from the mail to the new address; works logged in or not (see README)."""
+    row = services.email_change_token(token)
+    if row is None:
+        return render_template("auth/link_invalid.html"), 400
+    form = ActionForm()
+    status = 200
+    if form.validate_on_submit():
+        own = current_user.is_authenticated and current_user.id == row.user_id
+        try:
+            services.confirm_email_change(row, keep_session=session.row_id if own else None)
+        except services.AuthError as exc:
+            flash(str(exc), "error")
+            status = 409
+        else:
+            db.session.commit()
+            if own:
+                flash(
+                    _("Ihre E-Mail-Adresse wurde geändert. Ihre anderen Sitzungen wurden beendet."),
+                    "success",
+                )
+                return redirect(url_for("auth.profile"))
+            flash(
+                _("Ihre E-Mail-Adresse wurde geändert. Bitte melden Sie sich mit ihr an."),
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/confirm_email_change.html", form=form, new_email=row.extra), status
 
 
 @bp.route("/profile/language", methods=["POST"])

@@ -107,6 +107,7 @@ def test_public_endpoints_are_the_known_few():
         "auth.forgot_password",
         "auth.reset_password",
         "auth.accept_invitation",
+        "auth.confirm_email_change",
         "main.healthz",
         "main.set_language",
         "feeds.feed",
