@@ -253,6 +253,22 @@ class Snapshot:
         # a searcher's files must not be left to the garbage collector.
         self.close = weakref.finalize(self, _close_searcher, self.searcher)
 
+    def prepare(self) -> None:
+        """Read what lives in files opened on demand, while the segments' files exist.
+
+        A writer that merges segments deletes the old segments' files; a snapshot still using
+        them keeps the files it has open. So the field lengths and dates are read (cached per
+        segment) and the stored-fields file is opened now, not at the first hit.
+        """
+        engine = self.engine()
+        scorable = [name for name, spec in self.searcher.schema.items() if spec.scorable]
+        for reader, _ in engine.leaves:
+            for name in scorable:
+                self.segments.get(reader, "len", name)
+            self.segments.get(reader, "date", "")
+            if reader.doc_count_all():
+                reader.stored_fields(0)
+
     def engine(self) -> Engine:
         """The array engine over this snapshot's searcher (see ``portal.search.engine``)."""
         if self._engine is None:
@@ -409,6 +425,7 @@ class WhooshIndex:
         searcher = self.open().searcher()
         self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
         snap = self._local.snapshot = Snapshot(searcher, self.segments)
+        snap.prepare()
         return snap
 
     def writer(self, procs: int = 1, timeout: float | None = None):

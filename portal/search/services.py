@@ -212,6 +212,18 @@ def search(
     ``FILTER_KEYS``, each a string or a list of strings (ORed within a key). An empty ``q``
     with filters lists the filtered resources (newest first unless sorted otherwise).
     """
+    arguments = {"mode": mode, "filters": filters, "sort": sort, "page": page}
+    try:
+        return _search(user, q, per_page=per_page, **arguments)
+    except FileNotFoundError:
+        # A writer merged away segment files between this thread's check for changes and
+        # their first use (``Snapshot.prepare`` narrows that to milliseconds): once more.
+        logger.info("The search index changed under a search; searching again")
+        current_app.extensions["search_index"].close()
+        return _search(user, q, per_page=per_page, **arguments)
+
+
+def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page: int):
     mode = mode if mode in MODES else "search"
     sort = sort if sort in SORTS else "relevance"
     per_page = min(max(int(per_page or 20), 1), MAX_PER_PAGE)

@@ -1,6 +1,7 @@
 """The index follows the database: every committed change is searchable at once, nothing is lost."""
 
 import multiprocessing
+import os
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -180,3 +181,49 @@ def test_apply_pending_without_blocking_leaves_work_to_the_lock_holder(app, crea
         finally:
             writer.cancel()
         assert outbox.apply_pending(search_index, blocking=False) == 1
+
+
+def test_a_search_that_began_before_a_merge_still_works_on_its_snapshot(app, create_resource):
+    """A writer merging segments deletes their files; a searcher holding them goes on."""
+    from whoosh.query import Term
+
+    for n in range(3):
+        create_resource(title=f"Kranichfall {n}", body="Kranich Kranich Arbeit")
+    search_index = app.extensions["search_index"]
+    search_index.close()
+    snap = search_index.snapshot()
+    old_files = set(os.listdir(search_index.path))
+    assert len(snap.searcher.leaf_searchers()) > 1
+
+    writer = search_index.writer()
+    writer.commit(optimize=True)  # one new segment; the old segments' files are deleted
+    assert old_files - set(os.listdir(search_index.path))
+
+    scored = snap.scored(Term("body", "kranich"))
+    docnums = snap.engine().rank(scored, snap.visible_mask({"members"}), "relevance")
+    titles = {snap.searcher.stored_fields(int(d))["id"] for d in docnums}
+    assert len(titles) == 3
+    search_index.close()
+
+
+def test_a_search_whose_files_vanished_is_run_again_on_a_fresh_snapshot(
+    app, create_resource, create_user, monkeypatch
+):
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.search import services
+
+    create_resource(title="Kranichfall")
+    user = create_user()
+    real, calls = services._search, []
+
+    def vanishing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("MAIN_x.pst")  # as when a merge deleted a segment's file
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_search", vanishing_once)
+    with app.test_request_context():
+        result = services.search(db.session.get(User, user.id), "Kranichfall")
+    assert result.total == 1 and len(calls) == 2
