@@ -191,19 +191,25 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def reset_token_user(token: str) -> OneTimeToken | None:
-    """The open reset token for a link, or None if invalid, used or expired."""
-    hashed = token_hash("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+def open_token(purpose: str, token: str, max_age: timedelta) -> OneTimeToken | None:
+    """The open single-use token of a link, or None if forged, used, expired or its user is
+    deactivated."""
+    hashed = token_hash(purpose, token, max_age)
     if hashed is None:
         return None
     row = db.session.scalar(
         select(OneTimeToken).where(
-            OneTimeToken.token_hash == hashed, OneTimeToken.purpose == "reset"
+            OneTimeToken.token_hash == hashed, OneTimeToken.purpose == purpose
         )
     )
     if row is None or row.used_at or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row
+
+
+def reset_token_user(token: str) -> OneTimeToken | None:
+    """The open reset token for a link, or None if invalid, used or expired."""
+    return open_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def reset_password(row: OneTimeToken, password: str) -> User:
@@ -331,17 +337,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
 
 def email_change_token(token: str) -> OneTimeToken | None:
     """The open e-mail-change token for a link, or None if invalid, used or expired."""
-    hashed = token_hash(EMAIL_CHANGE, token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
-    if hashed is None:
-        return None
-    row = db.session.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == hashed, OneTimeToken.purpose == EMAIL_CHANGE
-        )
-    )
-    if row is None or row.used_at or row.expires_at <= utcnow() or not row.user.is_active:
-        return None
-    return row
+    return open_token(EMAIL_CHANGE, token, current_app.config["EMAIL_CHANGE_MAX_AGE"])
 
 
 def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
