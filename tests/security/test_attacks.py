@@ -7,7 +7,6 @@ on a free port, where the test client could hide what a browser sees.
 import http.client
 import re
 import statistics
-import threading
 import time
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -15,13 +14,14 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import background
 from portal.auth.models import Invitation, User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -71,23 +71,6 @@ class Browser:
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "WTF_CSRF_ENABLED": True}  # CSRF on, as in production
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(app):
-    limiter.enabled = False  # tests of the limits switch them on
-    yield
-    limiter.enabled = True
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join()
 
 
 def browser_login(client, email, password=PASSWORD):

@@ -12,19 +12,19 @@ import http.client
 import json
 import re
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
-from werkzeug.serving import make_server
 
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.legal.citations import parse_norm
 from portal.resources.models import Attachment, Resource, ResourceLink, Revision
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("no_rate_limits", "cheap_password_hashing")
 
 # Words that occur only in the hidden resources' titles (never in a query we send).
 TITLE_WORDS = ("Quokkafund", "Wombatakte")
@@ -53,25 +53,6 @@ class World:
 
     def hidden(self, which: str) -> Resource:
         return getattr(self, which)
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(app):
-    limiter.enabled = False
-    yield
-    limiter.enabled = True
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """These tests attack access rules, not Argon2: a cheap hasher keeps them fast."""
-    from argon2 import PasswordHasher
-
-    from portal.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 def _store_attachment(resource_id: int, data: bytes) -> int:
@@ -396,16 +377,6 @@ def test_the_outsiders_feed_lists_no_hidden_resource(app, world):
     assert response.headers["Content-Type"].startswith("application/atom+xml")
     assert "<entry>" not in response.get_data(as_text=True)
     assert_no_hidden_words(response.data, "feed")
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join()
 
 
 def _http_get(port: int, path: str, headers=None):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from portal.extensions import limiter
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 HIDDEN_TITLE_WORDS = ("Okapigeheimnis", "Tapirvermerk", "Ibisentwurf")
 WORD = "Lemurbericht"  # in every resource's body, hidden or not
@@ -66,13 +66,6 @@ QUERIES = [
     "title:",
     "::::",
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(app):
-    limiter.enabled = False
-    yield
-    limiter.enabled = True
 
 
 @pytest.fixture

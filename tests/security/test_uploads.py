@@ -8,40 +8,21 @@ uploads/ and a header-safe, RFC 5987 encoded Content-Disposition.
 import hashlib
 import http.client
 import re
-import threading
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.resources.models import Attachment, Resource, Revision
 from tests.conftest import PASSWORD
 from tests.security import hostile_files as hf
 
+pytestmark = pytest.mark.usefixtures("no_rate_limits", "cheap_password_hashing")
+
 BOUNDARY = "----kok-security-boundary"
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(txt|pdf|docx|odt)")
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits(app):
-    limiter.enabled = False
-    yield
-    limiter.enabled = True
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """These tests attack access rules, not Argon2: a cheap hasher keeps them fast."""
-    from argon2 import PasswordHasher
-
-    from portal.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 @pytest.fixture
@@ -223,16 +204,6 @@ def test_a_hostile_name_is_sanitised_and_the_file_stored_under_a_random_name(
 
 
 # --- downloads over real HTTP -------------------------------------------------------------
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join()
 
 
 class Http:
