@@ -25,28 +25,28 @@ def _pdf(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
+def build_pdf(text: str = "Grüße aus Köln", catalog: bytes = b"", extra=()) -> bytes:
+    """A one-page PDF showing `text`; `catalog` and `extra` add active content."""
+    escaped = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(")
+    escaped = escaped.replace(b")", b"\\)")
+    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % escaped
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog,
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            *extra,
+        ]
+    )
+
+
 @pytest.fixture
 def make_pdf():
     """Build a one-page PDF showing `text`; `catalog` and `extra` add active content."""
-
-    def make(text: str = "Grüße aus Köln", catalog: bytes = b"", extra=()) -> bytes:
-        escaped = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(")
-        escaped = escaped.replace(b")", b"\\)")
-        content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % escaped
-        return _pdf(
-            [
-                b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog,
-                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                b"/Resources << /Font << /F1 5 0 R >> >> >>",
-                b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                b"/Encoding /WinAnsiEncoding >>",
-                *extra,
-            ]
-        )
-
-    return make
+    return build_pdf
 
 
 @pytest.fixture

@@ -9,25 +9,14 @@ import zipfile
 
 import docx
 
-from tests.files.conftest import _pdf
+from tests.files.conftest import build_pdf
 
 TXT = b"Hallo Welt, eine harmlose Notiz.\n"
 
 
 def pdf(text: str = "Harmlose Seite", catalog: bytes = b"", extra=()) -> bytes:
-    """A one-page PDF (the layout of tests/files' `make_pdf`)."""
-    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("cp1252")
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog,
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            *extra,
-        ]
-    )
+    """A one-page PDF (tests/files' builder)."""
+    return build_pdf(text, catalog, extra)
 
 
 def docx_bytes(*paragraphs: str) -> bytes:
