@@ -9,14 +9,32 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 
 from portal import background, create_app
+from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
 
 # A passphrase that satisfies the policy; tests use it unless they test the policy.
 PASSWORD = "Tulpen wachsen leise im Regen 42"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Argon2 with tiny costs: most tests are about access, not hashing.
+
+    Tests about hashing itself are marked ``real_argon2`` and keep the library's defaults.
+    """
+    if not request.node.get_closest_marker("real_argon2"):
+        monkeypatch.setattr(
+            passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        )
+    # The dummy hash (for unknown accounts) is made once with whichever hasher is in place.
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from portal.auth.passwords import (
     verify_password,
 )
 
+# These tests are about hashing itself: Argon2 with its real costs.
+pytestmark = pytest.mark.real_argon2
+
 GOOD = "Grüne Tomaten im Februar"
 
 

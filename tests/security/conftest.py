@@ -1,4 +1,4 @@
-"""Fixtures the attack tests share: no rate limits, a cheap password hasher, a real server."""
+"""Fixtures the attack tests share: no rate limits and a real server."""
 
 import threading
 
@@ -14,18 +14,6 @@ def no_rate_limits(app):
     limiter.enabled = False
     yield
     limiter.enabled = True
-
-
-@pytest.fixture
-def cheap_password_hashing(monkeypatch):
-    """These tests attack access rules, not Argon2: a cheap hasher keeps them fast."""
-    from argon2 import PasswordHasher
-
-    from portal.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -356,6 +356,8 @@ def _normalise(text: str, *emails: str) -> str:
     return text
 
 
+@pytest.mark.real_argon2
+@pytest.mark.slow
 def test_login_answers_and_timing_do_not_reveal_accounts(app, client, create_user):
     user = create_user(email="exists@example.org")
     token = page_token(client, "/auth/login")
@@ -376,6 +378,8 @@ def test_login_answers_and_timing_do_not_reveal_accounts(app, client, create_use
     assert 0.5 < existing / missing < 2.0, (existing, missing)
 
 
+@pytest.mark.real_argon2
+@pytest.mark.slow
 def test_password_reset_answers_and_timing_do_not_reveal_accounts(app, client, create_user):
     user = create_user(email="exists@example.org")
     token = page_token(client, "/auth/login")

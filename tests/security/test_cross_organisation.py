@@ -24,7 +24,7 @@ from portal.legal.citations import parse_norm
 from portal.resources.models import Attachment, Resource, ResourceLink, Revision
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.usefixtures("no_rate_limits", "cheap_password_hashing")
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 # Words that occur only in the hidden resources' titles (never in a query we send).
 TITLE_WORDS = ("Quokkafund", "Wombatakte")

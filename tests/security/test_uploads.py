@@ -19,7 +19,7 @@ from portal.resources.models import Attachment, Resource, Revision
 from tests.conftest import PASSWORD
 from tests.security import hostile_files as hf
 
-pytestmark = pytest.mark.usefixtures("no_rate_limits", "cheap_password_hashing")
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 BOUNDARY = "----kok-security-boundary"
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(txt|pdf|docx|odt)")
