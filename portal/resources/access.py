@@ -31,14 +31,19 @@ def resource_audiences(status: str, visibility: str, organisation_id: int) -> se
     return {org_audience(organisation_id), OFFICE}
 
 
+def organisation_audiences(organisation) -> set[str]:
+    """The audiences every active person of `organisation` belongs to."""
+    audiences = {MEMBERS, org_audience(organisation.id)}
+    if organisation.is_office:
+        audiences.add(OFFICE)
+    return audiences
+
+
 def user_audiences(user) -> set[str]:
     """The audiences a user belongs to; empty for anonymous or inactive users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    audiences = {MEMBERS, org_audience(user.organisation_id)}
-    if user.organisation.is_office:
-        audiences.add(OFFICE)
-    return audiences
+    return organisation_audiences(user.organisation)
 
 
 def can_view(user, resource) -> bool:
@@ -47,6 +52,30 @@ def can_view(user, resource) -> bool:
         return False
     wanted = resource_audiences(resource.status, resource.visibility, resource.organisation_id)
     return bool(wanted & user_audiences(user))
+
+
+def owner_keeps_sight(owner, organisation_id: int, visibility: str) -> bool:
+    """Would organisation `owner` still see a resource owned by `organisation_id` with
+    `visibility`, as a draft and once published?"""
+    audiences = organisation_audiences(owner)
+    return all(
+        resource_audiences(status, visibility, organisation_id) & audiences
+        for status in ("draft", "published")
+    )
+
+
+def may_change_owner(user, resource, organisation_id: int, visibility: str) -> bool:
+    """May `user` give `resource` this owner and visibility?
+
+    Nobody outside the owning organisation (editors, admins) may change them so that the owner
+    loses sight of its own resource: a member organisation's resource stays with it and is never
+    made office-only by others. The owner's own people decide that for themselves.
+    """
+    if organisation_id == resource.organisation_id and visibility == resource.visibility:
+        return True
+    if organisation_id == resource.organisation_id == user.organisation_id:
+        return True
+    return owner_keeps_sight(resource.organisation, organisation_id, visibility)
 
 
 def visible_clause(user, model) -> ColumnElement[bool]:

@@ -30,7 +30,7 @@ from portal.legal import courts as court_catalogue
 from portal.legal.citations import Norm, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
 from portal.orgs.models import Organisation
-from portal.resources.access import can_view, visible_clause
+from portal.resources.access import can_view, may_change_owner, visible_clause
 from portal.resources.models import (
     Attachment,
     Court,
@@ -237,6 +237,9 @@ def update_resource(
         raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
+    if organisation is not None and not is_editor(user):
+        organisation = None
+    _check_owner(user, resource, organisation, data.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
     _apply(resource, data)
@@ -247,7 +250,7 @@ def update_resource(
             actor=user,
             details={"from": previous_visibility, "to": resource.visibility},
         )
-    if organisation is not None and is_editor(user):
+    if organisation is not None:
         resource.organisation = organisation
     if norms is not None:
         _set_norms(resource, norms)
@@ -255,6 +258,19 @@ def update_resource(
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
     return resource
+
+
+def _check_owner(user, resource: Resource, organisation, visibility: str) -> None:
+    organisation_id = organisation.id if organisation is not None else resource.organisation_id
+    if not may_change_owner(user, resource, organisation_id, visibility):
+        raise ResourceError(
+            _l(
+                "So würde „%(org)s“ den Zugriff auf den eigenen Eintrag verlieren. Einträge einer "
+                "Fachberatungsstelle bleiben bei ihr, und nur sie selbst kann sie auf „Nur "
+                "Geschäftsstelle“ stellen.",
+                org=resource.organisation.name,
+            )
+        )
 
 
 def _apply(resource: Resource, data: dict[str, Any]) -> None:
@@ -511,6 +527,7 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
     for name in ("language", "visibility"):
         if data.get(name):
             values[name] = data[name]
+    _check_owner(user, resource, None, values.get("visibility", resource.visibility))
     for name in ("topics", "tags", "legal_areas", "authors"):
         if name in data:
             values[name] = list(data[name] or [])
