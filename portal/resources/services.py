@@ -669,12 +669,16 @@ AUDITED_TRANSITIONS = {
 
 
 def notify_returned(resource: Resource, comment: str) -> None:
-    """Tell the author that an editor returned the resource (call after the commit)."""
+    """Tell the author that an editor returned the resource (call after the commit).
+
+    Only if the author may see the resource now: one who moved to another organisation (or was
+    deactivated) learns neither its title nor the comment.
+    """
     from portal.auth.services import external_url
     from portal.mail import send_mail
 
     author = resource.author
-    if author is None or not author.active:
+    if author is None or not can_view(author, resource):
         return
     try:
         send_mail(
@@ -721,7 +725,11 @@ def add_link(source: Resource, target: Resource, kind: str, user) -> ResourceLin
     link = ResourceLink(source_id=source.id, target_id=target.id, kind=kind)
     db.session.add(link)
     db.session.flush()
-    _touch(source if can_edit(user, source) else target, user, "link_add", f"#{target.id}")
+    # The note names the other side by number only; readers who may not see it get no name.
+    if can_edit(user, source):
+        _touch(source, user, "link_add", f"#{target.id}")
+    else:
+        _touch(target, user, "link_add", f"#{source.id}")
     return link
 
 
