@@ -30,7 +30,7 @@ from portal.legal import courts as court_catalogue
 from portal.legal.citations import Norm, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
 from portal.orgs.models import Organisation
-from portal.resources.access import can_view, may_change_owner, visible_clause
+from portal.resources.access import can_view, may_change_owner, owner_keeps_sight, visible_clause
 from portal.resources.models import (
     Attachment,
     Court,
@@ -207,6 +207,13 @@ def create_resource(
         raise ResourceError(_l("Unbekannter Eintragstyp."))
     if organisation is not None and not is_editor(user):
         organisation = None
+    visibility = data.get("visibility", "members")
+    if (
+        organisation is not None
+        and organisation.id != user.organisation_id
+        and not owner_keeps_sight(organisation, organisation.id, visibility)
+    ):
+        raise ResourceError(_owner_loses_sight(organisation))
     resource = Resource(
         type=resource_type,
         # A stable id for export: re-importing an export updates instead of duplicating.
@@ -260,17 +267,19 @@ def update_resource(
     return resource
 
 
+def _owner_loses_sight(owner: Organisation):
+    return _l(
+        "So würde „%(org)s“ den Zugriff auf den eigenen Eintrag verlieren. Einträge einer "
+        "Fachberatungsstelle bleiben bei ihr, und nur sie selbst kann sie auf „Nur "
+        "Geschäftsstelle“ stellen.",
+        org=owner.name,
+    )
+
+
 def _check_owner(user, resource: Resource, organisation, visibility: str) -> None:
     organisation_id = organisation.id if organisation is not None else resource.organisation_id
     if not may_change_owner(user, resource, organisation_id, visibility):
-        raise ResourceError(
-            _l(
-                "So würde „%(org)s“ den Zugriff auf den eigenen Eintrag verlieren. Einträge einer "
-                "Fachberatungsstelle bleiben bei ihr, und nur sie selbst kann sie auf „Nur "
-                "Geschäftsstelle“ stellen.",
-                org=resource.organisation.name,
-            )
-        )
+        raise ResourceError(_owner_loses_sight(resource.organisation))
 
 
 def _apply(resource: Resource, data: dict[str, Any]) -> None:

@@ -473,3 +473,31 @@ def test_an_editor_cannot_restore_an_office_only_version_over_the_owners_choice(
     )
     assert "den Zugriff auf den eigenen Eintrag verlieren" in response.get_data(as_text=True)
     assert stored(app, Resource, resource.id).visibility == "members"
+
+
+@pytest.mark.parametrize(("visibility", "refused"), [("office", True), ("members", False)])
+def test_an_editor_cannot_create_an_office_only_entry_for_a_member_organisation(
+    app, create_user, office, member_org, visibility, refused
+):
+    editor = create_user(role="editor", organisation=office)
+    client = client_for(app, editor)
+    response = client.post(
+        "/resources/new/training",
+        data={
+            "title": "Für die Beratungsstelle",
+            "summary": "Angelegt von der Redaktion",
+            "language": "de",
+            "visibility": visibility,
+            "organisation": str(member_org.id),
+            "save": "1",
+        },
+    )
+    with app.app_context():
+        count = db.session.scalar(select(sa.func.count(Resource.id)))
+    if refused:
+        page = response.get_data(as_text=True)
+        assert "den Zugriff auf den eigenen Eintrag verlieren" in page
+        assert 'value="Für die Beratungsstelle"' in page
+        assert count == 0
+    else:
+        assert response.status_code == 302 and count == 1
