@@ -172,6 +172,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
     for q in MALFORMED:
         started = time.perf_counter()
