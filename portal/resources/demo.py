@@ -741,7 +741,7 @@ def records() -> list[dict]:
 
 def load_demo_resources() -> ImportSummary:
     """Import the demo records (idempotent by external id) and add the demo attachments."""
-    from portal.resources.services import sync_courts
+    from portal.resources.courts import sync_courts
 
     sync_courts()
     lines = [json.dumps(record, ensure_ascii=False) for record in records()]

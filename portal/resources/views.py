@@ -27,7 +27,7 @@ from portal.extensions import db
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import services
+from portal.resources import courts, fields, services
 from portal.resources.forms import (
     FORMS,
     AttachmentForm,
@@ -37,12 +37,7 @@ from portal.resources.forms import (
     VersionForm,
 )
 from portal.resources.models import (
-    DECISION_TYPES,
-    LANGUAGES,
-    LEGAL_AREAS,
-    OUTCOMES,
     RESOURCE_TYPES,
-    TRAINING_FORMATS,
     Attachment,
     Resource,
     ResourceLink,
@@ -72,7 +67,7 @@ PER_PAGE = 20
 @bp.cli.command("sync-courts")
 def sync_courts_command():
     """Create or update the court table from the curated catalogue (idempotent)."""
-    created, updated = services.sync_courts()
+    created, updated = courts.sync_courts()
     db.session.commit()
     click.echo(f"Courts: {created} created, {updated} updated.")
 
@@ -121,7 +116,7 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 def _list(resource_type: str | None):
     form = FilterForm(request.args)
-    form.court.choices = [("", _("alle Gerichte"))] + services.court_choices()
+    form.court.choices = [("", _("alle Gerichte"))] + courts.court_choices()
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None
@@ -207,11 +202,7 @@ def _detail_context(resource: Resource) -> dict:
         "actions": services.allowed_actions(current_user, resource),
         "may_edit": services.can_edit(current_user, resource),
         "action_labels": services.ACTION_LABELS,
-        "decision_types": DECISION_TYPES,
-        "legal_areas": LEGAL_AREAS,
-        "outcomes": OUTCOMES,
-        "training_formats": TRAINING_FORMATS,
-        "languages": LANGUAGES,
+        "facts": fields.facts_of(resource),
     }
 
 
@@ -239,8 +230,8 @@ def print_view(resource_id: int):
 
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
     if resource_type == "case_law":
-        services.ensure_courts()
-        form.court.choices = [("", _("– bitte wählen –"))] + services.court_choices()
+        courts.ensure_courts()
+        form.court.choices = [("", _("– bitte wählen –"))] + courts.court_choices()
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:
@@ -249,26 +240,6 @@ def _prepare_form(form, resource_type: str, resource: Resource | None = None) ->
             )
     else:
         del form.organisation
-
-
-def _suggestions(form) -> list:
-    """Norms found in the typed text that are not confirmed yet."""
-    text = "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-    typed = {n.key for n in form.typed_norms()}
-    found = [n for n in services.suggest_norms(text) if n.key not in typed]
-    form.accept_norms.choices = [(n.key, n.label) for n in found]
-    return found
-
-
-def _norms_from_form(form) -> list:
-    found = {
-        n.key: n
-        for n in services.suggest_norms(
-            "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-        )
-    }
-    accepted = [found[key] for key in (form.accept_norms.data or []) if key in found]
-    return form.typed_norms() + [n for n in accepted if n not in form.typed_norms()]
 
 
 def _chosen_organisation(form) -> Organisation | None:
@@ -296,8 +267,7 @@ def create(type_slug: str):
             resource = services.create_resource(
                 current_user,
                 resource_type,
-                form.data_for_service(),
-                norms=_norms_from_form(form),
+                form.record(),
                 organisation=_chosen_organisation(form),
             )
         except services.ResourceError as exc:
@@ -306,7 +276,7 @@ def create(type_slug: str):
             db.session.commit()
             flash(_("Der Entwurf wurde gespeichert."), "success")
             return redirect(url_for("resources.detail", resource_id=resource.id))
-    _suggestions(form)
+    form.offer_norms()
     return render_template(
         "resources/edit.html",
         form=form,
@@ -317,7 +287,7 @@ def create(type_slug: str):
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
-    _suggestions(form)
+    form.offer_norms()
     attachment_form = attachment_form or AttachmentForm(formdata=None)
     attachment_form.file.description = _(
         "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
@@ -356,7 +326,7 @@ def _conflict(form, resource: Resource, base_version: int):
     newer = [r for r in resource.revisions if r.version > base_version]
     # Saving again from this page deliberately builds on the current version.
     form.version.data = str(resource.version)
-    _suggestions(form)
+    form.offer_norms()
     return (
         render_template(
             "resources/conflict.html",
@@ -386,9 +356,8 @@ def edit(resource_id: int):
             services.update_resource(
                 resource,
                 current_user,
-                form.data_for_service(),
+                form.record(),
                 base_version=base_version,
-                norms=_norms_from_form(form),
                 comment=form.comment.data or "",
                 organisation=_chosen_organisation(form),
             )

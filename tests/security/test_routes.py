@@ -40,7 +40,7 @@ def test_no_get_request_changes_data(app, client, login_as, create_resource, off
     login_as("admin")
     create_resource(organisation=office, status="draft", attachments=["Text"])
     with app.app_context():
-        from portal.resources.services import ensure_courts
+        from portal.resources.courts import ensure_courts
 
         ensure_courts()  # reference data the first form loads once; not a user's change
         db.session.commit()
