@@ -185,6 +185,18 @@ FIELDS: tuple[Field, ...] = (
         indexed=True,
     ),
     Field("source_url", _l("Quelle (Adresse)"), "url", CASE_LAW, length=500, group="outcome"),
+    Field(
+        "victims_count",
+        _l("Zahl der Betroffenen"),
+        "integer",
+        CASE_LAW,
+        group="case",
+        help=_l(
+            "Wie viele Betroffene von Menschenhandel das Verfahren nennt; leer, wenn unbekannt."
+        ),
+        minimum=0,
+        maximum=100_000,
+    ),
     # --- training material ---
     Field(
         "audience",
