@@ -16,6 +16,8 @@ from portal.audit.services import SYSTEM, pseudonymise_actor
 from portal.auth.models import Invitation, ServerSession, User
 from portal.auth.services import AuthError
 from portal.extensions import db
+from portal.resources.models import Resource
+from portal.resources.records import to_record
 from portal.timeutil import utcnow
 
 
@@ -25,9 +27,6 @@ def _iso(value) -> str | None:
 
 def export_user_data(user: User) -> dict:
     """Everything the portal stores about the person, readable by machines (JSON)."""
-    from portal.resources.models import Resource
-    from portal.resources.records import to_record
-
     resources = db.session.scalars(
         select(Resource).where(Resource.author_id == user.id).order_by(Resource.id)
     ).all()

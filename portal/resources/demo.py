@@ -13,9 +13,12 @@ import json
 
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.extensions import db
 from portal.files.pdf import text_pdf
+from portal.resources.courts import sync_courts
 from portal.resources.models import Attachment, Resource
+from portal.resources.services import add_attachment
 from portal.resources.transfer import ImportSummary, import_lines
 
 STRAF, AUFENTHALT, ARBEIT = "strafrecht", "aufenthaltsrecht", "arbeitsrecht"
@@ -741,8 +744,6 @@ def records() -> list[dict]:
 
 def load_demo_resources() -> ImportSummary:
     """Import the demo records (idempotent by external id) and add the demo attachments."""
-    from portal.resources.courts import sync_courts
-
     sync_courts()
     lines = [json.dumps(record, ensure_ascii=False) for record in records()]
     summary = import_lines(lines)
@@ -801,8 +802,6 @@ def _docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-
-
 def _attachment_bytes(kind: str) -> bytes:
     if kind == "txt":
         return HANDOUT_TXT.encode("utf-8")
@@ -813,9 +812,6 @@ def _attachment_bytes(kind: str) -> bytes:
 
 def _add_attachments() -> None:
     """Attach the generated files once (by file name), as the demo editor."""
-    from portal.auth.models import User
-    from portal.resources.services import add_attachment
-
     editor = db.session.scalar(select(User).where(User.email == "redaktion@kok-demo.example"))
     if editor is None:
         return

@@ -24,8 +24,11 @@ from sqlalchemy import Select, and_, case, func, or_, select
 
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
+from portal.auth.services import external_url
 from portal.extensions import db
 from portal.files import extract_text, inspect_upload
+from portal.legal.anonymisation import scan
+from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.resources import fields
 from portal.resources.access import can_view, visible_clause
@@ -131,6 +134,7 @@ def visible_resource(user, resource_id: int) -> Resource | None:
 
 
 # --- saving ------------------------------------------------------------------------------
+
 
 def create_resource(
     user,
@@ -274,6 +278,7 @@ ACTION_LABELS = {
     "link_remove": _l("Verknüpfung entfernt"),
 }
 
+
 @dataclass
 class FieldDiff:
     name: str
@@ -383,8 +388,6 @@ def field_label(name: str, resource: Resource | None = None) -> str:
 
 def anonymisation_findings(resource: Resource) -> list:
     """Findings of the anonymisation check over the resource's texts and attachments."""
-    from portal.legal.anonymisation import scan
-
     return scan(anonymisation_fields(resource))
 
 
@@ -448,9 +451,6 @@ AUDITED_TRANSITIONS = {
 
 def notify_returned(resource: Resource, comment: str) -> None:
     """Tell the author that an editor returned the resource (call after the commit)."""
-    from portal.auth.services import external_url
-    from portal.mail import send_mail
-
     author = resource.author
     if author is None or not author.active:
         return

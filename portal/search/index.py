@@ -24,7 +24,10 @@ import numpy as np
 from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
+from portal.legal.file_numbers import normalise_file_number
 from portal.resources.access import resource_audiences
+from portal.resources.fields import indexed_text
+from portal.resources.models import RESOURCE_TYPES
 from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
 from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
@@ -138,10 +141,6 @@ def _values(items: Iterable[str]) -> str:
 
 def document_for(resource) -> dict:
     """Return the index document of a resource (with its ``stamp``)."""
-    from portal.legal.file_numbers import normalise_file_number
-    from portal.resources.fields import indexed_text
-    from portal.resources.models import RESOURCE_TYPES
-
     court = resource.court
     organisation = resource.organisation
     norms = list(resource.norms)

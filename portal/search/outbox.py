@@ -22,6 +22,9 @@ from sqlalchemy import delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import db
+from portal.orgs.models import Organisation
+from portal.resources.models import Attachment, Court, Resource, ResourceNorm
+from portal.search.index import document_for
 from portal.search.models import IndexTask
 from portal.timeutil import utcnow
 
@@ -68,9 +71,6 @@ def _changed(session: Session, obj, attrs: tuple[str, ...]) -> bool:
 
 def _after_flush(session: Session, _flush_context) -> None:
     # The session still shows the pre-flush state here, and new objects have their ids.
-    from portal.orgs.models import Organisation
-    from portal.resources.models import Attachment, Court, Resource, ResourceNorm
-
     if _search_index() is None:
         return
     tasks: dict[int, str] = {}
@@ -161,8 +161,6 @@ def _pending_count(at_most: int) -> int:
 
 def load_resources(session: Session, ids) -> dict:
     """Resources by id, with everything their index document needs loaded."""
-    from portal.resources.models import Resource
-
     rows = session.scalars(
         select(Resource)
         .where(Resource.id.in_(list(ids)))
@@ -187,8 +185,6 @@ def apply_pending(
     Whoosh commit. Raises ``whoosh.index.LockError`` if the lock stayed busy.
     """
     from whoosh.index import LockError
-
-    from portal.search.index import document_for
 
     applied = batches = 0
     while True:

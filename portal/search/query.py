@@ -25,6 +25,7 @@ from whoosh.query.compound import PreloadedOr
 
 from portal.legal.citations import extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
+from portal.resources.models import LEGAL_AREAS
 from portal.search.analysis import compound_parts, fold, german_analyzer, stem_term
 from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS
 from portal.search.mentions import find_file_numbers, find_norms
@@ -443,8 +444,6 @@ def _lookup(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
 
 def legal_area_slug(value: str) -> str | None:
     """The legal area slug for a typed name ("Aufenthaltsrecht", "aufenthaltsrecht")."""
-    from portal.resources.models import LEGAL_AREAS
-
     key = fold(value).strip()
     for slug, label in LEGAL_AREAS.items():
         if key in (slug, fold(str(label))):
