@@ -49,7 +49,7 @@ def rate_limit() -> str:
 
 def init_app(app: Flask) -> None:
     """Hook the token login into Flask-Login and offer the profile partial its data."""
-    from portal.api import cli, services
+    from portal.api import services
     from portal.api.forms import TokenForm
 
     app.config.setdefault("RATELIMIT_API", "120 per minute")
@@ -58,6 +58,3 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def api_token_helpers():
         return {"api_tokens": services.list_tokens, "api_token_form": TokenForm}
-
-    for command in cli.COMMANDS:
-        app.cli.add_command(command)

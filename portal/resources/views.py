@@ -3,7 +3,6 @@
 import logging
 from urllib.parse import quote
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -47,8 +46,7 @@ from portal.resources.rendering import render_markdown
 
 logger = logging.getLogger(__name__)
 
-# cli_group=None: the blueprint's commands are top-level (`flask --app portal sync-courts`).
-bp = Blueprint("resources", __name__, url_prefix="/resources", cli_group=None)
+bp = Blueprint("resources", __name__, url_prefix="/resources")
 
 TYPE_SLUGS = {
     "case-law": "case_law",
@@ -62,14 +60,6 @@ LIST_ENDPOINTS = {
     "position_paper": "resources.position_papers",
 }
 PER_PAGE = 20
-
-
-@bp.cli.command("sync-courts")
-def sync_courts_command():
-    """Create or update the court table from the curated catalogue (idempotent)."""
-    created, updated = courts.sync_courts()
-    db.session.commit()
-    click.echo(f"Courts: {created} created, {updated} updated.")
 
 
 @bp.app_template_filter("markdown")

@@ -18,7 +18,7 @@ def index_dir(app: Flask) -> Path:
 
 def init_app(app: Flask) -> None:
     """Attach the index (opened lazily), the outbox session hooks and the CLI commands."""
-    from portal.search import cli, outbox
+    from portal.search import outbox
     from portal.search.index import WhooshIndex
 
     app.config.setdefault("SEARCH_WRITE_TIMEOUT", 30.0)
@@ -27,7 +27,6 @@ def init_app(app: Flask) -> None:
         index_dir(app), write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"])
     )
     outbox.register_hooks()
-    cli.register(app)
     # For templates/search/_similar.html on resource pages.
     app.jinja_env.globals["search_similar"] = _similar
 
