@@ -136,7 +136,7 @@ def init_extensions(app: Flask) -> None:
     def unauthorized():
         from flask import redirect, url_for
 
-        from portal.auth.views import safe_next
+        from portal.urls import safe_next
 
         if request.blueprint == "api" or request.path.startswith("/api/"):
             return json_error(401, "unauthorized")

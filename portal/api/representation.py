@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.auth.services import external_url
 from portal.extensions import db
 from portal.resources.access import visible_clause
 from portal.resources.models import Resource, ResourceLink
 from portal.resources.records import external_id_of, sort_links, to_record
+from portal.urls import external_url
 
 
 def resource_url(resource: Resource) -> str:

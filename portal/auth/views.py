@@ -3,7 +3,6 @@
 import json
 import logging
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -42,22 +41,11 @@ from portal.auth.models import ServerSession, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db, limiter
 from portal.timeutil import utcnow
+from portal.urls import safe_next
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return `target` only if it is a path on this site (no scheme, host or backslash tricks)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _posted_email_key() -> str:

@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.auth.forms import LanguageForm
-from portal.auth.views import safe_next
 from portal.extensions import db
+from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
 

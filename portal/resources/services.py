@@ -24,7 +24,6 @@ from sqlalchemy import Select, and_, case, func, or_, select
 
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
-from portal.auth.services import external_url
 from portal.extensions import db
 from portal.files import extract_text, inspect_upload
 from portal.legal.anonymisation import scan
@@ -43,6 +42,7 @@ from portal.resources.models import (
 )
 from portal.resources.records import RecordContext, apply_record, to_record
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 

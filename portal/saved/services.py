@@ -18,7 +18,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.api import params
-from portal.auth.services import external_url
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.resources.access import can_view, visible_clause
@@ -26,6 +25,7 @@ from portal.resources.models import Resource
 from portal.saved.models import SavedSearch
 from portal.search import services as search
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 
