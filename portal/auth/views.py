@@ -22,6 +22,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal import background
+from portal.api import services as api_services
+from portal.api.forms import TokenForm
 from portal.audit import record
 from portal.auth import privacy, services, two_factor
 from portal.auth.forms import (
@@ -277,6 +279,8 @@ def _profile_page(
         export_form=export_form or ConfirmPasswordForm(prefix="export"),
         two_factor_required=two_factor.required_for(current_user),
         recovery_codes_left=two_factor.remaining_recovery_codes(current_user),
+        tokens=api_services.list_tokens(current_user),
+        token_form=TokenForm(formdata=None),
     )
     return page, status
 

@@ -43,6 +43,7 @@ from portal.resources.models import (
     Revision,
 )
 from portal.resources.rendering import render_markdown
+from portal.search.services import similar_resources
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +73,7 @@ def inject_resource_helpers():
     def review_count() -> int:
         return sum(services.review_counts(current_user).values())
 
-    def resources_dashboard() -> dict:
-        return services.dashboard(current_user)
-
-    return {"review_count": review_count, "resources_dashboard": resources_dashboard}
+    return {"review_count": review_count}
 
 
 def _resource_or_404(resource_id: int) -> Resource:
@@ -197,16 +195,18 @@ def _detail_context(resource: Resource) -> dict:
 
 
 def norm_url(slug: str) -> str:
-    """The norm page (built by the norms blueprint); a plain path until it exists."""
-    if "norms.detail" in current_app.view_functions:
-        return url_for("norms.detail", slug=slug)
-    return f"/norms/{slug}"
+    """The page of a norm (norms blueprint) listing what cites it."""
+    return url_for("norms.detail", slug=slug)
 
 
 @bp.route("/<int:resource_id>")
 def detail(resource_id: int):
     resource = _resource_or_404(resource_id)
-    return render_template("resources/detail.html", **_detail_context(resource))
+    return render_template(
+        "resources/detail.html",
+        similar=similar_resources(current_user, resource),
+        **_detail_context(resource),
+    )
 
 
 @bp.route("/<int:resource_id>/print")

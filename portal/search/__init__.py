@@ -17,7 +17,8 @@ def index_dir(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the index (opened lazily), the outbox session hooks and the CLI commands."""
+    """Attach the index (opened lazily) and the outbox session hooks."""
+    # Imported here: the index modules load whoosh, which `import portal.search` should not.
     from portal.search import outbox
     from portal.search.index import WhooshIndex
 
@@ -27,11 +28,3 @@ def init_app(app: Flask) -> None:
         index_dir(app), write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"])
     )
     outbox.register_hooks()
-    # For templates/search/_similar.html on resource pages.
-    app.jinja_env.globals["search_similar"] = _similar
-
-
-def _similar(user, resource):
-    from portal.search.services import similar_resources
-
-    return similar_resources(user, resource)
