@@ -172,6 +172,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
     for q in MALFORMED:
         started = time.perf_counter()
@@ -312,7 +313,7 @@ def test_pending_tasks_are_applied_by_the_next_search(app, client, member, membe
                 version=1,
             )
         ).inserted_primary_key[0]
-        db.session.execute(insert(IndexTask).values(resource_id=resource_id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=resource_id))
         db.session.commit()
     assert hit_titles(client.get("/search/?q=Nachgeholter")) == ["Nachgeholter Eintrag"]
 
