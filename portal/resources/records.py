@@ -39,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.legal.citations import Norm, parse_norm
 from portal.legal.courts import find_court, get_court, match_key
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.file_numbers import file_number_key, normalise_file_number
 from portal.resources.access import VISIBILITIES
 from portal.resources.models import (
     DECISION_TYPES,
@@ -498,7 +498,7 @@ def apply_record(
         resource.court = context.court(record["court"]) if record["court"] else None
         resource.decision_date = _date(record["decision_date"])
         resource.file_number = record["file_number"]
-        resource.file_number_key = normalise_file_number(record["file_number"])
+        resource.file_number_key = file_number_key(record["file_number"])
         for name in ("decision_type", "ecli", "outcome", "outcome_amount", "outcome_note"):
             setattr(resource, name, record[name])
         resource.source_url = record["source_url"]

@@ -28,7 +28,7 @@ from portal.extensions import db
 from portal.files import extract_text, inspect_upload
 from portal.legal import courts as court_catalogue
 from portal.legal.citations import Norm, extract_norms, parse_norm
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.file_numbers import file_number_key
 from portal.orgs.models import Organisation
 from portal.resources.access import can_view, visible_clause
 from portal.resources.models import (
@@ -262,7 +262,7 @@ def _apply(resource: Resource, data: dict[str, Any]) -> None:
         if name in data:
             setattr(resource, name, data[name])
     if "file_number" in data:
-        resource.file_number_key = normalise_file_number(resource.file_number or "")
+        resource.file_number_key = file_number_key(resource.file_number or "")
 
 
 def _set_norms(resource: Resource, norms: list[Norm]) -> None:
@@ -564,7 +564,7 @@ def _apply_any(resource: Resource, values: dict[str, Any]) -> None:
     for name, value in values.items():
         setattr(resource, name, value)
     if "file_number" in values:
-        resource.file_number_key = normalise_file_number(resource.file_number or "")
+        resource.file_number_key = file_number_key(resource.file_number or "")
 
 
 # --- workflow ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 logger = logging.getLogger(__name__)
 
 #: Bump when the schema or a document's content changes; check-index then reports drift.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
@@ -90,8 +90,10 @@ def make_schema() -> fields.Schema:
         tag_text=text(),
         meta=text(),
         organisation_text=text(),
-        # Exact keys: "3 StR 123/19" and "StGB § 232a" as typed-independent terms.
-        file_number_key=fields.ID(),
+        # Exact keys, whatever the spelling: "3 StR 123/19" and "3StR123/19" -> "3str123/19",
+        # an ECLI in upper case without spaces, norms "StGB § 232a".
+        file_number_key=fields.KEYWORD(lowercase=False),
+        ecli_key=fields.ID(),
         norm=exact(),
         # Norms the text mentions ("§ 232a Abs. 1 StGB" -> "StGB § 232a"), for norm queries.
         norm_mention=fields.TEXT(analyzer=NormMentionTokenizer(), phrase=False),
@@ -138,7 +140,7 @@ def _values(items: Iterable[str]) -> str:
 
 def document_for(resource) -> dict:
     """Return the index document of a resource (with its ``stamp``)."""
-    from portal.legal.file_numbers import normalise_file_number
+    from portal.legal.file_numbers import ecli_key, file_number_keys
     from portal.resources.models import (
         DECISION_TYPES,
         LEGAL_AREAS,
@@ -184,9 +186,9 @@ def document_for(resource) -> dict:
         "body": resource.body or "",
         "attachments": attachments,
         "file_number": resource.file_number or "",
-        "file_number_key": (
-            resource.file_number_key or normalise_file_number(resource.file_number or "")
-        ),
+        # The file number's key, and its keys without court prefix or suffix.
+        "file_number_key": " ".join(file_number_keys(resource.file_number or "")),
+        "ecli_key": ecli_key(resource.ecli or ""),
         "norm": _values(n.key for n in norms),
         "norm_mention": "\n".join(
             [resource.title or "", resource.summary or "", resource.body or "", attachments]
