@@ -42,6 +42,8 @@ from whoosh.analysis import (
     Tokenizer,
 )
 
+from portal.legal.citations import Norm
+
 DATA_DIR = Path(__file__).parent / "data"
 
 #: A word: starts with a letter or digit, goes on with letters, digits, "_", combining accents
@@ -269,7 +271,8 @@ def spelling_analyzer() -> Analyzer:
 
 
 class NormMentionTokenizer(Tokenizer):
-    """The norms a text mentions, one term each: "§ 232a Abs. 1 StGB" -> "StGB § 232a".
+    """The norms a text mentions, each with the provisions above it: "§ 232a Abs. 1 Nr. 1
+    StGB" -> "StGB § 232a Abs. 1 Nr. 1", "StGB § 232a", "StGB § 232a Abs. 1".
 
     Uses the recogniser of the search box (``portal.search.query.find_norms``), so a norm is
     found in a text as it would be recognised when typed. Indexing runs this in the writer's
@@ -291,7 +294,9 @@ class NormMentionTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         from portal.search.query import find_norms  # the query side imports this module
 
-        keys = [key for _, _, key in find_norms(value)] if tokenize else [value]
+        keys = [value]
+        if tokenize:
+            keys = [k for _, _, key in find_norms(value) for k in (key, *norm_ancestor_keys(key))]
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for n, key in enumerate(keys):
             token.text = key
@@ -304,6 +309,13 @@ class NormMentionTokenizer(Tokenizer):
             if chars:
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
+
+
+def norm_ancestor_keys(key: str) -> list[str]:
+    """Keys of the provisions above a norm key ("StGB § 232a Abs. 1 Nr. 1" -> "StGB § 232a",
+    "StGB § 232a Abs. 1"): a search for one of them finds the norm too."""
+    norm = Norm.from_key(key)
+    return [parent.key for parent in norm.ancestors] if norm else []
 
 
 def keyword_analyzer(commas: bool = True) -> Analyzer:

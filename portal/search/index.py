@@ -25,7 +25,12 @@ from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
 from portal.resources.access import resource_audiences
-from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
+from portal.search.analysis import (
+    NormMentionTokenizer,
+    german_analyzer,
+    norm_ancestor_keys,
+    spelling_analyzer,
+)
 from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
@@ -94,8 +99,11 @@ def make_schema() -> fields.Schema:
         # an ECLI in upper case without spaces, norms "StGB § 232a".
         file_number_key=fields.KEYWORD(lowercase=False),
         ecli_key=fields.ID(),
+        # Norms as cited ("AufenthG § 25 Abs. 4a"): the facet and its filter.
         norm=exact(),
-        # Norms the text mentions ("§ 232a Abs. 1 StGB" -> "StGB § 232a"), for norm queries.
+        # The same with the provisions above each ("AufenthG § 25"): what norm queries match.
+        norm_tree=exact(),
+        # Norms the text mentions, with the provisions above each, for norm queries.
         norm_mention=fields.TEXT(analyzer=NormMentionTokenizer(), phrase=False),
         # Filters and facets.
         type=fields.ID(),
@@ -190,6 +198,9 @@ def document_for(resource) -> dict:
         "file_number_key": " ".join(file_number_keys(resource.file_number or "")),
         "ecli_key": ecli_key(resource.ecli or ""),
         "norm": _values(n.key for n in norms),
+        "norm_tree": _values(
+            dict.fromkeys(k for n in norms for k in (*norm_ancestor_keys(n.key), n.key))
+        ),
         "norm_mention": "\n".join(
             [resource.title or "", resource.summary or "", resource.body or "", attachments]
         ),

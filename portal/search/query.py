@@ -26,7 +26,7 @@ from functools import lru_cache
 from whoosh.query import And, AndNot, NullQuery, Or, Phrase, Query, Term
 from whoosh.query.compound import PreloadedOr
 
-from portal.legal.citations import KNOWN_BOOKS, canonical_book, extract_norms, parse_norm
+from portal.legal.citations import KNOWN_BOOKS, Norm, canonical_book, extract_norms, parse_norm
 from portal.legal.file_numbers import (
     ECLI_PATTERN,
     FILE_NUMBER_PATTERN,
@@ -125,7 +125,10 @@ class ParsedQuery:
 
 _BOOK = r"[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü/-]*(?: [IVX]{1,5}\b)?"
 _SECTION = r"\d{1,4}\s?[a-z]?\b"
-_PARTS = r"(?:\s*(?:Abs\.?|Absatz|S\.|Satz|Nr\.?|Nummer|lit\.?|Buchst\.?|UAbs\.?)\s*\d*[a-z]?\b)*"
+_PARTS = (
+    r"(?:\s*(?:Abs\.?|Absatz|S\.|Satz|Nr\.?|Nummer|lit\.?|Buchst\.?|Buchstabe|UAbs\.?)"
+    r"\s*\d*[a-z]{0,2}\b|\s+[IVX]{1,4}\b(?=\s+(?:Nr|S\.|Satz)))*"
+)
 _NORM_PATTERNS = (
     # "§ 232a StGB", "§25 Abs.4a AufenthG", "Art. 4 EMRK"
     re.compile(rf"(?:§§?|\bArt\.?|\bArtikel)\s*{_SECTION}{_PARTS}\s*(?P<book>{_BOOK})"),
@@ -372,15 +375,17 @@ class Compiler:
         return self.phrase(analyse(key.replace(":", " ")), ("meta", "body", "summary"))
 
     def norm(self, key: str) -> Query:
-        """Resources that carry the norm (first), then those whose text mentions it."""
-        norm = parse_norm(key)
+        """Resources that carry the norm or a provision within it (first), then those whose
+        text mentions it: "§ 25 AufenthG" finds "§ 25 Abs. 4a Satz 3 AufenthG" too, while
+        "§ 25 Abs. 4a AufenthG" finds neither "§ 25 Abs. 4b" nor the whole "§ 25"."""
+        norm = Norm.from_key(key)
         # The words of the citation, for highlighting only: matching uses the keys.
         for term in analyse(norm.label if norm else key):
             self.highlight.extend(
                 Term(name, term) for name in SNIPPET_FIELDS if self.has(name, term)
             )
         queries = [
-            Term("norm", key, boost=EXACT_BOOST),
+            Term("norm_tree", key, boost=EXACT_BOOST),
             Term("norm_mention", key, boost=NORM_MENTION_BOOST),
         ]
         return _or([q for q in queries if self.has(q.fieldname, key)])

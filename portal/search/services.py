@@ -33,7 +33,7 @@ from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
 
 from portal.extensions import db
-from portal.legal.citations import parse_norm
+from portal.legal.citations import Norm
 from portal.resources.access import can_view, user_audiences
 from portal.resources.models import STATUSES
 from portal.search import outbox
@@ -457,9 +457,10 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
                 )
             )
         ),
-        # The label follows from the key ("StGB § 232a" -> "§ 232a StGB"), no query needed.
+        # The label follows from the key ("AufenthG § 25 Abs. 4a" -> "§ 25 Abs. 4a AufenthG"),
+        # no query needed.
         "norm": lambda keys: (
-            (key, norm.label if (norm := parse_norm(key)) else key) for key in keys
+            (key, norm.label if (norm := Norm.from_key(key)) else key) for key in keys
         ),
     }
     # Court, organisation and norm labels change only with a reindex of the resources that
@@ -645,7 +646,9 @@ def more_like_this(user, resource, limit: int = 5) -> list:
         for name in ("title", "summary", "body", "topic_text")
         if compiler.has(name, term)
     ]
-    queries += [Term("norm", norm.key, boost=2.0) for norm in resource.norms]
+    # Like resources cite the same sections (whatever Absatz or Satz).
+    sections = {row.section_key or row.key for row in resource.norms}
+    queries += [Term("norm_tree", key, boost=2.0) for key in sorted(sections)]
     queries += [
         Term("topic", t.replace(",", " ").strip(), boost=1.5) for t in resource.topics or []
     ]
