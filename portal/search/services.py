@@ -55,7 +55,8 @@ FILTER_FIELDS = {
     "court": "court_id",
     "court_level": "court_level",
     "legal_area": "legal_area",
-    "norm": "norm",
+    # A norm filter takes the provisions within it too ("§ 25 AufenthG": also "Abs. 4a").
+    "norm": "norm_tree",
     "topic": "topic",
     "organisation": "organisation",
     "year": "year",
@@ -63,6 +64,9 @@ FILTER_FIELDS = {
 }
 #: Facets shown with counts, in this order (filter key = facet name).
 FACETS = tuple(FILTER_FIELDS)
+#: Facets whose values are those cited at the level written ("§ 25 Abs. 4a AufenthG"), from
+#: this field, while counting as their filter does (the provisions within included).
+FACET_VALUES = {"norm": "norm"}
 #: Workflow status: published only unless the viewer asks for others it may see (drafts of
 #: the own organisation; the office sees every organisation's).
 STATUS_FILTER = "status"
@@ -391,6 +395,12 @@ def _facets(
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         values, counts = _counts(snap, FILTER_FIELDS[name], matched)
+        if name in FACET_VALUES:
+            # Only values a matched resource cites at that level (never a parent key that
+            # only hidden resources cite), counted with the provisions within.
+            cited = _counts(snap, FACET_VALUES[name], matched)
+            shown = {value for value, count in zip(*cited, strict=True) if count}
+            counts = [count if values[i] in shown else 0 for i, count in enumerate(counts)]
         selected = set(filters.get(name, []))
         items = [
             FacetValue(values[i], values[i], count, values[i] in selected)

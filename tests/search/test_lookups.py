@@ -1,5 +1,8 @@
 """Look-ups as people type them: file numbers and ECLIs in any spacing, case and separator."""
 
+import re
+from html import unescape
+
 import pytest
 
 from portal.legal.file_numbers import ecli_key, file_number_key, file_number_keys
@@ -132,12 +135,55 @@ def test_a_court_name_typed_before_a_file_number_does_not_hide_it(client, member
         assert titles and titles[0] == target.title, (q, titles)
 
 
-def test_the_examples_of_the_search_help_find_their_decision_first(client, member, create_resource):
+# Every look-up example of the search help, and the decision it must bring first.
+HELP_EXAMPLES = {
+    "§ 232a StGB": "bgh",
+    "232a StGB": "bgh",
+    "StGB 232a": "bgh",
+    "§ 25 Abs. 4a AufenthG": "abs-4a",
+    "§25 Abs.4a S.3 AufenthG": "abs-4a",
+    "3 StR 123/19": "bgh",
+    "3StR123/19": "bgh",
+    "4 St RR 181/05": "bayoblg",
+    "4StRR181/05": "bayoblg",
+    "B9V3/18R": "bsg",
+    "ECLI:DE:BGH:2019:120319B3STR123.19.0": "bgh",
+    'az:"3 StR 123/19"': "bgh",
+    'norm:"§ 25 Abs. 4a AufenthG"': "abs-4a",
+}
+
+
+def test_the_look_up_examples_of_the_search_help_find_their_decision_first(
+    client, member, create_resource
+):
     html = client.get("/search/help").get_data(as_text=True)
-    assert "3StR123/19" in html
-    target = _library(create_resource, "BGH", "3 StR 123/19", ["3 StR 123/18", "1 StR 123/19"])
-    titles = hit_titles(client.get("/search/", query_string={"q": "3StR123/19"}))
-    assert titles[0] == target.title
+    examples = {
+        unescape(code)
+        for code in re.findall(r"<code>([^<]*\d[^<]*)</code>", html)
+        if not code.startswith(("jahr:", "year:"))
+    }
+    assert examples == set(HELP_EXAMPLES)  # a new example needs its expected decision here
+    library = {
+        "bgh": _library(create_resource, "BGH", "3 StR 123/19", ["3 StR 123/18", "1 StR 123/19"]),
+        "bayoblg": _library(create_resource, "BayObLG", "4 St RR 181/05", ["4 St RR 181/06"]),
+        "bsg": _library(create_resource, "BSG", "B 9 V 3/18 R", ["B 9 V 3/17 R"]),
+        "abs-4a": create_resource(
+            title="Aufenthalt nach Absatz 4a", norms=["§ 25 Abs. 4a Satz 3 AufenthG"]
+        ),
+    }
+    create_resource(title="Aufenthalt nach Absatz 4b", norms=["§ 25 Abs. 4b AufenthG"])
+    create_resource(title="Zwangsprostitution nach 232", norms=["§ 232 StGB"])
+    with client.application.app_context():
+        from portal.extensions import db
+        from portal.resources.models import Resource, ResourceNorm
+
+        bgh = db.session.get(Resource, library["bgh"].id)
+        bgh.ecli = "ECLI:DE:BGH:2019:120319B3STR123.19.0"
+        bgh.norms.append(ResourceNorm(key="StGB § 232a", label="§ 232a StGB", slug="stgb-232a"))
+        db.session.commit()
+    for example, name in HELP_EXAMPLES.items():
+        titles = hit_titles(client.get("/search/", query_string={"q": example}))
+        assert titles and titles[0] == library[name].title, (example, titles)
 
 
 @pytest.mark.parametrize(
@@ -174,3 +220,88 @@ def test_ecli_keys_ignore_case_and_spaces_and_refuse_other_text():
         "ECLI:DE:BSG:2019:240419UB9V318R0"
     )
     assert ecli_key("3 StR 123/19") == ""
+
+
+# --- norms to the paragraph ------------------------------------------------------------
+
+
+@pytest.fixture
+def residence(create_resource):
+    """Decisions citing § 25 AufenthG at different levels, and one hidden from members."""
+    return {
+        "whole": create_resource(title="Aufenthalt: § 25 insgesamt", norms=["§ 25 AufenthG"]),
+        "4a": create_resource(title="Aufenthalt: Absatz 4a", norms=["§ 25 Abs. 4a AufenthG"]),
+        "4a-3": create_resource(
+            title="Aufenthalt: Absatz 4a Satz 3", norms=["§ 25 Abs. 4a Satz 3 AufenthG"]
+        ),
+        "4b": create_resource(title="Aufenthalt: Absatz 4b", norms=["§ 25 Abs. 4b AufenthG"]),
+        "mention": create_resource(
+            title="Aufenthalt: Schulung",
+            type="training_material",
+            body="Zur Verlängerung nach § 25 Abs. 4a Satz 3 AufenthG nach dem Strafverfahren.",
+        ),
+        "hidden": create_resource(
+            title="Aufenthalt: intern", norms=["§ 25 Abs. 4b Satz 1 AufenthG"], visibility="office"
+        ),
+        "other": create_resource(title="Aufenthalt: § 25a", norms=["§ 25a Abs. 1 AufenthG"]),
+    }
+
+
+NORM_QUERIES = [
+    # query, resources that must come first (carriers), then mentions
+    ("§ 25 AufenthG", {"whole", "4a", "4a-3", "4b"}, {"mention"}),
+    ("AufenthG 25", {"whole", "4a", "4a-3", "4b"}, {"mention"}),
+    ("§ 25 Abs. 4a AufenthG", {"4a", "4a-3"}, {"mention"}),
+    ("§25 Abs.4a AufenthG", {"4a", "4a-3"}, {"mention"}),
+    ("norm:§ 25 Abs. 4a AufenthG", {"4a", "4a-3"}, {"mention"}),
+    ("§ 25 Abs. 4a Satz 3 AufenthG", {"4a-3"}, {"mention"}),
+    ("§ 25 Abs. 4b AufenthG", {"4b"}, set()),
+    ("AufenthG 25 Absatz 4b", {"4b"}, set()),
+]
+
+
+@pytest.mark.parametrize(("q", "carriers", "mentions"), NORM_QUERIES)
+def test_a_norm_search_rolls_up_the_provisions_within_and_nothing_beside(
+    client, member, residence, q, carriers, mentions
+):
+    titles = hit_titles(client.get("/search/", query_string={"q": q}))
+    expected = [residence[name].title for name in (*carriers, *mentions)]
+    assert sorted(titles) == sorted(expected), q
+    assert set(titles[: len(carriers)]) == {residence[name].title for name in carriers}, q
+
+
+def test_the_norm_facet_shows_the_cited_level_in_german_style_and_counts_what_it_filters(
+    client, member, residence, create_resource
+):
+    create_resource(title="Aufenthalt: Menschenrechte", norms=["Art. 4 EMRK", "Art. 6 Abs. 1 GG"])
+    html = client.get("/search/", query_string={"q": "Aufenthalt"}).get_data(as_text=True)
+    facet = html[html.index("<legend>Norm</legend>") :]
+    facet = facet[: facet.index("</fieldset>")]
+    for label in ("§ 25 AufenthG", "§ 25 Abs. 4a AufenthG", "§ 25 Abs. 4a Satz 3 AufenthG",
+                  "§ 25 Abs. 4b AufenthG", "Art. 4 EMRK", "Art. 6 Abs. 1 GG"):  # fmt: skip
+        assert label in facet, label
+    assert "Satz 1" not in facet  # cited only by the hidden resource
+    titles = hit_titles(
+        client.get("/search/", query_string={"q": "Aufenthalt", "norm": "AufenthG § 25 Abs. 4a"})
+    )
+    assert sorted(titles) == sorted([residence["4a"].title, residence["4a-3"].title])
+
+
+def test_the_api_keeps_the_full_citation_and_its_norm_filter_rolls_up(client, member, residence):
+    headers = {}  # the session of the logged-in member
+    data = client.get(
+        "/api/v1/search", query_string={"q": "§ 25 Abs. 4a Satz 3 AufenthG"}, headers=headers
+    ).json
+    assert data["results"][0]["norms"] == ["§ 25 Abs. 4a Satz 3 AufenthG"]
+    labels = {f["label"]: f["count"] for f in data["facets"]["norm"]}
+    assert labels == {"§ 25 Abs. 4a Satz 3 AufenthG": 1}
+    data = client.get(
+        "/api/v1/search", query_string={"norm": "§ 25 Abs. 4a AufenthG"}, headers=headers
+    ).json
+    assert {hit["id"] for hit in data["results"]} == {residence["4a"].id, residence["4a-3"].id}
+    data = client.get(
+        "/api/v1/search", query_string={"norm": "§ 25 AufenthG"}, headers=headers
+    ).json
+    assert data["total"] == 4
+    record = client.get(f"/api/v1/resources/{residence['4a-3'].id}", headers=headers).json
+    assert record["norms"] == ["§ 25 Abs. 4a Satz 3 AufenthG"]
