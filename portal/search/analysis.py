@@ -270,6 +270,37 @@ def spelling_analyzer() -> Analyzer:
     return _words()
 
 
+#: Between the lower-case word and its written form in the ``spell_case`` field.
+WRITTEN_SEPARATOR = "|"
+
+
+class WrittenFormFilter(Filter):
+    """Words written with capitals, as "lower|Written" ("zwangsprostitution|Zwangsprostitution",
+    "egmr|EGMR"); words written in lower case and stop words are left out.
+
+    The lower-case part equals the word of the ``spell`` field, so suggestions and completions
+    (lower case) can look up how people write them.
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        stops = german_stop_words()
+        for t in tokens:
+            written = t.text.replace("\u00ad", "")
+            lower = t.text.lower()
+            if not t.text.isascii():
+                written = unicodedata.normalize("NFC", written)
+                lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+            if written == lower or lower in stops:
+                continue
+            t.text = f"{lower}{WRITTEN_SEPARATOR}{written}"
+            yield t
+
+
+def written_form_analyzer() -> Analyzer:
+    """Return the analyzer of the ``spell_case`` field (see ``WrittenFormFilter``)."""
+    return RegexTokenizer(TOKEN_PATTERN) | WrittenFormFilter()
+
+
 class NormMentionTokenizer(Tokenizer):
     """The norms a text mentions, each with the provisions above it: "§ 232a Abs. 1 Nr. 1
     StGB" -> "StGB § 232a Abs. 1 Nr. 1", "StGB § 232a", "StGB § 232a Abs. 1".

@@ -26,6 +26,7 @@ from flask import current_app
 from whoosh.reading import TermNotFound
 
 from portal.resources.access import user_audiences
+from portal.search.analysis import WRITTEN_SEPARATOR
 from portal.search.query import MAX_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,47 @@ def _complete(user, text: str, limit: int) -> list[str]:
     if not visible:
         return []
     words = completions(snap.searcher, prefix, visible, limit)
+    words = [written_form(snap.searcher, w, visible) for w in words]
     if word[0].isupper():
         words = [w[:1].upper() + w[1:] for w in words]
     return [head + w for w in words]
+
+
+def written_form(searcher, word: str, visible: frozenset[int]) -> str:
+    """How the lower-case ``word`` is written in the documents ``visible`` to the viewer:
+    "zwangsprostitution" -> "Zwangsprostitution", "egmr" -> "EGMR"; the word itself unless
+    most of its occurrences there are written otherwise ("sexuelle", though "Sexuelle"
+    starts a title).
+
+    Only forms found in visible documents count, and only their occurrences there.
+    """
+    reader = searcher.reader()
+    prefix = f"{word}{WRITTEN_SEPARATOR}".encode()
+    forms: set[bytes] = set()
+    for leaf, _base in reader.leaf_readers():
+        if "spell_case" in leaf.schema:
+            forms.update(btext for btext, _ in leaf.iter_prefix("spell_case", prefix))
+    if not forms:
+        return word
+    count, best = max((_occurrences(reader, "spell_case", f, visible), f) for f in forms)
+    if 2 * count <= _occurrences(reader, "spell", word.encode(), visible):
+        return word
+    return best[len(prefix) :].decode("utf-8")
+
+
+def _occurrences(reader, fieldname: str, btext: bytes, visible: frozenset[int]) -> float:
+    """How often the term occurs in visible documents (``READ_BUDGET`` postings read)."""
+    try:
+        postings = reader.postings(fieldname, btext)
+    except TermNotFound:
+        return 0
+    total, read = 0.0, 0
+    while postings.is_active() and read < READ_BUDGET:
+        if postings.id() in visible:
+            total += postings.weight()
+        postings.next()
+        read += 1
+    return total
 
 
 def _in_field(head: str) -> bool:
@@ -172,10 +211,10 @@ def _frequent_expansions(reader, bprefix: bytes, n: int) -> list[bytes]:
     return heapq.nsmallest(n, frequency, key=lambda t: (-frequency[t], t))
 
 
-def _visible_count(reader, btext: bytes, visible: frozenset[int]) -> int:
+def _visible_count(reader, btext: bytes, visible: frozenset[int], fieldname: str = "spell") -> int:
     """Visible documents containing the word, up to ``VISIBLE_CAP`` (``READ_BUDGET`` read)."""
     try:
-        postings = reader.postings("spell", btext)
+        postings = reader.postings(fieldname, btext)
     except TermNotFound:  # gone from every segment since the expansion
         return 0
     count = 0

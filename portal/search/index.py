@@ -30,6 +30,7 @@ from portal.search.analysis import (
     german_analyzer,
     norm_ancestor_keys,
     spelling_analyzer,
+    written_form_analyzer,
 )
 from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
@@ -117,6 +118,9 @@ def make_schema() -> fields.Schema:
         date=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
         # Surface words (neither stemmed nor folded) for "did you mean".
         spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
+        # How the words with capitals are written ("egmr|EGMR"), for suggestions in the case
+        # people write.
+        spell_case=fields.TEXT(analyzer=written_form_analyzer(), phrase=False),
     )
 
 
@@ -181,6 +185,11 @@ def document_for(resource) -> dict:
         resource.occasion,
         *(resource.authors or []),
     ]
+    spelling = " ".join(
+        [resource.title or "", resource.summary or "", resource.body or ""]
+        + list(resource.topics or [])
+        + list(resource.tags or [])
+    )
     doc = {
         "id": str(resource.id),
         "audience": " ".join(
@@ -220,11 +229,8 @@ def document_for(resource) -> dict:
         "organisation": str(resource.organisation_id),
         "year": str(when.year) if when else "",
         "language": resource.language or "",
-        "spell": " ".join(
-            [resource.title or "", resource.summary or "", resource.body or ""]
-            + list(resource.topics or [])
-            + list(resource.tags or [])
-        ),
+        "spell": spelling,
+        "spell_case": spelling,
     }
     if when is not None:
         doc["date"] = _yyyymmdd(when)

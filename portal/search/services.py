@@ -33,10 +33,12 @@ from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
 
 from portal.extensions import db
-from portal.legal.citations import Norm
+from portal.legal.citations import Norm, canonical_book
+from portal.legal.courts import find_court
 from portal.resources.access import can_view, user_audiences
 from portal.resources.models import STATUSES
 from portal.search import outbox
+from portal.search.complete import written_form
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
 
@@ -285,7 +287,8 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         result.facets[STATUS_FILTER] = status_facet
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
         allowed = frozenset(np.flatnonzero(allowed_any & in_status).tolist())
-        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+        visible = snap.visible_docs(audiences, statuses=None)
+        result.suggestion = _suggest(snap, compiler, parsed, allowed, visible)
     # Only the page's hits become Whoosh results: highlighting loads data for each of them.
     page_docnums = ranked.docnums[(page - 1) * per_page : page * per_page].tolist()
     top_n = [
@@ -497,15 +500,25 @@ def _visible_count(searcher, query, allowed: set[int]) -> int:
     return sum(1 for docnum in searcher.docs_for_query(query) if docnum in allowed)
 
 
-def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -> str | None:
-    """A corrected query string, built only from words in documents the viewer may see."""
+def _suggest(
+    snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int], visible: frozenset[int]
+) -> str | None:
+    """A corrected query string, built only from words in documents the viewer may see.
+
+    ``allowed``: the documents the search may find (filters applied); ``visible``: every
+    document the viewer may see. A word found in ``visible`` is never replaced (only the
+    filters keep it out), nor is a law book or court ("EGMR" never becomes "EMRK"). Words
+    are suggested as the viewer's documents write them ("Zwangsprostitution", "EGMR").
+    """
     searcher = snap.searcher
     text = parsed.raw
     changed = False
     for word in parsed.words()[:6]:
         word_query = compiler.words(word)
-        if word_query is None or _visible_count(searcher, word_query, allowed):
+        if word_query is None or _visible_count(searcher, word_query, visible):
             continue  # stop word, or the word is fine
+        if _is_legal_term(word):
+            continue
         lowered = word.lower()
         try:
             candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
@@ -517,7 +530,10 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
                 continue
             # A candidate counts only if a document the viewer may see contains it.
             if _visible_count(searcher, compiler.words(candidate), allowed):
-                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, text, count=1)
+                written = written_form(searcher, candidate, visible)
+                if word[:1].isupper() and written.islower():
+                    written = written[:1].upper() + written[1:]
+                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text, count=1)
                 changed = True
                 break
     if not changed:
@@ -528,6 +544,11 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
         if _visible_count(searcher, corrected, allowed) == 0:
             return None
     return text
+
+
+def _is_legal_term(word: str) -> bool:
+    """A law book ("EMRK", "StGB") or a court ("EGMR", "BGH") by its abbreviation or name."""
+    return canonical_book(word) is not None or find_court(word) is not None
 
 
 # --- hits and snippets -----------------------------------------------------------------
