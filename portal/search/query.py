@@ -157,6 +157,12 @@ def _is_book(name: str) -> bool:
     return name.lower() in _book_keys() or canonical_book(name) is not None
 
 
+@lru_cache(maxsize=8192)
+def _parse_citation(text: str) -> Norm | None:
+    """``parse_norm`` remembered: texts cite the same norms again and again (norms are frozen)."""
+    return parse_norm(text)
+
+
 def find_norms(text: str) -> list[tuple[int, int, str]]:
     """(start, end, norm key) of the norms typed in ``text``, as people type them."""
     found: list[tuple[int, int, str]] = []
@@ -166,7 +172,7 @@ def find_norms(text: str) -> list[tuple[int, int, str]]:
                 continue
             if not _is_book(m["book"]):
                 continue
-            norm = parse_norm(m.group(0))
+            norm = _parse_citation(m.group(0))
             if norm is not None:
                 found.append((m.start(), m.end(), norm.key))
     return found
