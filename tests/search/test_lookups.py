@@ -1,7 +1,9 @@
 """Look-ups as people type them: file numbers and ECLIs in any spacing, case and separator."""
 
+import json
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -305,3 +307,38 @@ def test_the_api_keeps_the_full_citation_and_its_norm_filter_rolls_up(client, me
     assert data["total"] == 4
     record = client.get(f"/api/v1/resources/{residence['4a-3'].id}", headers=headers).json
     assert record["norms"] == ["§ 25 Abs. 4a Satz 3 AufenthG"]
+
+
+# --- the look-ups of the relevance benchmark ---------------------------------------------
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "relevance"
+
+
+def test_every_look_up_of_the_benchmark_brings_a_relevant_decision_first(app, office, create_user):
+    """bench/relevance/lookups.jsonl over lookup_docs.jsonl: hit at 1 for every look-up."""
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.resources.models import Resource
+    from portal.resources.transfer import import_lines
+    from portal.search.services import search
+
+    member = create_user()
+    with app.app_context():
+        import_lines((BENCH / "lookup_docs.jsonl").read_text(encoding="utf-8").splitlines())
+        db.session.commit()
+    lookups = [
+        json.loads(line)
+        for line in (BENCH / "lookups.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(lookups) >= 40
+    assert {item["class"] for item in lookups} == {"file_number", "norm", "ecli"}
+    misses = []
+    with app.test_request_context():
+        external = dict(db.session.execute(db.select(Resource.id, Resource.external_id)).all())
+        viewer = db.session.get(User, member.id)
+        for item in lookups:
+            hits = search(viewer, item["query"], per_page=1).hits
+            first = external[hits[0].resource.id] if hits else None
+            if item["relevant"].get(first, 0) < 1:
+                misses.append((item["query"], first))
+    assert misses == []
