@@ -1,7 +1,7 @@
 """norms to the paragraph: resource_norm.section_key, longer keys; file number look-up keys
 
 Revision ID: 7c41d2e9a5b3
-Revises: 2285404a4fd8
+Revises: f3165ba88677
 Create Date: 2026-12-02 16:10:00
 
 Norm keys now carry Absatz, Satz, Nummer and Buchstabe ("AufenthG § 25 Abs. 4a Satz 3").
@@ -17,7 +17,7 @@ from portal.legal.file_numbers import file_number_key
 
 # revision identifiers, used by Alembic.
 revision = '7c41d2e9a5b3'
-down_revision = '2285404a4fd8'
+down_revision = 'f3165ba88677'
 branch_labels = None
 depends_on = None
 

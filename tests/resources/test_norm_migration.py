@@ -29,7 +29,7 @@ def _insert(connection, table: str, **values) -> None:
 def test_existing_norm_rows_and_file_numbers_are_carried_over(tmp_path):
     app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path)
     with app.app_context():
-        upgrade(revision="2285404a4fd8")
+        upgrade(revision="f3165ba88677")
         with db.engine.begin() as connection:
             _insert(connection, "organisation", id=1, slug="kok", kind="office")
             _insert(
