@@ -15,8 +15,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.security import sqlite_tx
 
 logger = logging.getLogger(__name__)
+
+
+class Portal(Flask):
+    """Flask, with views run under the SQLite write-lock check (portal.security.sqlite_tx)."""
+
+    def dispatch_request(self):
+        return sqlite_tx.retrying(super().dispatch_request)
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -104,8 +112,6 @@ def init_extensions(app: Flask) -> None:
             event.listen(
                 db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
             )
-            from portal.security import sqlite_tx
-
             sqlite_tx.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
