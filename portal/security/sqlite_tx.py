@@ -19,9 +19,9 @@ own transaction handling off, BEGIN emitted in the "begin" event):
    run again: once a request has committed, its later transactions begin immediately.
 
 The check applies until the view has run (``retrying``: views, and scripts that use a request
-context); the session save after the view writes without it (its row belongs to one browser). Everything
-else (GET requests, Alembic migrations, the search outbox's own sessions, background work,
-the command line) keeps pysqlite's default: reads without a transaction, a transaction
+context); the session save after the view writes without it (its row belongs to one browser).
+Everything else (GET requests, Alembic migrations, the search outbox's own sessions, background
+work, the command line) keeps pysqlite's default: reads without a transaction, a transaction
 opened just before the first write. Writers that must read consistently there take the lock
 explicitly (see portal.audit). PostgreSQL is untouched: it locks rows on write.
 """
