@@ -843,7 +843,7 @@ def _attachment_bytes(kind: str) -> bytes:
 def _add_attachments() -> None:
     """Attach the generated files once (by file name), as the demo editor."""
     from portal.auth.models import User
-    from portal.resources.services import add_attachment
+    from portal.resources.services import add_attachment, read_upload
 
     editor = db.session.scalar(select(User).where(User.email == "redaktion@kok-demo.example"))
     if editor is None:
@@ -858,4 +858,4 @@ def _add_attachments() -> None:
             )
         )
         if exists is None:
-            add_attachment(resource, editor, _attachment_bytes(kind), filename)
+            add_attachment(resource, editor, read_upload(_attachment_bytes(kind), filename))

@@ -111,6 +111,17 @@ class PortalSession(FlaskSession):
         return engine
 
 
+def end_reads() -> None:
+    """End the request's read transaction before slow work (text extraction, password hashing).
+
+    The work after it takes the lock from its first query, so a view is never run twice for a
+    commit that happened during the slow part; read again what the write depends on.
+    """
+    db.session.rollback()
+    if has_request_context():
+        g._portal_tx_immediate = True
+
+
 def retrying(function, *args, **kwargs):
     """Run `function` (a view) with the snapshot check; once more with the lock if it fired."""
     flashes = list(session.get("_flashes", [])) if "_flashes" in session else None
