@@ -54,17 +54,19 @@ def extract_text(
     max_pages: int = PDF_MAX_PAGES,
 ) -> ExtractedText:
     """Return the text of a PDF, DOCX, ODT or TXT file, or an empty text and an error."""
-    extractors = {"pdf": _pdf_text, "docx": _docx_text, "odt": _odt_text, "txt": _txt_text}
+    extractors = {
+        "pdf": lambda pdf: _pdf_text(pdf, time_budget, max_pages),
+        "docx": _docx_text,
+        "odt": _odt_text,
+        "txt": _txt_text,
+    }
     if kind not in extractors:
         return ExtractedText("", gettext("Aus diesem Dateityp kann kein Text gelesen werden."))
     try:
         if kind in ("docx", "odt"):
             # The libraries unpack members themselves; check the archive even if the caller did.
             open_checked_zip(data).close()
-        if kind == "pdf":
-            text = _pdf_text(data, time_budget, max_pages)
-        else:
-            text = extractors[kind](data)
+        text = extractors[kind](data)
     except _BudgetExceeded as stopped:
         logger.warning(
             "PDF text extraction stopped by its budget after %s of %s pages",
