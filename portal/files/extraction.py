@@ -103,7 +103,7 @@ def _pdf_text(data: bytes, time_budget: float, max_pages: int) -> str:
         str(MAX_TEXT_LENGTH),
         str(int(time_budget) + 2),  # CPU seconds: a backstop behind the wall-clock timeout
     ]
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     stopped = False
