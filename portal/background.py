@@ -29,8 +29,13 @@ def submit(function, *args) -> Future:
     return future
 
 
+#: Marks the session of a background task: its mails wait for its commit (portal.mail).
+DEFER_MAIL = "portal_defer_mail"
+
+
 def _run(app: Flask, function, args) -> None:
     with app.app_context():
+        db.session.info[DEFER_MAIL] = True  # mails go out after the commit, not under its lock
         try:
             function(*args)
             db.session.commit()

@@ -102,7 +102,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every table)
-    from portal import search
+    from portal import mail, search
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 
@@ -123,6 +123,7 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     search.init_app(app)
+    mail.register_hooks()
     app.session_interface = DatabaseSessionInterface()
 
     login_manager.init_app(app)
