@@ -52,6 +52,12 @@ def _forget(future: Future) -> None:
         _pending.discard(future)
 
 
+def pending() -> int:
+    """How many submitted tasks have not finished yet."""
+    with _lock:
+        return len(_pending)
+
+
 def wait_idle(timeout: float = 10.0) -> None:
     """Wait until submitted work is done (tests, and commands that exit right after)."""
     with _lock:
