@@ -4,6 +4,7 @@ Over real HTTP against a threaded server: while one request extracts text for se
 waits for an SMTP server that never answers, other people log in and write normally.
 """
 
+import io
 import socket
 import threading
 import time
@@ -137,7 +138,7 @@ def test_the_partly_read_file_is_flagged_on_the_edit_page(app, client, create_re
     app.config["EXTRACTION_TIMEOUT"] = 1.5
     response = client.post(
         f"/resources/{resource.id}/attachments",
-        data={"file": (__import__("io").BytesIO(build_slow_pdf(pages=3)), "langsam.pdf")},
+        data={"file": (io.BytesIO(build_slow_pdf(pages=3)), "langsam.pdf")},
         content_type="multipart/form-data",
         follow_redirects=True,
     )
@@ -214,8 +215,6 @@ def test_while_the_smtp_server_stalls_an_email_change_and_everybody_else_are_ans
 
 
 def test_an_upload_rate_limit_applies_per_account(app, client, create_resource, login_as):
-    import io
-
     from portal.extensions import limiter
 
     limiter.enabled = True
