@@ -325,13 +325,15 @@ class Drainer:
     def __init__(self):
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._checked = 0.0
+        self._app: Flask | None = None
+        self._checked: dict[int, float] = {}
 
     def wake(self, app: Flask) -> None:
         """Start the thread unless it runs (cheap; safe to call from any request)."""
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._thread is not None and self._thread.is_alive() and self._app is app:
                 return
+            self._app = app
             self._thread = threading.Thread(
                 target=self._run, args=(app,), name="portal-index-drainer", daemon=True
             )
@@ -340,9 +342,9 @@ class Drainer:
     def wake_if_pending(self, app: Flask, every: float = 5.0) -> None:
         """Wake the drainer if tasks are pending; looks at most every ``every`` seconds."""
         now = time.monotonic()
-        if now - self._checked < every:
+        if now - self._checked.get(id(app), -every) < every:
             return
-        self._checked = now
+        self._checked[id(app)] = now
         if has_pending():
             self.wake(app)
 
@@ -378,7 +380,8 @@ class Drainer:
                     continue
                 with self._lock:
                     if not has_pending():
-                        self._thread = None
+                        if self._thread is threading.current_thread():
+                            self._thread = None
                         return
                 # Another writer holds the index lock (another process drains, a request
                 # writes its own change): try again shortly.
