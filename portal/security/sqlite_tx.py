@@ -38,7 +38,8 @@ from portal.extensions import db
 OPTION = "portal_request_tx"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 _SNAPSHOT = "portal_snapshot_version"
-_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# SAVEPOINT too: the upgrade's COMMIT would end a savepoint begun in the read transaction.
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
 
 
 class SnapshotChanged(Exception):

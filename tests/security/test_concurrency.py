@@ -170,6 +170,16 @@ def test_after_a_commit_a_view_holds_the_lock_from_its_next_read_and_is_never_ru
     assert calls == [1]
 
 
+def test_a_savepoint_after_reads_survives_the_upgrade_to_the_write_lock(app):
+    with app.test_request_context(method="POST"):
+        db.session.scalar(select(func.count(Organisation.id)))
+        with db.session.begin_nested():
+            db.session.add(Organisation(slug="innen", name="Innen", focus_areas=[]))
+        db.session.commit()
+    with app.app_context():
+        assert db.session.scalar(select(Organisation.slug)) == "innen"
+
+
 def test_reads_elsewhere_do_not_wait_for_a_request_holding_the_write_lock(app):
     import time
 
