@@ -33,7 +33,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 OPTION = "portal_request_tx"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -124,18 +124,26 @@ def end_reads() -> None:
 
 
 def retrying(function, *args, **kwargs):
-    """Run `function` (a view) with the snapshot check; once more with the lock if it fired."""
-    flashes = list(session.get("_flashes", [])) if "_flashes" in session else None
+    """Run `function` (a view) with the snapshot check; once more with the lock if it fired.
+
+    The second run starts from the state before the first: the database rolled back, the
+    Flask session (login, flashes, pending second factor) and the logged-in user as they were,
+    uploaded files rewound.
+    """
+    cookie_session = session._get_current_object()
+    before = (dict(cookie_session), dict(vars(cookie_session)))
     try:
         try:
             return function(*args, **kwargs)
         except SnapshotChanged:
             db.session.rollback()
             g._portal_tx_immediate = True
-            if flashes is not None:
-                session["_flashes"] = flashes
-            else:
-                session.pop("_flashes", None)
+            g._portal_tx_rerun = True  # rate limits counted the first run (is_rerun)
+            data, attributes = before
+            cookie_session.clear()
+            cookie_session.update(data)
+            vars(cookie_session).update(attributes)
+            g.pop("_login_user", None)  # Flask-Login loads the user again from the session
             for upload in request.files.values():
                 upload.stream.seek(0)
             return function(*args, **kwargs)
@@ -143,8 +151,15 @@ def retrying(function, *args, **kwargs):
         g._portal_tx_view_done = True
 
 
+def is_rerun() -> bool:
+    """True while a view runs a second time: Flask-Limiter counted it already."""
+    return has_request_context() and bool(g.get("_portal_tx_rerun"))
+
+
 def install(engine: Engine) -> None:
     """Hook the engine and make db.session use PortalSession (idempotent)."""
+    if is_rerun not in limiter._request_filters:
+        limiter.request_filter(is_rerun)
     if not event.contains(engine, "begin", _on_begin):
         event.listen(engine, "begin", _on_begin)
     if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):

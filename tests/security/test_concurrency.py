@@ -15,6 +15,7 @@ from portal.audit.services import verify_chain
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.security.sqlite_tx import SnapshotChanged, retrying
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,6 +169,37 @@ def test_after_a_commit_a_view_holds_the_lock_from_its_next_read_and_is_never_ru
     with app.test_request_context(method="POST"):
         retrying(view)
     assert calls == [1]
+
+
+def test_a_login_run_twice_counts_once_against_the_rate_limits(
+    app, client, create_user, monkeypatch
+):
+    from portal.auth import services
+    from portal.extensions import limiter
+
+    limiter.enabled = True
+    app.config.update(RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    user = create_user()
+    runs = []
+    authenticate = services.authenticate
+
+    def with_a_commit_elsewhere(email, password):
+        found = authenticate(email, password)
+        runs.append(email)
+        if len(runs) % 2:
+            _write_elsewhere(f"dazwischen-{len(runs)}")  # another worker commits meanwhile
+        return found
+
+    monkeypatch.setattr(services, "authenticate", with_a_commit_elsewhere)
+    for _ in range(2):
+        response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        client.post("/auth/logout")
+    assert len(runs) == 4  # each login ran twice, and neither was refused with 429
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action)).all()
+    # The second run really logged in again (the first run's session changes were undone).
+    assert actions.count("login.success") == 2
 
 
 def test_a_savepoint_after_reads_survives_the_upgrade_to_the_write_lock(app):
