@@ -18,6 +18,10 @@ own transaction handling off, BEGIN emitted in the "begin" event):
    update is lost and nobody sees an error. A view whose transaction has committed is never
    run again: once a request has committed, its later transactions begin immediately.
 
+So a view does nothing outside the database and the Flask session before its first write
+(mails wait for the commit anyway, see portal.mail), and calls ``end_reads()`` before slow
+work (text extraction), after which it cannot be run twice.
+
 The check applies until the view has run (``retrying``: views, and scripts that use a request
 context); the session save after the view writes without it (its row belongs to one browser).
 Everything else (GET requests, Alembic migrations, the search outbox's own sessions, background
