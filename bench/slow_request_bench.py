@@ -1,10 +1,10 @@
 """How long other people wait while one request is slow (issue 10, item 5).
 
 A threaded server on a temporary instance. Times logins and small writes (language change)
-of other people: alone, while one member uploads a 2 KB PDF that costs pypdf seconds per page
-(20 pages; extraction budget EXTRACTION_TIMEOUT, 12 s here), and while the SMTP server accepts and never
-answers an e-mail change (MAIL_TIMEOUT). Prints medians and maxima in ms, and how long the
-upload and the e-mail change took to answer.
+of other people: alone, while one member uploads a 2 KB PDF that costs pypdf seconds per
+page (20 pages; extraction budget EXTRACTION_TIMEOUT, 12 s here), and while the SMTP server
+accepts and never answers an e-mail change (MAIL_TIMEOUT). Prints medians and maxima in
+ms, and how long the upload and the e-mail change took to answer.
 
     .venv/bin/python bench/slow_request_bench.py [--rounds 5]
 """
