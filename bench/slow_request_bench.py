@@ -31,7 +31,7 @@ from portal.extensions import db, limiter  # noqa: E402
 from portal.orgs.models import Organisation  # noqa: E402
 from portal.resources.models import Resource  # noqa: E402
 from tests.conftest import PASSWORD  # noqa: E402
-from tests.files.conftest import build_slow_pdf  # noqa: E402
+from tests.helpers import build_slow_pdf  # noqa: E402
 from tests.security.test_uploads import BOUNDARY, Http  # noqa: E402
 
 

@@ -6,9 +6,10 @@ from sqlalchemy import text
 
 from portal.auth.access import is_editor
 from portal.auth.forms import LanguageForm
-from portal.auth.views import safe_next
 from portal.extensions import db
+from portal.resources import services as resource_services
 from portal.search import outbox
+from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +18,9 @@ bp = Blueprint("main", __name__)
 def dashboard():
     # The office hears of an index backlog (searches miss recent changes until it is applied).
     backlog = outbox.backlog() if is_editor(current_user) else 0
-    return render_template("main/dashboard.html", index_backlog=backlog)
+    return render_template(
+        "main/dashboard.html", kb=resource_services.dashboard(current_user), index_backlog=backlog
+    )
 
 
 @bp.route("/healthz")

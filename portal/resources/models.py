@@ -135,6 +135,7 @@ class Resource(db.Model):
     outcome_amount: Mapped[str] = mapped_column(String(60), default="")  # e.g. "12.500 €"
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
+    victims_count: Mapped[int | None]
 
     # Training material
     audience: Mapped[str] = mapped_column(String(300), default="")

@@ -42,6 +42,8 @@ from whoosh.analysis import (
     Tokenizer,
 )
 
+from portal.search.mentions import find_norms
+
 DATA_DIR = Path(__file__).parent / "data"
 
 #: A word: starts with a letter or digit, goes on with letters, digits, "_", combining accents
@@ -271,7 +273,7 @@ def spelling_analyzer() -> Analyzer:
 class NormMentionTokenizer(Tokenizer):
     """The norms a text mentions, one term each: "§ 232a Abs. 1 StGB" -> "StGB § 232a".
 
-    Uses the recogniser of the search box (``portal.search.query.find_norms``), so a norm is
+    Uses the recogniser of the search box (``portal.search.mentions.find_norms``), so a norm is
     found in a text as it would be recognised when typed. Indexing runs this in the writer's
     processes, not in the process that reads the database.
     """
@@ -289,8 +291,6 @@ class NormMentionTokenizer(Tokenizer):
         mode: str = "",
         **kwargs,
     ) -> Iterator[Token]:
-        from portal.search.query import find_norms  # the query side imports this module
-
         keys = [key for _, _, key in find_norms(value)] if tokenize else [value]
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for n, key in enumerate(keys):

@@ -4,7 +4,7 @@ import sys
 import time
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.search import maintenance, outbox
@@ -92,6 +92,4 @@ def drain_index_command():
     click.echo(f"Applied {applied} index tasks in {seconds:.1f} s; none are pending.")
 
 
-def register(app: Flask) -> None:
-    for command in (reindex_command, check_index_command, drain_index_command):
-        app.cli.add_command(command)
+COMMANDS = (reindex_command, check_index_command, drain_index_command)

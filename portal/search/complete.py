@@ -27,6 +27,7 @@ from whoosh.reading import TermNotFound
 
 from portal.resources.access import user_audiences
 from portal.search.query import MAX_LENGTH
+from portal.search.services import catch_up
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +88,8 @@ def _complete(user, text: str, limit: int) -> list[str]:
     if not audiences:
         return []
 
-    from portal.search.services import _catch_up
-
     search_index = current_app.extensions["search_index"]
-    _catch_up(search_index)  # a backlog is the drainer's; the own change was applied
+    catch_up(search_index)  # a backlog is the drainer's; the own change was applied
     snap = search_index.snapshot()
     visible = snap.visible_docs(audiences)
     if not visible:

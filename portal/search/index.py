@@ -24,7 +24,10 @@ import numpy as np
 from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
+from portal.legal.file_numbers import normalise_file_number
 from portal.resources.access import resource_audiences
+from portal.resources.fields import indexed_text
+from portal.resources.models import RESOURCE_TYPES
 from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
 from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
@@ -138,15 +141,6 @@ def _values(items: Iterable[str]) -> str:
 
 def document_for(resource) -> dict:
     """Return the index document of a resource (with its ``stamp``)."""
-    from portal.legal.file_numbers import normalise_file_number
-    from portal.resources.models import (
-        DECISION_TYPES,
-        LEGAL_AREAS,
-        OUTCOMES,
-        RESOURCE_TYPES,
-        TRAINING_FORMATS,
-    )
-
     court = resource.court
     organisation = resource.organisation
     norms = list(resource.norms)
@@ -157,20 +151,7 @@ def document_for(resource) -> dict:
         court_names = [court.name, court.short_name, *(court.aliases or [])]
         if court.level in COURT_LEVELS:
             court_names.append(COURT_LEVELS[court.level])
-    meta = [
-        str(RESOURCE_TYPES.get(resource.type, "")),
-        str(DECISION_TYPES.get(resource.decision_type, "")),
-        str(OUTCOMES.get(resource.outcome, "")),
-        str(TRAINING_FORMATS.get(resource.format, "")),
-        *(str(LEGAL_AREAS.get(area, area)) for area in resource.legal_areas or []),
-        resource.ecli,
-        resource.outcome_note,
-        resource.audience,
-        resource.event_name,
-        resource.addressee,
-        resource.occasion,
-        *(resource.authors or []),
-    ]
+    meta = [str(RESOURCE_TYPES.get(resource.type, "")), *indexed_text(resource)]
     doc = {
         "id": str(resource.id),
         "audience": " ".join(

@@ -34,8 +34,17 @@ from whoosh.searching import Results
 
 from portal.extensions import db
 from portal.legal.citations import parse_norm
+from portal.legal.courts import COURT_LEVELS
+from portal.orgs.models import Organisation
 from portal.resources.access import can_view, user_audiences
-from portal.resources.models import STATUSES
+from portal.resources.models import (
+    LANGUAGES,
+    LEGAL_AREAS,
+    RESOURCE_TYPES,
+    STATUSES,
+    Court,
+    Resource,
+)
 from portal.search import outbox
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
@@ -236,7 +245,7 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         return result
 
     search_index = current_app.extensions["search_index"]
-    _catch_up(search_index)
+    catch_up(search_index)
     snap = search_index.snapshot()
     searcher = snap.searcher
     compiler = Compiler(searcher.reader())
@@ -363,7 +372,7 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     results.termdocs = termdocs
 
 
-def _catch_up(search_index) -> None:
+def catch_up(search_index) -> None:
     """Searches apply no index tasks (totals must not grow while one pages through results):
     a backlog a crashed or locked-out writer left behind wakes the background drainer."""
     try:
@@ -422,10 +431,6 @@ def _status_facet(snap, everything, filters) -> list[FacetValue]:
 
 def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
     """Set the labels; those read from the database are cached with the index snapshot."""
-    from portal.legal.courts import COURT_LEVELS
-    from portal.orgs.models import Organisation
-    from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, Court
-
     static = {
         "type": RESOURCE_TYPES,
         "legal_area": LEGAL_AREAS,
@@ -549,8 +554,6 @@ def _plain_snippet(text: str, length: int = 240) -> Markup:
 
 
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
-    from portal.resources.models import Resource
-
     ids = [int(hit["id"]) for hit in page_hits]
     resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
     hits = []
@@ -619,8 +622,6 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
 
 def more_like_this(user, resource, limit: int = 5) -> list:
     """Up to ``limit`` published resources like ``resource`` that ``user`` may see."""
-    from portal.resources.models import Resource
-
     audiences = user_audiences(user)
     if resource is None or not audiences:
         return []

@@ -7,7 +7,7 @@ from pypdf import PdfWriter
 
 from portal.files import extract_text
 from portal.files.extraction import MAX_TEXT_LENGTH
-from tests.files.conftest import build_pages_pdf, build_slow_pdf
+from tests.helpers import build_pages_pdf, build_slow_pdf
 
 SECRET = "streng-geheim-4711"
 

@@ -70,7 +70,7 @@ def _backlog(app, member_org) -> list[int]:
         an_hour_ago = utcnow() - timedelta(hours=1)
         db.session.execute(
             insert(IndexTask),
-            [{"resource_id": i, "action": "upsert", "created_at": an_hour_ago} for i in ids],
+            [{"resource_id": i, "created_at": an_hour_ago} for i in ids],
         )
         db.session.commit()
     assert pending(app) == BACKLOG
@@ -183,6 +183,6 @@ def test_the_office_sees_the_backlog_on_its_start_page_and_in_the_admin_area(
 def test_tasks_younger_than_the_backlog_age_are_no_backlog(app, create_resource):
     fresh = create_resource(title="Frisch")
     with app.app_context():
-        db.session.execute(insert(IndexTask).values(resource_id=fresh.id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=fresh.id))
         db.session.commit()
         assert outbox.backlog() == 0

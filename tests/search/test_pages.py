@@ -172,6 +172,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
     for q in MALFORMED:
         started = time.perf_counter()
@@ -316,7 +317,7 @@ def test_pending_tasks_found_by_a_search_are_applied_by_the_drainer(
                 version=1,
             )
         ).inserted_primary_key[0]
-        db.session.execute(insert(IndexTask).values(resource_id=resource_id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=resource_id))
         db.session.commit()
     assert hit_titles(client.get("/search/?q=Nachgeholter")) == []  # the search applies nothing
     assert outbox.drainer.wait(30)  # ... but woke the drainer

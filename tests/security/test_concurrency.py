@@ -212,6 +212,7 @@ def test_a_savepoint_after_reads_survives_the_upgrade_to_the_write_lock(app):
         assert db.session.scalar(select(Organisation.slug)) == "innen"
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_reads_elsewhere_do_not_wait_for_a_request_holding_the_write_lock(app):
     import time
 

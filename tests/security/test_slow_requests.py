@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.files import extraction
 from portal.resources.models import Attachment
 from tests.conftest import PASSWORD
-from tests.files.conftest import build_slow_pdf
+from tests.helpers import build_slow_pdf
 from tests.security.test_uploads import BOUNDARY, Http
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
