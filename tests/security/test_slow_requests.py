@@ -96,8 +96,9 @@ def extraction_started(monkeypatch):
 
 
 def test_while_an_upload_extracts_slowly_others_log_in_and_write(
-    app, server, create_resource, create_user, extraction_started
+    app, live_server, create_resource, create_user, extraction_started
 ):
+    server = live_server.port
     author = create_user(name="Autorin")
     resource = create_resource(title="Entwurf", status="draft", author_id=author.id)
     uploader = Http(server)
@@ -187,8 +188,9 @@ def stalled_smtp(app):
 
 
 def test_while_the_smtp_server_stalls_an_email_change_and_everybody_else_are_answered(
-    app, server, create_user, stalled_smtp
+    app, live_server, create_user, stalled_smtp
 ):
+    server = live_server.port
     from portal import background
 
     person = create_user(name="Wechselnde Person")
