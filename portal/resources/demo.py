@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.files.pdf import text_pdf
 from portal.resources.courts import sync_courts
 from portal.resources.models import Attachment, Resource
-from portal.resources.services import add_attachment
+from portal.resources.services import add_attachment, read_upload
 from portal.resources.transfer import ImportSummary, import_lines
 
 STRAF, AUFENTHALT, ARBEIT = "strafrecht", "aufenthaltsrecht", "arbeitsrecht"
@@ -825,4 +825,4 @@ def _add_attachments() -> None:
             )
         )
         if exists is None:
-            add_attachment(resource, editor, _attachment_bytes(kind), filename)
+            add_attachment(resource, editor, read_upload(_attachment_bytes(kind), filename))

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
-from portal.files import extract_text, inspect_upload
+from portal.files import ExtractedText, InspectedFile, extract_text, inspect_upload
 from portal.legal.anonymisation import scan
 from portal.legal.citations import Norm
 from portal.mail import send_mail
@@ -613,20 +613,43 @@ def attachment_path(attachment: Attachment) -> Path:
     return upload_folder() / attachment.stored_name
 
 
-def add_attachment(resource: Resource, user, data: bytes, filename: str) -> Attachment:
-    """Check, store and extract an upload; raises UploadRejected or ResourceError."""
-    if not can_edit(user, resource):
-        raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
+@dataclass(frozen=True)
+class Upload:
+    """An upload checked and read, before anything is written."""
+
+    data: bytes
+    inspected: InspectedFile
+    extracted: ExtractedText
+
+
+def read_upload(data: bytes, filename: str) -> Upload:
+    """Check an upload and extract its text (slow: call it outside a write transaction).
+
+    Raises UploadRejected or ResourceError.
+    """
     limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     if len(data) > limit:
         raise ResourceError(
             _l("Die Datei ist größer als %(mb)s MB.", mb=current_app.config["MAX_UPLOAD_MB"])
         )
     inspected = inspect_upload(data, filename)
-    extracted = extract_text(data, inspected.kind)
+    extracted = extract_text(
+        data,
+        inspected.kind,
+        time_budget=float(current_app.config["EXTRACTION_TIMEOUT"]),
+        max_pages=int(current_app.config["EXTRACTION_MAX_PAGES"]),
+    )
+    return Upload(data, inspected, extracted)
+
+
+def add_attachment(resource: Resource, user, upload: Upload) -> Attachment:
+    """Store a read upload and attach it (the file is written before the row is added)."""
+    if not can_edit(user, resource):
+        raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
+    inspected, extracted = upload.inspected, upload.extracted
     stored_name = f"{secrets.token_hex(16)}.{inspected.extension}"
     path = upload_folder() / stored_name
-    path.write_bytes(data)
+    path.write_bytes(upload.data)
     attachment = Attachment(
         resource=resource,
         filename=inspected.safe_filename[:200],
@@ -634,9 +657,9 @@ def add_attachment(resource: Resource, user, data: bytes, filename: str) -> Atta
         kind=inspected.kind,
         mimetype=inspected.mimetype,
         size=inspected.size,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
         text=extracted.text or "",
-        extraction_error=str(extracted.error or "")[:500],
+        extraction_error=str(extracted.error or extracted.incomplete or "")[:500],
         uploaded_by_id=user.id,
     )
     db.session.add(attachment)

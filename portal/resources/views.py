@@ -22,7 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
-from portal.extensions import db
+from portal.auth.views import _current_user_key
+from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
@@ -45,6 +46,7 @@ from portal.resources.models import (
 )
 from portal.resources.rendering import render_markdown
 from portal.search.services import similar_resources
+from portal.security import sqlite_tx
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,29 @@ def inject_resource_helpers():
         return sum(services.review_counts(current_user).values())
 
     return {"review_count": review_count}
+
+
+def _flash_attachment(attachment: Attachment) -> None:
+    if attachment.extraction_error and attachment.text:
+        flash(
+            _(
+                "Die Datei „%(name)s“ wurde angehängt, ihr Text ist aber nur teilweise "
+                "durchsuchbar: %(note)s",
+                name=attachment.filename,
+                note=attachment.extraction_error,
+            ),
+            "warning",
+        )
+    elif attachment.extraction_error:
+        flash(
+            _(
+                "Die Datei wurde gespeichert, ihr Text ist aber nicht durchsuchbar: %(error)s",
+                error=attachment.extraction_error,
+            ),
+            "warning",
+        )
+    else:
+        flash(_("Die Datei „%(name)s“ wurde angehängt.", name=attachment.filename), "success")
 
 
 def _resource_or_404(resource_id: int) -> Resource:
@@ -556,6 +581,7 @@ def restore(resource_id: int, revision_id: int):
 
 
 @bp.route("/<int:resource_id>/attachments", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_UPLOAD"], key_func=_current_user_key)
 def upload(resource_id: int):
     resource = _resource_or_404(resource_id)
     if not services.can_edit(current_user, resource):
@@ -566,29 +592,30 @@ def upload(resource_id: int):
         data = attachment_form.file.data.read(limit + 1)
         if len(data) > limit:
             abort(413)
+        # Reading the text takes up to EXTRACTION_TIMEOUT: end the read transaction first,
+        # then check again what may have changed meanwhile (portal.security.sqlite_tx).
+        sqlite_tx.end_reads()
         try:
-            attachment = services.add_attachment(
-                resource, current_user, data, attachment_form.file.data.filename or ""
-            )
-            db.session.commit()
+            upload = services.read_upload(data, attachment_form.file.data.filename or "")
         except (UploadRejected, services.ResourceError) as exc:
-            db.session.rollback()
             attachment_form.file.errors = [str(exc)]
-        else:
-            if attachment.extraction_error:
-                flash(
-                    _(
-                        "Die Datei wurde gespeichert, ihr Text ist aber nicht durchsuchbar: "
-                        "%(error)s",
-                        error=attachment.extraction_error,
-                    ),
-                    "warning",
-                )
-            else:
-                flash(
-                    _("Die Datei „%(name)s“ wurde angehängt.", name=attachment.filename), "success"
-                )
-            return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
+            upload = None
+        resource = _resource_or_404(resource_id)
+        if upload is not None:
+            attachment, committed = None, False
+            try:
+                attachment = services.add_attachment(resource, current_user, upload)
+                db.session.commit()
+                committed = True
+            except services.ResourceError as exc:
+                db.session.rollback()
+                attachment_form.file.errors = [str(exc)]
+            finally:
+                if attachment is not None and not committed:
+                    services.delete_file(attachment.stored_name)  # nothing refers to it
+            if not attachment_form.file.errors:
+                _flash_attachment(attachment)
+                return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
     form = _edit_form_for_get(resource)
     return _render_edit(resource, form, attachment_form=attachment_form, status=400)
 

@@ -56,8 +56,6 @@ MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
-#: Tasks a search applies itself when a writer left some behind (never waits for the lock).
-SEARCH_APPLY_BATCH = 50
 
 #: Filter key -> index field.
 FILTER_FIELDS = {
@@ -381,14 +379,12 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
 
 
 def catch_up(search_index) -> None:
-    """Apply index tasks a crashed or locked-out writer left behind (never waits)."""
+    """Searches apply no index tasks (totals must not grow while one pages through results):
+    a backlog a crashed or locked-out writer left behind wakes the background drainer."""
     try:
-        if outbox.has_pending():
-            outbox.apply_pending(
-                search_index, blocking=False, batch=SEARCH_APPLY_BATCH, max_batches=1
-            )
+        outbox.drainer.wake_if_pending(current_app._get_current_object())
     except Exception:
-        logger.exception("Applying pending index tasks during a search failed")
+        logger.exception("Waking the index drainer during a search failed")
 
 
 # --- facets ----------------------------------------------------------------------------

@@ -110,7 +110,9 @@ def test_an_unreadable_file_is_kept_and_flagged(
     resource = create_resource(status="draft")
     login_as("member")
     monkeypatch.setattr(
-        services, "extract_text", lambda data, kind: ExtractedText("", "Datei beschädigt?")
+        services,
+        "extract_text",
+        lambda data, kind, **budget: ExtractedText("", "Datei beschädigt?"),
     )
     response = upload(client, resource.id, pdf_with("egal"), "kaputt.pdf")
     assert response.status_code == 302

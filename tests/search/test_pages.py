@@ -304,7 +304,11 @@ def test_search_needs_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_pending_tasks_are_applied_by_the_next_search(app, client, member, member_org):
+def test_pending_tasks_found_by_a_search_are_applied_by_the_drainer(
+    app, client, member, member_org
+):
+    from portal.search import outbox
+
     with app.app_context():
         resource_id = db.session.execute(
             insert(Resource).values(
@@ -318,6 +322,8 @@ def test_pending_tasks_are_applied_by_the_next_search(app, client, member, membe
         ).inserted_primary_key[0]
         db.session.execute(insert(IndexTask).values(resource_id=resource_id))
         db.session.commit()
+    assert hit_titles(client.get("/search/?q=Nachgeholter")) == []  # the search applies nothing
+    assert outbox.drainer.wait(30)  # ... but woke the drainer
     assert hit_titles(client.get("/search/?q=Nachgeholter")) == ["Nachgeholter Eintrag"]
 
 

@@ -385,7 +385,9 @@ def attach_txt(app):
 
             resource = db.session.get(Resource, resource_id)
             user = resource.author
-            attachment = services.add_attachment(resource, user, hf.TXT, "notiz.txt")
+            attachment = services.add_attachment(
+                resource, user, services.read_upload(hf.TXT, "notiz.txt")
+            )
             db.session.commit()
             return attachment.id
 
