@@ -28,6 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from whoosh import highlight
 from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
@@ -552,28 +553,49 @@ def _plain_snippet(text: str, length: int = 240) -> Markup:
     return escape(text)
 
 
+def _fields_hit(hit, scored: bool) -> set[str]:
+    """Index fields in which the hit contains a term of the query."""
+    if scored and hit.results.has_matched_terms():
+        return {name for name, _ in hit.matched_terms()}
+    return set()
+
+
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
+    """The page's resources with what a hit shows (court, norms), in two or three queries."""
     from portal.resources.models import Resource
 
     ids = [int(hit["id"]) for hit in page_hits]
-    resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    fields_hit = [_fields_hit(hit, scored) for hit in page_hits]
+    # Attachment texts can be long: loaded only for hits whose snippet may come from them.
+    with_attachments = {
+        i for i, names in zip(ids, fields_hit, strict=True) if "attachments" in names
+    }
+    options = [joinedload(Resource.court), selectinload(Resource.norms)]
+    resources = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)).options(*options))
+    }
+    if with_attachments:
+        db.session.scalars(
+            select(Resource)
+            .where(Resource.id.in_(with_attachments))
+            .options(selectinload(Resource.attachments))
+        ).all()
     hits = []
-    for hit in page_hits:
+    for hit, names in zip(page_hits, fields_hit, strict=True):
         resource = resources.get(int(hit["id"]))
         if resource is None or not can_view(user, resource):
             # The index lags behind the database for a moment: never show what the viewer
             # may not see now.
             logger.info("Search hit %s skipped: gone or hidden", hit["id"])
             continue
-        hits.append(_make_hit(hit, resource, scored))
+        hits.append(_make_hit(hit, resource, names))
     return hits
 
 
-def _make_hit(hit, resource, scored: bool) -> Hit:
+def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
     matched_fields: list[str] = []
-    fields_hit: set[str] = set()
-    if scored and hit.results.has_matched_terms():
-        fields_hit = {name for name, _ in hit.matched_terms()}
+    if fields_hit:
         matched_fields = list(
             dict.fromkeys(str(MATCH_LABELS[name]) for name in MATCH_LABELS if name in fields_hit)
         )
