@@ -71,6 +71,8 @@ DEFAULT_STATUSES = ("published",)
 #: Every filter the search accepts: the facets, the status and a date range.
 FILTER_KEYS = (*FACETS, STATUS_FILTER, "date_from", "date_to")
 FACET_LIMIT = 12
+#: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
+FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
 
@@ -242,7 +244,9 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
     _catch_up(search_index)
     snap = search_index.snapshot()
     searcher = snap.searcher
-    compiler = Compiler(searcher.reader())
+    if len(snap.frequencies) > FREQUENCY_CACHE:
+        snap.frequencies.clear()
+    compiler = Compiler(searcher.reader(), snap.frequencies)
 
     # Every status the viewer may see, narrowed by the filters; the status filter comes last
     # so that the status facet can count the other statuses.
@@ -337,12 +341,10 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
     if docnums:
-        terms = dict.fromkeys(query.existing_terms(reader))
+        terms = dict.fromkeys(_existing_terms(query, reader, known))
         for q in extra:
-            terms.update(dict.fromkeys(q.existing_terms(reader)))
+            terms.update(dict.fromkeys(_existing_terms(q, reader, known)))
         for fieldname, btext in terms:
-            if fieldname not in MATCH_LABELS:
-                continue
             ids = known.get((fieldname, btext))
             if ids is not None:
                 page = np.array(docnums, dtype=np.int64)
@@ -364,6 +366,25 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
             termdocs[(fieldname, btext)] = found
     results.docterms = docterms
     results.termdocs = termdocs
+
+
+def _existing_terms(query, reader, known: dict):
+    """(field, bytes) of the query's terms in "why it matched" fields that the index holds.
+
+    As ``Query.existing_terms``, but the terms the engine has read (``known``) need no
+    lookup in every segment.
+    """
+    schema = reader.schema
+    for leaf in query.leaves():
+        for fieldname, text in leaf.terms(phrases=True):
+            if fieldname not in MATCH_LABELS or fieldname not in schema:
+                continue
+            try:
+                btext = schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            if (fieldname, btext) in known or (fieldname, btext) in reader:
+                yield fieldname, btext
 
 
 def _catch_up(search_index) -> None:
