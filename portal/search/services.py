@@ -16,6 +16,7 @@ status facet (counts per status) appears when the viewer's matches include unpub
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -654,11 +655,41 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
     if not text:
         return None
     try:
+        if fieldname not in hit.results._char_cache:
+            _load_chars(hit.results, fieldname)
         html = hit.highlights(fieldname, text=text, top=top)
     except Exception:  # a snippet is never worth an error page
         logger.exception("Highlighting %s of hit %s failed", fieldname, hit.get("id"))
         return None
     return _clean_html(html) if html else None
+
+
+def _load_chars(results, fieldname: str) -> None:
+    """Where the page's hits hold their matched words of a field (for pinpoint snippets).
+
+    What Whoosh's highlighter loads itself (``Highlighter._load_chars``), read from each
+    segment's postings directly: without a scorer per term and segment, and only in the
+    segments of the hits that hold the term.
+    """
+    leaves = [(leaf.reader(), offset) for leaf, offset in results.searcher.leaf_searchers()]
+    ends = [offset + reader.doc_count_all() for reader, offset in leaves]
+    from_bytes = results.searcher.schema[fieldname].from_bytes
+    cache: dict[int, dict[str, list]] = {docnum: {} for _, docnum in results.top_n}
+    for (name, btext), docnums in results.termdocs.items():
+        if name != fieldname or not docnums:
+            continue
+        text = from_bytes(btext)
+        by_leaf: dict[int, list[int]] = {}
+        for docnum in sorted(docnums):
+            by_leaf.setdefault(bisect.bisect_right(ends, docnum), []).append(docnum)
+        for leaf, found in by_leaf.items():
+            reader, offset = leaves[leaf]
+            postings = reader.postings(fieldname, btext)
+            for docnum in found:
+                postings.skip_to(docnum - offset)
+                if postings.is_active() and postings.id() == docnum - offset:
+                    cache[docnum][text] = postings.value_as("characters")
+    results._char_cache[fieldname] = cache
 
 
 # --- similar resources -----------------------------------------------------------------

@@ -82,3 +82,41 @@ def test_hits_show_their_court_norms_and_attachment_snippet(app, client, login_a
     assert len(data["results"]) == 16
     assert all(hit["court"] for hit in data["results"])
     assert all("<mark>Seite</mark>" in hit["snippet"] for hit in data["results"])
+
+
+def test_snippets_equal_whooshs_own_highlighting_over_several_segments(
+    app, create_resource, create_user, monkeypatch
+):
+    from portal.auth.models import User
+    from portal.resources.models import Resource
+    from portal.search import services
+
+    for n in range(12):
+        words = " ".join(f"Füllwort{k}" for k in range(n * 7))
+        create_resource(
+            title=f"Quokkafall Nummer {n}",
+            summary=f"Kurz: {words} Quokkafall und Wombat" if n % 2 else "",
+            body=f"{words} Der Quokkafall begann. {words} Wombat und Quokkafall endeten.",
+        )
+    with app.app_context():  # a change deletes a document in an older segment
+        changed = db.session.scalar(db.select(Resource).filter_by(title="Quokkafall Nummer 3"))
+        changed.body += " Nachtrag zum Quokkafall."
+        db.session.commit()
+    user = create_user()
+
+    def snippets():
+        with app.test_request_context():
+            viewer = db.session.get(User, user.id)
+            result = services.search(viewer, "Quokkafall Wombat", per_page=20)
+            return [(h.resource.id, str(h.title_html), str(h.snippet)) for h in result.hits]
+
+    with app.app_context():
+        snap = app.extensions["search_index"].snapshot()
+        assert len(list(snap.searcher.leaf_searchers())) > 1
+    ours = snippets()
+    monkeypatch.setattr(services, "_load_chars", lambda results, fieldname: None)
+    whooshs = snippets()
+
+    assert len(ours) == 12
+    assert ours == whooshs
+    assert all("<mark>Quokkafall</mark>" in snippet for _, _, snippet in ours)
