@@ -185,7 +185,9 @@ class InProcess:
 
         self.services = services
         self.user = db.session.scalar(db.select(User).filter_by(email="bench@example.org"))
-        return [api_params.parse_search(MultiDict({**p, "per_page": PER_PAGE})) for _, p in mix]
+        return [
+            api_params.parse_search(MultiDict({**p, "per_page": str(PER_PAGE)})) for _, p in mix
+        ]
 
     def search(self, query):
         return self.services.search(

@@ -320,11 +320,14 @@ def parse_norm_lines(text: str) -> tuple[list[Norm], list[str]]:
 # --- revisions ---------------------------------------------------------------------------
 
 
-def snapshot(resource: Resource) -> dict:
-    """All fields of the resource in the record format, plus norms and attachments."""
+def snapshot(resource: Resource, links: list[dict] | None = None) -> dict:
+    """All fields of the resource in the record format, plus norms and attachments.
+
+    ``links``: the outgoing links as record entries, when the caller has them already.
+    """
     from portal.resources.records import to_record
 
-    data = to_record(resource)
+    data = to_record(resource, links)
     data["norms"] = [norm.label for norm in resource.norms if norm.confirmed]
     data["attachments"] = [f"{a.filename} ({a.sha256[:12]})" for a in resource.attachments]
     return data
