@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--reuse", help="Measure on an instance kept with --keep.")
     parser.add_argument("--ids", help="Write the portal's top-10 ids per query to this file.")
     parser.add_argument("--compare", help="Compare the top-10 ids with a file from --ids.")
+    parser.add_argument("--profile", help="Then cProfile these query classes (comma-separated).")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fts5-compare-") as tmp:
@@ -297,6 +298,10 @@ def main() -> None:
             server.wait(timeout=30)
         print(report(options, {label: median_of_runs(r) for label, r in runs.items()}))
         check_ids(options, mix, top_ids)
+        for name in (options.profile or "").split(","):
+            if name:
+                print(f"\n--- cProfile: {name} ---")
+                print(sb.profile_class(env, mix, name))
 
 
 def report(options, figures: dict[str, dict[str, tuple[float, float]]]) -> str:
