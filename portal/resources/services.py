@@ -232,9 +232,12 @@ def _editable(record: dict[str, Any], resource_type: str) -> dict[str, Any]:
 # --- revisions ---------------------------------------------------------------------------
 
 
-def snapshot(resource: Resource) -> dict:
-    """All fields of the resource in the record format, plus norms and attachments."""
-    data = to_record(resource)
+def snapshot(resource: Resource, links: list[dict] | None = None) -> dict:
+    """All fields of the resource in the record format, plus norms and attachments.
+
+    ``links``: the outgoing links as record entries, when the caller has them already.
+    """
+    data = to_record(resource, links)
     data["norms"] = [norm.label for norm in resource.norms if norm.confirmed]
     data["attachments"] = [f"{a.filename} ({a.sha256[:12]})" for a in resource.attachments]
     return data
