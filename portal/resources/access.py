@@ -1,4 +1,5 @@
-"""Who may see which resource: the one rule, in Python, SQL and search-index form.
+"""Who may see which resource (the one rule, in Python, SQL and search-index form), and who
+may do what with it (edit, submit, publish, ...), which builds on seeing it.
 
 A resource carries a set of audiences, a user belongs to a set of audiences, and the user may see
 the resource when the two sets meet. The same audiences are indexed in the search index, so
@@ -10,7 +11,11 @@ counts, facets, snippets and suggestions follow the same rule as pages and downl
 - not published (draft, submitted, returned, archived): the owning organisation and the office
 """
 
+from types import SimpleNamespace
+
 from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from portal.auth.access import is_editor
 
 MEMBERS = "members"
 OFFICE = "office"
@@ -62,3 +67,74 @@ def visible_clause(user, model) -> ColumnElement[bool]:
         and_(model.organisation_id == user.organisation_id, model.visibility != "office"),
         and_(model.organisation_id == user.organisation_id, ~published),
     )
+
+
+def audited_download(resource) -> bool:
+    """Downloads of this resource's attachments are logged: all but those every member sees."""
+    return resource_audiences(resource.status, resource.visibility, resource.organisation_id) != {
+        MEMBERS
+    }
+
+
+# --- what a user may do with a resource ---------------------------------------------------
+
+
+def _same_organisation(user, resource) -> bool:
+    return bool(user.is_authenticated and user.organisation_id == resource.organisation_id)
+
+
+def can_edit(user, resource) -> bool:
+    """The owning organisation while draft/returned; editors always."""
+    if not can_view(user, resource):
+        return False
+    if is_editor(user):
+        return True
+    return _same_organisation(user, resource) and resource.status in ("draft", "returned")
+
+
+def can_submit(user, resource) -> bool:
+    return can_edit(user, resource) and resource.status in ("draft", "returned")
+
+
+def can_publish(user, resource) -> bool:
+    return (
+        is_editor(user)
+        and can_view(user, resource)
+        and resource.status in ("draft", "submitted", "returned")
+    )
+
+
+def can_return(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "submitted"
+
+
+def can_archive(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "published"
+
+
+def can_unarchive(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "archived"
+
+
+def can_see_history(user, resource) -> bool:
+    """Revisions may hold text from before anonymisation: only those who saw the drafts.
+
+    That is whoever may see the resource as an unpublished draft, by the one visibility rule.
+    """
+    unpublished = SimpleNamespace(
+        status="draft", visibility=resource.visibility, organisation_id=resource.organisation_id
+    )
+    return can_view(user, resource) and can_view(user, unpublished)
+
+
+TRANSITIONS = {
+    "submit": can_submit,
+    "publish": can_publish,
+    "return": can_return,
+    "archive": can_archive,
+    "unarchive": can_unarchive,
+}
+
+
+def allowed_actions(user, resource) -> list[str]:
+    return [name for name, check in TRANSITIONS.items() if check(user, resource)]

@@ -15,8 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,7 @@ from portal.legal.anonymisation import scan
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.resources import fields
-from portal.resources.access import can_view, visible_clause
+from portal.resources.access import TRANSITIONS, can_edit, can_view, visible_clause
 from portal.resources.fields import form_fields
 from portal.resources.models import (
     RESOURCE_TYPES,
@@ -58,70 +58,6 @@ class EditConflict(ResourceError):
         super().__init__(_l("Der Eintrag wurde inzwischen von einer anderen Person geändert."))
         self.resource = resource
         self.base_version = base_version
-
-
-# --- permissions -------------------------------------------------------------------------
-
-
-def _same_organisation(user, resource: Resource) -> bool:
-    return bool(user.is_authenticated and user.organisation_id == resource.organisation_id)
-
-
-def can_edit(user, resource: Resource) -> bool:
-    """The owning organisation while draft/returned; editors always."""
-    if not can_view(user, resource):
-        return False
-    if is_editor(user):
-        return True
-    return _same_organisation(user, resource) and resource.status in ("draft", "returned")
-
-
-def can_submit(user, resource: Resource) -> bool:
-    return can_edit(user, resource) and resource.status in ("draft", "returned")
-
-
-def can_publish(user, resource: Resource) -> bool:
-    return (
-        is_editor(user)
-        and can_view(user, resource)
-        and resource.status in ("draft", "submitted", "returned")
-    )
-
-
-def can_return(user, resource: Resource) -> bool:
-    return is_editor(user) and can_view(user, resource) and resource.status == "submitted"
-
-
-def can_archive(user, resource: Resource) -> bool:
-    return is_editor(user) and can_view(user, resource) and resource.status == "published"
-
-
-def can_unarchive(user, resource: Resource) -> bool:
-    return is_editor(user) and can_view(user, resource) and resource.status == "archived"
-
-
-def can_see_history(user, resource: Resource) -> bool:
-    """Revisions may hold text from before anonymisation: only those who saw the drafts.
-
-    That is whoever may see the resource as an unpublished draft, by the one visibility rule.
-    """
-    unpublished = SimpleNamespace(
-        status="draft", visibility=resource.visibility, organisation_id=resource.organisation_id
-    )
-    return can_view(user, resource) and can_view(user, unpublished)
-
-
-TRANSITIONS = {
-    "submit": can_submit,
-    "publish": can_publish,
-    "return": can_return,
-    "archive": can_archive,
-    "unarchive": can_unarchive,
-}
-
-
-def allowed_actions(user, resource: Resource) -> list[str]:
-    return [name for name, check in TRANSITIONS.items() if check(user, resource)]
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -503,6 +439,24 @@ def add_link(source: Resource, target: Resource, kind: str, user) -> ResourceLin
     return link
 
 
+# How the edit form names a link, seen from the resource being edited: (this is the
+# source?, kind). An earlier instance is the source of an "instance" link to the later one.
+LINK_DIRECTIONS = {
+    "related": (True, "related"),
+    "earlier": (False, "instance"),
+    "later": (True, "instance"),
+}
+
+
+def link_resources(resource: Resource, other: Resource, direction: str, user) -> ResourceLink:
+    """Link `other` to `resource` as a related entry, an earlier or a later instance."""
+    if direction not in LINK_DIRECTIONS:
+        raise ResourceError(_l("Unbekannte Art der Verknüpfung."))
+    is_source, kind = LINK_DIRECTIONS[direction]
+    source, target = (resource, other) if is_source else (other, resource)
+    return add_link(source, target, kind, user)
+
+
 def remove_link(link: ResourceLink, user) -> None:
     if not (can_edit(user, link.source) or can_edit(user, link.target)):
         raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
@@ -607,6 +561,15 @@ def add_attachment(resource: Resource, user, data: bytes, filename: str) -> Atta
     db.session.add(attachment)
     _touch(resource, user, "attachment_add", attachment.filename)
     return attachment
+
+
+def content_disposition(filename: str) -> str:
+    """The Content-Disposition of a download: an ASCII name for old clients (quotes,
+    backslashes and control characters replaced) and the real name in RFC 5987 form."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def remove_attachment(attachment: Attachment, user) -> None:

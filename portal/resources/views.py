@@ -1,7 +1,6 @@
 """Knowledge-base pages: lists, detail, print, create/edit, workflow, revisions, attachments."""
 
 import logging
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -26,7 +25,7 @@ from portal.extensions import db
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import courts, fields, services
+from portal.resources import access, courts, fields, services
 from portal.resources.forms import (
     FORMS,
     AttachmentForm,
@@ -179,7 +178,7 @@ def review_queue():
 
 
 def _detail_context(resource: Resource) -> dict:
-    history = services.can_see_history(current_user, resource)
+    history = access.can_see_history(current_user, resource)
     return {
         "resource": resource,
         "links": services.visible_links(resource, current_user),
@@ -187,8 +186,8 @@ def _detail_context(resource: Resource) -> dict:
         "norm_url": norm_url,
         "history": history,
         "revisions": resource.revisions if history else [],
-        "actions": services.allowed_actions(current_user, resource),
-        "may_edit": services.can_edit(current_user, resource),
+        "actions": access.allowed_actions(current_user, resource),
+        "may_edit": access.can_edit(current_user, resource),
         "action_labels": services.ACTION_LABELS,
         "facts": fields.facts_of(resource),
     }
@@ -335,7 +334,7 @@ def _conflict(form, resource: Resource, base_version: int):
 @bp.route("/<int:resource_id>/edit", methods=["GET", "POST"])
 def edit(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = _edit_form(resource)
     if request.method == "GET":
@@ -394,7 +393,7 @@ def _highlight(finding) -> tuple[str, str, str]:
 )
 def transition(resource_id: int, action: str):
     resource = _resource_or_404(resource_id)
-    if action not in services.allowed_actions(current_user, resource):
+    if action not in access.allowed_actions(current_user, resource):
         abort(403)
     form = TransitionForm()
     if request.method == "GET":
@@ -460,7 +459,7 @@ def transition(resource_id: int, action: str):
 
 
 def _revision_or_404(resource: Resource, revision_id: int) -> Revision:
-    if not services.can_see_history(current_user, resource):
+    if not access.can_see_history(current_user, resource):
         abort(404)
     revision = db.session.get(Revision, revision_id)
     if revision is None or revision.resource_id != resource.id:
@@ -488,7 +487,7 @@ def revision(resource_id: int, revision_id: int):
         compare=compare,
         changes=services.diff_records(before, after),
         form=form,
-        may_restore=services.can_edit(current_user, resource),
+        may_restore=access.can_edit(current_user, resource),
         action_labels=services.ACTION_LABELS,
     )
 
@@ -497,7 +496,7 @@ def revision(resource_id: int, revision_id: int):
 def restore(resource_id: int, revision_id: int):
     resource = _resource_or_404(resource_id)
     rev = _revision_or_404(resource, revision_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = VersionForm()
     if not form.validate_on_submit():
@@ -523,7 +522,7 @@ def restore(resource_id: int, revision_id: int):
 @bp.route("/<int:resource_id>/attachments", methods=["POST"])
 def upload(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     attachment_form = AttachmentForm()
     if attachment_form.validate_on_submit():
@@ -575,7 +574,7 @@ def download(resource_id: int, attachment_id: int):
     if not path.is_file():
         logger.error("Attachment %s is missing its file %s", attachment.id, path)
         abort(404)
-    if resource.status != "published" or resource.visibility != "members":
+    if access.audited_download(resource):
         audit_record("attachment.downloaded", target=attachment, details={"resource": resource.id})
         db.session.commit()
     response = send_file(
@@ -585,13 +584,7 @@ def download(resource_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-        for c in attachment.filename
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
-    )
+    response.headers["Content-Disposition"] = services.content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -603,7 +596,7 @@ def remove_attachment(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     stored_name, name = attachment.stored_name, attachment.filename
     try:
@@ -624,7 +617,7 @@ def remove_attachment(resource_id: int, attachment_id: int):
 @bp.route("/<int:resource_id>/links", methods=["POST"])
 def add_link(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     link_form = LinkForm()
     if link_form.validate_on_submit():
@@ -634,13 +627,8 @@ def add_link(resource_id: int):
                 _("Einen Eintrag mit dieser Nummer gibt es nicht oder Sie dürfen ihn nicht sehen.")
             )
         else:
-            source, target, kind = {
-                "related": (resource, other, "related"),
-                "earlier": (other, resource, "instance"),
-                "later": (resource, other, "instance"),
-            }[link_form.kind.data]
             try:
-                services.add_link(source, target, kind, current_user)
+                services.link_resources(resource, other, link_form.kind.data, current_user)
                 db.session.commit()
             except services.ResourceError as exc:
                 db.session.rollback()
@@ -658,7 +646,7 @@ def remove_link(resource_id: int, link_id: int):
     link = db.session.get(ResourceLink, link_id)
     if link is None or resource.id not in (link.source_id, link.target_id):
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     try:
         services.remove_link(link, current_user)
