@@ -5,7 +5,8 @@ A record is what one line of an import/export JSONL file holds and what `Revisio
 canonical form (or the list of field errors); `apply_record(resource, record, ...)` writes a
 canonical record onto a resource. Importing what `to_record` wrote changes nothing (round trip).
 
-Fields (all optional unless marked):
+Fields (all optional unless marked; the table in `fields.py` is the source, this is a reader's
+summary):
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
@@ -16,13 +17,13 @@ Fields (all optional unless marked):
 - ``organisation``: slug of the owning organisation; default the office
 - ``status``: ``published`` (default) | ``draft`` (the other workflow states are accepted too)
 - ``published_on``: ``YYYY-MM-DD``
+- ``norms``: citation strings such as "§ 232a StGB" (every type)
 - ``links``: ``[{"kind": "related" | "instance", "target": "<external_id>"}]``; for "instance"
   this resource is the earlier decision and the target the later one.
 - case law: ``court`` (name, short name or alias; unknown courts are created and flagged for
   curation), ``decision_date``, ``file_number``, ``decision_type``, ``ecli``, ``legal_areas``,
-  ``norms`` (citation strings such as "§ 232a StGB"), ``outcome``, ``outcome_amount``,
-  ``outcome_note``, ``source_url``. Only confirmed norms are exported; imported ones are
-  confirmed.
+  ``outcome``, ``outcome_amount``, ``outcome_note``, ``source_url``, ``victims_count``
+  (integer). Only confirmed norms are exported; imported ones are confirmed.
 - training material: ``audience``, ``format``, ``event_name``, ``event_date``,
   ``duration_minutes``
 - position paper: ``authors`` (list), ``addressee``, ``occasion``
