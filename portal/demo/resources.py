@@ -16,9 +16,9 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.files.pdf import text_pdf
+from portal.resources.attachments import add_attachment
 from portal.resources.courts import sync_courts
 from portal.resources.models import Attachment, Resource
-from portal.resources.services import add_attachment
 from portal.resources.transfer import ImportSummary, import_lines
 
 STRAF, AUFENTHALT, ARBEIT = "strafrecht", "aufenthaltsrecht", "arbeitsrecht"

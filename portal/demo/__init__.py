@@ -7,7 +7,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import find_organisation, save_organisation
-from portal.resources.demo import load_demo_resources
+from portal.demo.resources import load_demo_resources
 
 ORGANISATIONS = [
     dict(
