@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from portal.auth.forms import LanguageForm
 from portal.extensions import db
-from portal.resources import services as resource_services
+from portal.resources import lists as resource_lists
 from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def dashboard():
-    return render_template("main/dashboard.html", kb=resource_services.dashboard(current_user))
+    return render_template("main/dashboard.html", kb=resource_lists.dashboard(current_user))
 
 
 @bp.route("/healthz")

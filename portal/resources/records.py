@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -44,7 +45,7 @@ from portal.legal.file_numbers import normalise_file_number
 from portal.orgs.models import Organisation
 from portal.orgs.services import office
 from portal.resources.courts import sync_courts
-from portal.resources.fields import BY_NAME, Field, record_fields
+from portal.resources.fields import BY_NAME, Field, form_fields, record_fields
 from portal.resources.models import RESOURCE_TYPES, Court, Resource, ResourceLink
 from portal.resources.norms import apply_norms, parse_norm_cached
 from portal.timeutil import utcnow
@@ -445,3 +446,10 @@ def apply_record(
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def editable_part(record: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The part of a record that the edit form of this type changes (the owning
+    organisation aside: only editors move a resource, see `services.update_resource`)."""
+    names = {f.name for f in form_fields(resource_type) if f.kind != "organisation"}
+    return {name: value for name, value in record.items() if name in names}

@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import access, courts, fields, services
+from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
 from portal.resources.forms import (
     FORMS,
     AttachmentForm,
@@ -70,7 +70,7 @@ def markdown_filter(text):
 @bp.app_context_processor
 def inject_resource_helpers():
     def review_count() -> int:
-        return sum(services.review_counts(current_user).values())
+        return sum(lists.review_counts(current_user).values())
 
     return {"review_count": review_count}
 
@@ -107,7 +107,7 @@ def _list(resource_type: str | None):
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None
-    stmt = services.resource_query(
+    stmt = lists.resource_query(
         current_user,
         resource_type,
         court_id=form.court.data if valid else None,
@@ -127,7 +127,7 @@ def _list(resource_type: str | None):
         resource_type=resource_type,
         title=RESOURCE_TYPES[resource_type] if resource_type else _("Wissensdatenbank"),
         endpoint=LIST_ENDPOINTS[resource_type],
-        topics=services.known_topics(current_user),
+        topics=lists.known_topics(current_user),
     )
 
 
@@ -154,7 +154,7 @@ def position_papers():
 @bp.route("/mine")
 def mine():
     page = db.paginate(
-        services.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template("resources/mine.html", page=page)
 
@@ -164,12 +164,12 @@ def review_queue():
     if not is_editor(current_user):
         abort(403)
     page = db.paginate(
-        services.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template(
         "resources/review_queue.html",
         page=page,
-        counts=services.review_counts(current_user),
+        counts=lists.review_counts(current_user),
         types=RESOURCE_TYPES,
     )
 
@@ -188,7 +188,7 @@ def _detail_context(resource: Resource) -> dict:
         "revisions": resource.revisions if history else [],
         "actions": access.allowed_actions(current_user, resource),
         "may_edit": access.can_edit(current_user, resource),
-        "action_labels": services.ACTION_LABELS,
+        "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
     }
 
@@ -259,7 +259,7 @@ def create(type_slug: str):
                 form.record(),
                 organisation=_chosen_organisation(form),
             )
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
@@ -310,8 +310,8 @@ def _edit_form(resource: Resource):
 
 def _conflict(form, resource: Resource, base_version: int):
     """Refuse a save based on an old version: keep the input, show what changed meanwhile."""
-    base = services.revision_at(resource, base_version)
-    changes = services.diff_records(base.data if base else {}, services.snapshot(resource))
+    base = revisions.revision_at(resource, base_version)
+    changes = revisions.diff_records(base.data if base else {}, revisions.snapshot(resource))
     newer = [r for r in resource.revisions if r.version > base_version]
     # Saving again from this page deliberately builds on the current version.
     form.version.data = str(resource.version)
@@ -325,7 +325,7 @@ def _conflict(form, resource: Resource, base_version: int):
             type_label=resource.type_label,
             changes=changes,
             newer=newer,
-            action_labels=services.ACTION_LABELS,
+            action_labels=revisions.ACTION_LABELS,
         ),
         409,
     )
@@ -351,14 +351,14 @@ def edit(resource_id: int):
                 organisation=_chosen_organisation(form),
             )
             db.session.commit()
-        except services.EditConflict:
+        except errors.EditConflict:
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
         except StaleDataError:
             # Somebody committed between our read and our write.
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -419,7 +419,7 @@ def transition(resource_id: int, action: str):
                     base_version=_version(form.version.data) if form.version.data else None,
                 )
                 db.session.commit()
-            except (services.EditConflict, StaleDataError):
+            except (errors.EditConflict, StaleDataError):
                 db.session.rollback()
                 flash(
                     _(
@@ -431,7 +431,7 @@ def transition(resource_id: int, action: str):
                 return redirect(
                     url_for("resources.transition", resource_id=resource_id, action=action)
                 )
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
@@ -473,10 +473,10 @@ def revision(resource_id: int, revision_id: int):
     rev = _revision_or_404(resource, revision_id)
     compare = request.args.get("compare", "previous")
     if compare == "current":
-        before, after = rev.data, services.snapshot(resource)
+        before, after = rev.data, revisions.snapshot(resource)
     else:
         compare = "previous"
-        previous = services.previous_revision(rev)
+        previous = revisions.previous_revision(rev)
         before, after = (previous.data if previous else {}), rev.data
     form = VersionForm(formdata=None)
     form.version.data = str(resource.version)
@@ -485,10 +485,10 @@ def revision(resource_id: int, revision_id: int):
         resource=resource,
         revision=rev,
         compare=compare,
-        changes=services.diff_records(before, after),
+        changes=revisions.diff_records(before, after),
         form=form,
         may_restore=access.can_edit(current_user, resource),
-        action_labels=services.ACTION_LABELS,
+        action_labels=revisions.ACTION_LABELS,
     )
 
 
@@ -502,13 +502,13 @@ def restore(resource_id: int, revision_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.restore_revision(resource, rev, current_user, _version(form.version.data))
+        revisions.restore_revision(resource, rev, current_user, _version(form.version.data))
         db.session.commit()
-    except (services.EditConflict, StaleDataError):
+    except (errors.EditConflict, StaleDataError):
         db.session.rollback()
         flash(_("Der Eintrag wurde inzwischen geändert. Bitte prüfen Sie den Stand."), "error")
         return redirect(url_for("resources.revision", resource_id=resource_id, revision_id=rev.id))
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -531,11 +531,11 @@ def upload(resource_id: int):
         if len(data) > limit:
             abort(413)
         try:
-            attachment = services.add_attachment(
+            attachment = attachments.add_attachment(
                 resource, current_user, data, attachment_form.file.data.filename or ""
             )
             db.session.commit()
-        except (UploadRejected, services.ResourceError) as exc:
+        except (UploadRejected, errors.ResourceError) as exc:
             db.session.rollback()
             attachment_form.file.errors = [str(exc)]
         else:
@@ -570,7 +570,7 @@ def download(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     if not path.is_file():
         logger.error("Attachment %s is missing its file %s", attachment.id, path)
         abort(404)
@@ -584,7 +584,7 @@ def download(resource_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
-    response.headers["Content-Disposition"] = services.content_disposition(attachment.filename)
+    response.headers["Content-Disposition"] = attachments.content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -600,13 +600,13 @@ def remove_attachment(resource_id: int, attachment_id: int):
         abort(403)
     stored_name, name = attachment.stored_name, attachment.filename
     try:
-        services.remove_attachment(attachment, current_user)
+        attachments.remove_attachment(attachment, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        services.delete_file(stored_name)
+        attachments.delete_file(stored_name)
         flash(_("Der Anhang „%(name)s“ wurde entfernt.", name=name), "success")
     return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
 
@@ -630,7 +630,7 @@ def add_link(resource_id: int):
             try:
                 services.link_resources(resource, other, link_form.kind.data, current_user)
                 db.session.commit()
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 link_form.reference.errors.append(str(exc))
             else:
@@ -651,7 +651,7 @@ def remove_link(resource_id: int, link_id: int):
     try:
         services.remove_link(link, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
