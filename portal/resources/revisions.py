@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.resources import fields
-from portal.resources.access import can_edit
+from portal.resources.access import can_edit, check_owner
 from portal.resources.errors import EditConflict, ResourceError
 from portal.resources.models import Resource, Revision
 from portal.resources.records import RecordContext, apply_record, editable_part, to_record
@@ -170,6 +170,7 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
     record = editable_part(revision.data or {}, resource.type)
+    check_owner(user, resource, None, record.get("visibility") or resource.visibility)
     apply_record(resource, record, RecordContext.for_one(), suggest_norms=True)
     resource.updated_at = utcnow()
     db.session.flush()

@@ -24,7 +24,14 @@ from portal.legal.anonymisation import scan
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.resources import fields
-from portal.resources.access import TRANSITIONS, can_edit, can_view
+from portal.resources.access import (
+    TRANSITIONS,
+    can_edit,
+    can_view,
+    check_owner,
+    owner_keeps_sight,
+    owner_loses_sight,
+)
 from portal.resources.errors import EditConflict, ResourceError
 from portal.resources.models import (
     RESOURCE_TYPES,
@@ -66,6 +73,13 @@ def create_resource(
         raise ResourceError(_l("Unbekannter Eintragstyp."))
     if organisation is not None and not is_editor(user):
         organisation = None
+    visibility = record.get("visibility", "members")
+    if (
+        organisation is not None
+        and organisation.id != user.organisation_id
+        and not owner_keeps_sight(organisation, organisation.id, visibility)
+    ):
+        raise ResourceError(owner_loses_sight(organisation))
     resource = Resource(
         type=resource_type,
         # A stable id for export: re-importing an export updates instead of duplicating.
@@ -94,6 +108,9 @@ def update_resource(
         raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
+    if organisation is not None and not is_editor(user):
+        organisation = None
+    check_owner(user, resource, organisation, record.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
     apply_record(resource, editable_part(record, resource.type), RecordContext.for_one(), True)
@@ -104,7 +121,7 @@ def update_resource(
             actor=user,
             details={"from": previous_visibility, "to": resource.visibility},
         )
-    if organisation is not None and is_editor(user):
+    if organisation is not None:
         resource.organisation = organisation
     resource.updated_at = utcnow()
     db.session.flush()
@@ -195,9 +212,13 @@ AUDITED_TRANSITIONS = {
 
 
 def notify_returned(resource: Resource, comment: str) -> None:
-    """Tell the author that an editor returned the resource (call after the commit)."""
+    """Tell the author that an editor returned the resource (call after the commit).
+
+    Only if the author may see the resource now: one who moved to another organisation (or was
+    deactivated) learns neither its title nor the comment.
+    """
     author = resource.author
-    if author is None or not author.active:
+    if author is None or not can_view(author, resource):
         return
     try:
         send_mail(
@@ -244,7 +265,11 @@ def add_link(source: Resource, target: Resource, kind: str, user) -> ResourceLin
     link = ResourceLink(source_id=source.id, target_id=target.id, kind=kind)
     db.session.add(link)
     db.session.flush()
-    touch(source if can_edit(user, source) else target, user, "link_add", f"#{target.id}")
+    # The note names the other side by number only; readers who may not see it get no name.
+    if can_edit(user, source):
+        touch(source, user, "link_add", f"#{target.id}")
+    else:
+        touch(target, user, "link_add", f"#{source.id}")
     return link
 
 
