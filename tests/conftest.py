@@ -223,7 +223,7 @@ def create_resource(app, member_org):
     """
     from portal.legal.citations import parse_norm
     from portal.legal.courts import find_court
-    from portal.legal.file_numbers import normalise_file_number
+    from portal.legal.file_numbers import file_number_key
     from portal.resources.models import Attachment, Court, Resource, ResourceNorm
 
     counter = iter(range(1, 100_000))
@@ -250,7 +250,7 @@ def create_resource(app, member_org):
                 **fields,
             )
             if resource.file_number and not resource.file_number_key:
-                resource.file_number_key = normalise_file_number(resource.file_number)
+                resource.file_number_key = file_number_key(resource.file_number)
             if court:
                 entry = find_court(court)
                 row = db.session.scalar(db.select(Court).filter_by(slug=entry.slug))

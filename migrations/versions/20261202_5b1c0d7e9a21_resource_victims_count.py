@@ -1,7 +1,7 @@
 """resource: victims_count (case law), the first structured case fact
 
 Revision ID: 5b1c0d7e9a21
-Revises: f3165ba88677
+Revises: 2285404a4fd8
 Create Date: 2026-12-02 16:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b1c0d7e9a21'
-down_revision = 'f3165ba88677'
+down_revision = '2285404a4fd8'
 branch_labels = None
 depends_on = None
 

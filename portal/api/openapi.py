@@ -131,7 +131,13 @@ SCHEMAS = {
             "court": _NULLABLE_STRING,
             "decision_date": _DATE,
             "file_number": _NULLABLE_STRING,
-            "norms": {**_STRINGS, "description": 'Cited norms, e.g. "§ 232a StGB".'},
+            "norms": {
+                **_STRINGS,
+                "description": (
+                    'Cited norms down to Absatz, Satz, Nummer, e.g. "§ 232a StGB", '
+                    '"§ 25 Abs. 4a Satz 3 AufenthG".'
+                ),
+            },
         },
     },
     "SearchResult": {
@@ -258,7 +264,8 @@ DOCUMENT = {
                     ),
                     _param(
                         "norm",
-                        'Cited norm, e.g. "§ 232a StGB"',
+                        'Cited norm, e.g. "§ 232a StGB" (with the provisions within it) '
+                        'or "§ 25 Abs. 4a AufenthG"',
                         {"type": "string"},
                         repeatable=True,
                     ),

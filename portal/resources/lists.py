@@ -10,6 +10,7 @@ from sqlalchemy import Select, String, and_, case, cast, func, or_, select
 
 from portal.auth.access import is_editor
 from portal.extensions import db
+from portal.legal.citations import Norm
 from portal.resources.access import visible_clause
 from portal.resources.models import Resource, ResourceNorm
 
@@ -26,6 +27,20 @@ def _like_json_item(column, value: str):
     token = json.dumps(value)
     token = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return cast(column, String).like(f"%{token}%", escape="\\")
+
+
+def norm_within(key: str):
+    """Rows of the norm ``key`` or of a provision within it: "AufenthG § 25" also matches
+    "AufenthG § 25 Abs. 4a Satz 3", "AufenthG § 25 Abs. 4" does not match "... Abs. 4a"."""
+    norm = Norm.from_key(key)
+    if norm is None:
+        return ResourceNorm.key == key
+    # Keys of provisions within are the key, a space and more; the section key narrows the
+    # rows by index.
+    return and_(
+        ResourceNorm.section_key == norm.section_norm.key,
+        or_(ResourceNorm.key == key, ResourceNorm.key.startswith(f"{key} ", autoescape=True)),
+    )
 
 
 def resource_query(
@@ -61,9 +76,7 @@ def resource_query(
         day = func.coalesce(Resource.decision_date, Resource.published_on, Resource.event_date)
         stmt = stmt.where(day >= date(year, 1, 1), day < date(year + 1, 1, 1))
     if norm_key:
-        stmt = stmt.where(
-            Resource.norms.any(and_(ResourceNorm.key == norm_key, ResourceNorm.confirmed))
-        )
+        stmt = stmt.where(Resource.norms.any(and_(norm_within(norm_key), ResourceNorm.confirmed)))
     newest = func.coalesce(Resource.published_at, Resource.created_at)
     if sort == "oldest":
         stmt = stmt.order_by(newest.asc(), Resource.id.asc())

@@ -41,7 +41,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.legal.courts import find_court, get_court, match_key
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.file_numbers import file_number_key, normalise_file_number
 from portal.orgs.models import Organisation
 from portal.orgs.services import office
 from portal.resources.courts import sync_courts
@@ -436,7 +436,7 @@ def apply_record(
         else:
             setattr(resource, name, value)
     if "file_number" in record:
-        resource.file_number_key = normalise_file_number(resource.file_number or "")
+        resource.file_number_key = file_number_key(resource.file_number or "")
     if resource.status == "published" and resource.published_at is None:
         resource.published_at = utcnow()
     if "norms" in record:

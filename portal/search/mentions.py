@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from portal.legal.citations import KNOWN_BOOKS, canonical_book, parse_norm
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.citations import KNOWN_BOOKS, Norm, canonical_book, parse_norm
+from portal.legal.file_numbers import FILE_NUMBER_PATTERN
 
 _BOOK = r"[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü/-]*(?: [IVX]{1,5}\b)?"
 _SECTION = r"\d{1,4}\s?[a-z]?\b"
-_PARTS = r"(?:\s*(?:Abs\.?|Absatz|S\.|Satz|Nr\.?|Nummer|lit\.?|Buchst\.?|UAbs\.?)\s*\d*[a-z]?\b)*"
+_PARTS = (
+    r"(?:\s*(?:Abs\.?|Absatz|S\.|Satz|Nr\.?|Nummer|lit\.?|Buchst\.?|Buchstabe|UAbs\.?)"
+    r"\s*\d*[a-z]{0,2}\b|\s+[IVX]{1,4}\b(?=\s+(?:Nr|S\.|Satz)))*"
+)
 _NORM_PATTERNS = (
     # "§ 232a StGB", "§25 Abs.4a AufenthG", "Art. 4 EMRK"
     re.compile(rf"(?:§§?|\bArt\.?|\bArtikel)\s*{_SECTION}{_PARTS}\s*(?P<book>{_BOOK})"),
@@ -23,11 +26,6 @@ _NORM_PATTERNS = (
     re.compile(rf"\b(?P<book>{_BOOK})\s+(?:§\s*|Art\.?\s*)?{_SECTION}{_PARTS}"),
     # "232a StGB"
     re.compile(rf"\b{_SECTION}{_PARTS}\s+(?P<book>{_BOOK})"),
-)
-_FILE_NUMBER = re.compile(
-    r"(?<![\w/])(?:(?:[A-ZÄÖÜ][A-Za-z]{0,3}\s+)?\d{1,4}\s*[A-Za-zÄÖÜäöü]{1,6}"
-    r"(?:\s+[A-Za-z]{1,3})?\s*\d{1,6}\s*[/.]\s*\d{2,4}(?:\s+[A-Z]\b)?"
-    r"|[CTF]\s*-\s*\d{1,4}/\d{2,4})(?![\w/])"
 )
 
 
@@ -40,6 +38,12 @@ def _is_book(name: str) -> bool:
     return name.lower() in _book_keys() or canonical_book(name) is not None
 
 
+@lru_cache(maxsize=8192)
+def _parse_citation(text: str) -> Norm | None:
+    """``parse_norm`` remembered: texts cite the same norms again and again (norms are frozen)."""
+    return parse_norm(text)
+
+
 def find_norms(text: str) -> list[tuple[int, int, str]]:
     """(start, end, norm key) of the norms typed in ``text``, as people type them."""
     found: list[tuple[int, int, str]] = []
@@ -49,18 +53,18 @@ def find_norms(text: str) -> list[tuple[int, int, str]]:
                 continue
             if not _is_book(m["book"]):
                 continue
-            norm = parse_norm(m.group(0))
+            norm = _parse_citation(m.group(0))
             if norm is not None:
                 found.append((m.start(), m.end(), norm.key))
     return found
 
 
 def find_file_numbers(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, canonical file number) typed in ``text``."""
+    """(start, end, file number as typed) of the file numbers in ``text``."""
     found = []
-    for m in _FILE_NUMBER.finditer(text):
-        # "232a StGB 123/19" is no file number; "3 StR 123/19" is.
-        letters = re.sub(r"[^A-Za-zÄÖÜäöü]", "", m.group(0))
-        if letters and not _is_book(letters):
-            found.append((m.start(), m.end(), normalise_file_number(m.group(0))))
+    for m in FILE_NUMBER_PATTERN.finditer(text):
+        # "§ 232a StGB 123/19" is no file number; "3 StR 123/19" is.
+        if m["register"] and _is_book(m["register"]):
+            continue
+        found.append((m.start(), m.end(), m.group(0)))
     return found

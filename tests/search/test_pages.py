@@ -249,7 +249,7 @@ def test_all_words_first_then_any_word_with_a_notice(client, member, library):
 
 def test_did_you_mean(client, member, library):
     html = client.get("/search/?q=Zwangsprostituion").get_data(as_text=True)
-    assert "Meinten Sie" in html and "zwangsprostitution" in html
+    assert "Meinten Sie" in html and "<strong>Zwangsprostitution</strong>" in html
     assert "Meinten Sie" not in client.get("/search/?q=Zwangsprostitution").get_data(as_text=True)
 
 
