@@ -7,7 +7,7 @@ from sqlalchemy import text
 from portal.auth.access import is_editor
 from portal.auth.forms import LanguageForm
 from portal.extensions import db
-from portal.resources import services as resource_services
+from portal.resources import lists as resource_lists
 from portal.search import outbox
 from portal.urls import safe_next
 
@@ -19,7 +19,7 @@ def dashboard():
     # The office hears of an index backlog (searches miss recent changes until it is applied).
     backlog = outbox.backlog() if is_editor(current_user) else 0
     return render_template(
-        "main/dashboard.html", kb=resource_services.dashboard(current_user), index_backlog=backlog
+        "main/dashboard.html", kb=resource_lists.dashboard(current_user), index_backlog=backlog
     )
 
 

@@ -26,7 +26,7 @@ from portal.resources.records import (
     sort_links,
     to_record,
 )
-from portal.resources.services import snapshot
+from portal.resources.revisions import snapshot
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)

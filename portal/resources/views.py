@@ -1,7 +1,6 @@
 """Knowledge-base pages: lists, detail, print, create/edit, workflow, revisions, attachments."""
 
 import logging
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -27,7 +26,7 @@ from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import courts, fields, services
+from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
 from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
@@ -74,7 +73,7 @@ def markdown_filter(text):
 @bp.app_context_processor
 def inject_resource_helpers():
     def review_count() -> int:
-        return sum(services.review_counts(current_user).values())
+        return sum(lists.review_counts(current_user).values())
 
     return {"review_count": review_count}
 
@@ -134,7 +133,7 @@ def _list(resource_type: str | None):
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None
-    stmt = services.resource_query(
+    stmt = lists.resource_query(
         current_user,
         resource_type,
         court_id=form.court.data if valid else None,
@@ -154,7 +153,7 @@ def _list(resource_type: str | None):
         resource_type=resource_type,
         title=RESOURCE_TYPES[resource_type] if resource_type else _("Wissensdatenbank"),
         endpoint=LIST_ENDPOINTS[resource_type],
-        topics=services.known_topics(current_user),
+        topics=lists.known_topics(current_user),
     )
 
 
@@ -181,7 +180,7 @@ def position_papers():
 @bp.route("/mine")
 def mine():
     page = db.paginate(
-        services.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template("resources/mine.html", page=page)
 
@@ -191,12 +190,12 @@ def review_queue():
     if not is_editor(current_user):
         abort(403)
     page = db.paginate(
-        services.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template(
         "resources/review_queue.html",
         page=page,
-        counts=services.review_counts(current_user),
+        counts=lists.review_counts(current_user),
         types=RESOURCE_TYPES,
     )
 
@@ -205,7 +204,7 @@ def review_queue():
 
 
 def _detail_context(resource: Resource) -> dict:
-    history = services.can_see_history(current_user, resource)
+    history = access.can_see_history(current_user, resource)
     return {
         "resource": resource,
         "links": services.visible_links(resource, current_user),
@@ -214,9 +213,9 @@ def _detail_context(resource: Resource) -> dict:
         "history": history,
         "revisions": resource.revisions if history else [],
         "notes": _notes(resource.revisions) if history else {},
-        "actions": services.allowed_actions(current_user, resource),
-        "may_edit": services.can_edit(current_user, resource),
-        "action_labels": services.ACTION_LABELS,
+        "actions": access.allowed_actions(current_user, resource),
+        "may_edit": access.can_edit(current_user, resource),
+        "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
     }
 
@@ -228,7 +227,7 @@ def _notes(revisions) -> dict[int, str]:
 
 def _diff(before: dict | None, after: dict | None) -> list:
     """What changed between two snapshots, as far as the reader may see (links included)."""
-    return services.diff_records(
+    return revisions.diff_records(
         redact_record(current_user, before), redact_record(current_user, after)
     )
 
@@ -299,7 +298,7 @@ def create(type_slug: str):
                 form.record(),
                 organisation=_chosen_organisation(form),
             )
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
@@ -368,11 +367,11 @@ def _conflict(form, resource: Resource, base_version: int):
             "error",
         )
         return _render_edit(resource, form, status=400)
-    history = services.can_see_history(current_user, resource)
+    history = access.can_see_history(current_user, resource)
     changes, newer = [], []
     if history and base_version < resource.version:
-        base = services.revision_at(resource, base_version)
-        changes = _diff(base.data if base else {}, services.snapshot(resource))
+        base = revisions.revision_at(resource, base_version)
+        changes = _diff(base.data if base else {}, revisions.snapshot(resource))
         newer = [r for r in resource.revisions if r.version > base_version]
     form.offer_norms()
     return (
@@ -385,7 +384,7 @@ def _conflict(form, resource: Resource, base_version: int):
             history=history,
             changes=changes,
             newer=newer,
-            action_labels=services.ACTION_LABELS,
+            action_labels=revisions.ACTION_LABELS,
         ),
         409,
     )
@@ -394,7 +393,7 @@ def _conflict(form, resource: Resource, base_version: int):
 @bp.route("/<int:resource_id>/edit", methods=["GET", "POST"])
 def edit(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = _edit_form(resource)
     if request.method == "GET":
@@ -411,14 +410,14 @@ def edit(resource_id: int):
                 organisation=_chosen_organisation(form),
             )
             db.session.commit()
-        except services.EditConflict:
+        except errors.EditConflict:
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
         except StaleDataError:
             # Somebody committed between our read and our write.
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -453,7 +452,7 @@ def _highlight(finding) -> tuple[str, str, str]:
 )
 def transition(resource_id: int, action: str):
     resource = _resource_or_404(resource_id)
-    if action not in services.allowed_actions(current_user, resource):
+    if action not in access.allowed_actions(current_user, resource):
         abort(403)
     form = TransitionForm()
     if request.method == "GET":
@@ -479,7 +478,7 @@ def transition(resource_id: int, action: str):
                     base_version=_version(form.version.data) if form.version.data else None,
                 )
                 db.session.commit()
-            except (services.EditConflict, StaleDataError):
+            except (errors.EditConflict, StaleDataError):
                 db.session.rollback()
                 flash(
                     _(
@@ -491,7 +490,7 @@ def transition(resource_id: int, action: str):
                 return redirect(
                     url_for("resources.transition", resource_id=resource_id, action=action)
                 )
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
@@ -519,7 +518,7 @@ def transition(resource_id: int, action: str):
 
 
 def _revision_or_404(resource: Resource, revision_id: int) -> Revision:
-    if not services.can_see_history(current_user, resource):
+    if not access.can_see_history(current_user, resource):
         abort(404)
     revision = db.session.get(Revision, revision_id)
     if revision is None or revision.resource_id != resource.id:
@@ -533,10 +532,10 @@ def revision(resource_id: int, revision_id: int):
     rev = _revision_or_404(resource, revision_id)
     compare = request.args.get("compare", "previous")
     if compare == "current":
-        before, after = rev.data, services.snapshot(resource)
+        before, after = rev.data, revisions.snapshot(resource)
     else:
         compare = "previous"
-        previous = services.previous_revision(rev)
+        previous = revisions.previous_revision(rev)
         before, after = (previous.data if previous else {}), rev.data
     form = VersionForm(formdata=None)
     form.version.data = str(resource.version)
@@ -548,8 +547,8 @@ def revision(resource_id: int, revision_id: int):
         changes=_diff(before, after),
         note=redact_note(current_user, rev.action, rev.comment),
         form=form,
-        may_restore=services.can_edit(current_user, resource),
-        action_labels=services.ACTION_LABELS,
+        may_restore=access.can_edit(current_user, resource),
+        action_labels=revisions.ACTION_LABELS,
     )
 
 
@@ -557,19 +556,19 @@ def revision(resource_id: int, revision_id: int):
 def restore(resource_id: int, revision_id: int):
     resource = _resource_or_404(resource_id)
     rev = _revision_or_404(resource, revision_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.restore_revision(resource, rev, current_user, _version(form.version.data))
+        revisions.restore_revision(resource, rev, current_user, _version(form.version.data))
         db.session.commit()
-    except (services.EditConflict, StaleDataError):
+    except (errors.EditConflict, StaleDataError):
         db.session.rollback()
         flash(_("Der Eintrag wurde inzwischen geändert. Bitte prüfen Sie den Stand."), "error")
         return redirect(url_for("resources.revision", resource_id=resource_id, revision_id=rev.id))
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -584,7 +583,7 @@ def restore(resource_id: int, revision_id: int):
 @limiter.limit(lambda: current_app.config["RATELIMIT_UPLOAD"], key_func=_current_user_key)
 def upload(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     attachment_form = AttachmentForm()
     if attachment_form.validate_on_submit():
@@ -596,23 +595,23 @@ def upload(resource_id: int):
         # then check again what may have changed meanwhile (portal.security.sqlite_tx).
         sqlite_tx.end_reads()
         try:
-            upload = services.read_upload(data, attachment_form.file.data.filename or "")
-        except (UploadRejected, services.ResourceError) as exc:
+            upload = attachments.read_upload(data, attachment_form.file.data.filename or "")
+        except (UploadRejected, errors.ResourceError) as exc:
             attachment_form.file.errors = [str(exc)]
             upload = None
         resource = _resource_or_404(resource_id)
         if upload is not None:
             attachment, committed = None, False
             try:
-                attachment = services.add_attachment(resource, current_user, upload)
+                attachment = attachments.add_attachment(resource, current_user, upload)
                 db.session.commit()
                 committed = True
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 attachment_form.file.errors = [str(exc)]
             finally:
                 if attachment is not None and not committed:
-                    services.delete_file(attachment.stored_name)  # nothing refers to it
+                    attachments.delete_file(attachment.stored_name)  # nothing refers to it
             if not attachment_form.file.errors:
                 _flash_attachment(attachment)
                 return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
@@ -633,11 +632,11 @@ def download(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     if not path.is_file():
         logger.error("Attachment %s is missing its file %s", attachment.id, path)
         abort(404)
-    if resource.status != "published" or resource.visibility != "members":
+    if access.audited_download(resource):
         audit_record("attachment.downloaded", target=attachment, details={"resource": resource.id})
         db.session.commit()
     response = send_file(
@@ -647,13 +646,7 @@ def download(resource_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-        for c in attachment.filename
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
-    )
+    response.headers["Content-Disposition"] = attachments.content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -665,17 +658,17 @@ def remove_attachment(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     stored_name, name = attachment.stored_name, attachment.filename
     try:
-        services.remove_attachment(attachment, current_user)
+        attachments.remove_attachment(attachment, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        services.delete_file(stored_name)
+        attachments.delete_file(stored_name)
         flash(_("Der Anhang „%(name)s“ wurde entfernt.", name=name), "success")
     return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
 
@@ -686,7 +679,7 @@ def remove_attachment(resource_id: int, attachment_id: int):
 @bp.route("/<int:resource_id>/links", methods=["POST"])
 def add_link(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     link_form = LinkForm()
     if link_form.validate_on_submit():
@@ -696,15 +689,10 @@ def add_link(resource_id: int):
                 _("Einen Eintrag mit dieser Nummer gibt es nicht oder Sie dürfen ihn nicht sehen.")
             )
         else:
-            source, target, kind = {
-                "related": (resource, other, "related"),
-                "earlier": (other, resource, "instance"),
-                "later": (resource, other, "instance"),
-            }[link_form.kind.data]
             try:
-                services.add_link(source, target, kind, current_user)
+                services.link_resources(resource, other, link_form.kind.data, current_user)
                 db.session.commit()
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 link_form.reference.errors.append(str(exc))
             else:
@@ -720,12 +708,12 @@ def remove_link(resource_id: int, link_id: int):
     link = db.session.get(ResourceLink, link_id)
     if link is None or resource.id not in (link.source_id, link.target_id):
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     try:
         services.remove_link(link, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
