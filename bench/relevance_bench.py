@@ -261,7 +261,8 @@ def run(queries: list[dict], search) -> tuple[dict[str, list[str]], dict[str, li
 
 def table(portal: dict, reference: dict) -> str:
     head = f"{'class':<12} {'n':>3}  {'nDCG@10':>15}  {'MRR@10':>15}  {'Recall@100':>15}"
-    lines = [head, f"{'':<12} {'':>3}  {'portal  BM25':>15}  {'portal  BM25':>15}  {'portal  BM25':>15}"]
+    sub = "  ".join(f"{'portal  BM25':>15}" for _ in range(3))
+    lines = [head, f"{'':<12} {'':>3}  {sub}"]
     for name in sorted(portal, key=lambda n: (n == "all", n)):
         p, r = portal[name], reference[name]
         cells = [f"{p[m]:.3f}  {r[m]:.3f}" for m in ("ndcg@10", "mrr@10", "recall@100")]

@@ -3,15 +3,24 @@
 Whoosh scores one posting at a time in Python (a method call, a field-length lookup and the
 BM25 formula per posting), which is what makes broad words, prefixes and case descriptions slow
 on a big index. Here each term's postings are read block by block into arrays and scored with
-the same BM25F formula, parameters and statistics as Whoosh (idf and average field length of
-the whole index, the quantised field length of each document), so scores equal Whoosh's up to
-rounding. Term, Or, PreloadedOr, And and AndNot are evaluated here; any other query (phrases,
-ranges) is matched and scored by Whoosh itself and enters the arrays as its scores.
+the same BM25F formula and parameters as Whoosh (with the statistics below and the quantised
+field length of each document), so scores equal Whoosh's up to rounding. Term, Or,
+PreloadedOr, And, AndNot and Combined are evaluated here; any other query (phrases, ranges) is
+matched and scored by Whoosh itself and enters the arrays as its scores.
 
 The engine reads postings and length columns through internals of the whoosh3 codec (block
 data, column files; pinned in requirements.txt). ``tests/search/test_engine.py`` compares its
 scores and order with Whoosh's own, so an upgrade that changes them fails there first; where
 an internal is missing, the general (slower) way is taken.
+
+Ranking statistics (document count, document frequency, average field length) come only from
+the documents every member may see (``PublicStats``), never from the whole index: otherwise the
+score of one's own draft would tell whether hidden documents of other organisations contain a
+word. Whoosh's own scoring of phrases uses the same statistics (``PublicBM25F``).
+
+Case descriptions are scored as one combined field (``Combined``, BM25F proper): a term's
+frequencies in the fields are weighted and length-normalised per field and added up before
+the saturation, instead of scoring each field on its own and summing.
 
 Per-segment data that never changes (field lengths, the date column) is cached by segment id
 in ``SegmentCache`` and shared by every snapshot of the index; masks of documents (visibility,
@@ -20,6 +29,7 @@ filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Term
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 #: Field length of each stored length byte (Whoosh quantises lengths into one byte).
@@ -189,6 +199,127 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndar
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
+class PublicStats:
+    """BM25 statistics of one searcher from the public documents only (cached with it).
+
+    Public: live documents with the ``audience`` term ``public`` (published, visible to every
+    member). Hidden documents (drafts, office-only, one organisation's) count nowhere, so no
+    score depends on them.
+    """
+
+    def __init__(self, searcher, segments: SegmentCache, public: str):
+        self.segments = segments
+        self.size = searcher.doc_count_all()
+        self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        mask = np.zeros(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            ids = segments.field_values(reader, "audience").get(public)
+            if ids is not None:
+                mask[offset + ids] = True
+            if reader.has_deletions():
+                deleted = reader.deleted_docs_set
+                mask[offset + np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+        mask.flags.writeable = False
+        self.mask = mask
+        self.doc_count = int(np.count_nonzero(mask))
+        self._lengths: dict[str, float] = {}
+        self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._lock = threading.Lock()
+
+    def avg_field_length(self, fieldname: str) -> float:
+        found = self._lengths.get(fieldname)
+        if found is None:
+            total = 0.0
+            for reader, offset in self.leaves:
+                lengths = self.segments.get(reader, "len", fieldname)
+                total += float(lengths[self.mask[offset : offset + len(lengths)]].sum())
+            found = self._lengths[fieldname] = total / max(self.doc_count, 1)
+        return found
+
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        """Public documents with the term in the field."""
+        key = (fieldname, btext)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = 0
+            for reader, offset in self.leaves:
+                if key in reader:
+                    local = self.segments.postings(reader, fieldname, btext)[0]
+                    found += int(np.count_nonzero(self.mask[offset + local]))
+            with self._lock:
+                self._frequencies[key] = found
+        return found
+
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        """Whoosh's idf (``log(N / (n + 1)) + 1``) over the public documents."""
+        count = max(self.doc_count, 1)
+        return math.log(count / (self.doc_frequency(fieldname, btext) + 1)) + 1
+
+
+class PublicBM25F(BM25F):
+    """Whoosh's BM25F with ``PublicStats`` (for what Whoosh scores itself: phrases)."""
+
+    def __init__(self, segments: SegmentCache, public: str, **kwargs):
+        super().__init__(**kwargs)
+        self.segments = segments
+        self.public = public
+        self._stats: tuple[object, PublicStats] | None = None
+
+    def stats(self, searcher) -> PublicStats:
+        parent = searcher.get_parent()
+        found = self._stats
+        if found is None or found[0] is not parent:
+            found = self._stats = (parent, PublicStats(parent, self.segments, self.public))
+        return found[1]
+
+    def idf(self, searcher, fieldname, text):
+        field = searcher.schema[fieldname]
+        return self.stats(searcher).idf(fieldname, field.to_bytes(text))
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        scorer = BM25FScorer(
+            searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf
+        )
+        scorer.avgfl = self.stats(searcher).avg_field_length(fieldname) or 1
+        return scorer
+
+
+class Combined(Or):
+    """A case description: BM25F over several fields with one idf per term.
+
+    ``terms``: (analysed term, query weight); ``fields``: field name -> weight. A term's
+    frequency in a document is the sum over the fields of ``weight * tf / (1 - b + b *
+    length / average length)``, saturated once with ``k1``; its idf counts the public
+    documents with the term in any of the fields. Terms in more than ``max_share`` of the
+    public documents are left out (they hardly change the order but cost the most).
+    As an ``Or`` of the field terms it shows Whoosh which terms to highlight.
+    """
+
+    def __init__(
+        self,
+        terms: list[tuple[str, float]],
+        fields: dict[str, float],
+        k1: float = 1.2,
+        b: float = 0.75,
+        max_share: float = 1.0,
+    ):
+        super().__init__([Term(name, text) for text, _ in terms for name in fields])
+        self.weights = list(terms)
+        self.fields = dict(fields)
+        self.k1, self.b, self.max_share = k1, b, max_share
+
+    def __repr__(self) -> str:
+        return f"Combined({self.weights!r}, {self.fields!r}, {self.k1}, {self.b}, {self.max_share})"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Combined and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
 @dataclass
 class Scored:
     """Scores of every document (0 where it does not match) and which documents match."""
@@ -208,9 +339,10 @@ class Engine:
         self.size = searcher.doc_count_all()
         self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
         weighting = searcher.weighting
-        if not isinstance(weighting, BM25F):
-            raise TypeError("the array engine implements BM25F only")
+        if not isinstance(weighting, PublicBM25F):
+            raise TypeError("the array engine scores with public statistics (PublicBM25F) only")
         self.weighting = weighting
+        self.stats = weighting.stats(searcher)
         self._live: np.ndarray | None = None
 
     def empty(self) -> Scored:
@@ -234,6 +366,8 @@ class Engine:
             scores = np.sum([p.scores for p in parts], axis=0) * query.boost
             terms = {key: ids for p in parts for key, ids in p.terms.items()}
             return Scored(np.where(matched, scores, 0.0), matched, terms)
+        if isinstance(query, Combined):
+            return self._combined(query)
         if isinstance(query, Or) and query.__class__.__name__ in ("Or", "PreloadedOr"):
             if not query.subqueries:
                 return self.empty()
@@ -263,8 +397,8 @@ class Engine:
             return result
         scorable = field.scorable
         if scorable:
-            idf = searcher.idf(fieldname, btext)
-            avgfl = searcher.avg_field_length(fieldname) or 1
+            idf = self.stats.idf(fieldname, btext)
+            avgfl = self.stats.avg_field_length(fieldname) or 1
             b = self.weighting._field_B.get(fieldname, self.weighting.B)
             k1 = self.weighting.K1
         found = []
@@ -285,6 +419,50 @@ class Engine:
             result.matched[ids] = True
         if found:
             result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
+        return result
+
+    def _combined(self, query: Combined) -> Scored:
+        """BM25F over the fields of ``query`` (see ``Combined``)."""
+        result = self.empty()
+        schema = self.searcher.schema
+        stats = self.stats
+        count = max(stats.doc_count, 1)
+        k1, b = query.k1, query.b
+        fields = []
+        for name, weight in query.fields.items():
+            if name in schema and schema[name].scorable and weight > 0:
+                fields.append((name, weight, stats.avg_field_length(name) or 1.0))
+        scratch = np.zeros(self.size)
+        for text, qweight in query.weights:
+            touched = []
+            for name, weight, avgfl in fields:
+                btext = schema[name].to_bytes(text)
+                found = []
+                for reader, offset in self.leaves:
+                    if (name, btext) not in reader:
+                        continue
+                    local, tf = self.segments.postings(reader, name, btext)
+                    lengths = self.segments.get(reader, "len", name)[local]
+                    lengths[lengths == 0] = 1
+                    ids = local + offset
+                    scratch[ids] += weight * tf / ((1 - b) + b * lengths / avgfl)
+                    found.append(ids)
+                if found:
+                    ids = found[0] if len(found) == 1 else np.concatenate(found)
+                    result.terms[name, btext] = ids
+                    touched.append(ids)
+            if not touched:
+                continue
+            ids = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
+            frequency = int(np.count_nonzero(stats.mask[ids]))
+            if frequency > query.max_share * count:
+                scratch[ids] = 0.0
+                continue
+            idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+            tf = scratch[ids]
+            result.scores[ids] += qweight * idf * tf * (k1 + 1) / (tf + k1)
+            result.matched[ids] = True
+            scratch[ids] = 0.0
         return result
 
     def _date_range(self, query: NumericRange) -> Scored:

@@ -24,9 +24,9 @@ import numpy as np
 from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
-from portal.resources.access import resource_audiences
+from portal.resources.access import MEMBERS, resource_audiences
 from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
-from portal.search.engine import Engine, Scored, SegmentCache, segment_id
+from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
@@ -422,11 +422,15 @@ class WhooshIndex:
         # deletions changed, so deleted and replaced documents would still be found.
         if snap is not None:
             snap.close()
-        searcher = self.open().searcher()
+        searcher = self.searcher()
         self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
         snap = self._local.snapshot = Snapshot(searcher, self.segments)
         snap.prepare()
         return snap
+
+    def searcher(self):
+        """A new searcher that ranks with public statistics only (see ``PublicStats``)."""
+        return self.open().searcher(weighting=PublicBM25F(self.segments, MEMBERS))
 
     def writer(self, procs: int = 1, timeout: float | None = None):
         """A writer that waits up to ``timeout`` (default ``write_timeout``) seconds for the

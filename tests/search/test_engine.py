@@ -82,7 +82,7 @@ def searcher(tmp_path_factory):
         for n in range(batch * 150, batch * 150 + 150, 17):
             w.delete_by_term("id", str(n))
         w.commit(merge=False, mergetype=writing.NO_MERGE)
-    searcher = ix.searcher()
+    searcher = index.searcher()
     assert len(searcher.leaf_searchers()) == 4
     yield searcher
     searcher.close()
