@@ -40,8 +40,8 @@ DESCRIBE_MAX_LENGTH = 5000
 #: Fields a description is compared with, and their weights in the combined field (BM25F).
 DESCRIBE_FIELDS = {"title": 2.0, "summary": 1.0, "body": 1.0, "attachments": 0.5, "topic_text": 1.5}
 #: BM25F saturation and length normalisation for descriptions.
-DESCRIBE_K1 = 1.2
-DESCRIBE_B = 0.75
+DESCRIBE_K1 = 1.6
+DESCRIBE_B = 0.9
 #: Saturation of a word's count in the description (BM25's k3).
 DESCRIBE_K3 = 1.2
 #: Extra weight of legal words (parts of the shipped compound list).
