@@ -26,7 +26,7 @@ from whoosh.query.compound import PreloadedOr
 
 from portal.legal.citations import KNOWN_BOOKS, canonical_book, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
-from portal.search.analysis import compound_parts, fold, german_analyzer, stem_term
+from portal.search.analysis import fold, german_analyzer, stem_term
 from portal.search.engine import Combined
 from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS
 
@@ -44,8 +44,6 @@ DESCRIBE_K1 = 1.6
 DESCRIBE_B = 0.9
 #: Saturation of a word's count in the description (BM25's k3).
 DESCRIBE_K3 = 1.2
-#: Extra weight of legal words (parts of the shipped compound list).
-DESCRIBE_LEGAL_BOOST = 1.0
 #: Words in more than this share of the public documents are left out: they hardly change the
 #: ranking but cost the most postings.
 DESCRIBE_COMMON = 0.5
@@ -452,15 +450,8 @@ class Compiler:
         for term in analyse(text):
             if len(term) > 1 and not term.isdigit():
                 counts[term] = counts.get(term, 0) + 1
-        legal = compound_parts()
         weights = [
-            (
-                term,
-                (DESCRIBE_K3 + 1)
-                * count
-                / (DESCRIBE_K3 + count)
-                * (DESCRIBE_LEGAL_BOOST if term in legal else 1.0),
-            )
+            (term, (DESCRIBE_K3 + 1) * count / (DESCRIBE_K3 + count))
             for term, count in counts.items()
             if any(self.has(name, term) for name in DESCRIBE_FIELDS)
         ]
