@@ -250,6 +250,13 @@ class PublicStats:
                 self._frequencies[key] = found
         return found
 
+    def remember_frequency(self, fieldname: str, btext: bytes, docnums: np.ndarray) -> None:
+        """Count the public documents among a term's ``docnums`` (read anyway by the caller)."""
+        key = (fieldname, btext)
+        if key not in self._frequencies:
+            with self._lock:
+                self._frequencies[key] = int(np.count_nonzero(self.mask[docnums]))
+
     def idf(self, fieldname: str, btext: bytes) -> float:
         """Whoosh's idf (``log(N / (n + 1)) + 1``) over the public documents."""
         count = max(self.doc_count, 1)
@@ -292,8 +299,8 @@ class Combined(Or):
     ``terms``: (analysed term, query weight); ``fields``: field name -> weight. A term's
     frequency in a document is the sum over the fields of ``weight * tf / (1 - b + b *
     length / average length)``, saturated once with ``k1``; its idf counts the public
-    documents with the term in any of the fields. Terms in more than ``max_share`` of the
-    public documents are left out (they hardly change the order but cost the most).
+    documents with the term in any of the fields, so a word in nearly every document counts
+    for almost nothing (but a description of common words alone still finds something).
     As an ``Or`` of the field terms it shows Whoosh which terms to highlight.
     """
 
@@ -303,15 +310,14 @@ class Combined(Or):
         fields: dict[str, float],
         k1: float = 1.2,
         b: float = 0.75,
-        max_share: float = 1.0,
     ):
         super().__init__([Term(name, text) for text, _ in terms for name in fields])
         self.weights = list(terms)
         self.fields = dict(fields)
-        self.k1, self.b, self.max_share = k1, b, max_share
+        self.k1, self.b = k1, b
 
     def __repr__(self) -> str:
-        return f"Combined({self.weights!r}, {self.fields!r}, {self.k1}, {self.b}, {self.max_share})"
+        return f"Combined({self.weights!r}, {self.fields!r}, {self.k1}, {self.b})"
 
     def __eq__(self, other) -> bool:
         return type(other) is Combined and repr(self) == repr(other)
@@ -395,30 +401,33 @@ class Engine:
             return result
         if (fieldname, btext) not in searcher.reader():
             return result
+        parts = [
+            (reader, offset, *self.segments.postings(reader, fieldname, btext))
+            for reader, offset in self.leaves
+            if (fieldname, btext) in reader
+        ]
+        if not parts:
+            return result
+        ids = [local + offset for _, offset, local, _ in parts]
+        result.terms[fieldname, btext] = ids[0] if len(ids) == 1 else np.concatenate(ids)
         scorable = field.scorable
         if scorable:
-            idf = self.stats.idf(fieldname, btext)
-            avgfl = self.stats.avg_field_length(fieldname) or 1
+            stats = self.stats
+            stats.remember_frequency(fieldname, btext, result.terms[fieldname, btext])
+            idf = stats.idf(fieldname, btext)
+            avgfl = stats.avg_field_length(fieldname) or 1
             b = self.weighting._field_B.get(fieldname, self.weighting.B)
             k1 = self.weighting.K1
-        found = []
-        for reader, offset in self.leaves:
-            if (fieldname, btext) not in reader:
-                continue
-            local, tf = self.segments.postings(reader, fieldname, btext)
-            ids = local + offset
+        for (reader, _, local, tf), docnums in zip(parts, ids, strict=True):
             tf = tf.astype(np.float64)
-            found.append(ids)
             if scorable:
                 lengths = self.segments.get(reader, "len", fieldname)[local]
                 lengths[lengths == 0] = 1  # as Whoosh's scorer: a missing length counts as 1
                 scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
             else:
                 scores = tf
-            result.scores[ids] += scores * query.boost
-            result.matched[ids] = True
-        if found:
-            result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
+            result.scores[docnums] += scores * query.boost
+            result.matched[docnums] = True
         return result
 
     def _combined(self, query: Combined) -> Scored:
@@ -455,9 +464,6 @@ class Engine:
                 continue
             ids = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
             frequency = int(np.count_nonzero(stats.mask[ids]))
-            if frequency > query.max_share * count:
-                scratch[ids] = 0.0
-                continue
             idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
             tf = scratch[ids]
             result.scores[ids] += qweight * idf * tf * (k1 + 1) / (tf + k1)

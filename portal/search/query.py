@@ -44,9 +44,6 @@ DESCRIBE_K1 = 1.6
 DESCRIBE_B = 0.9
 #: Saturation of a word's count in the description (BM25's k3).
 DESCRIBE_K3 = 1.2
-#: Words in more than this share of the public documents are left out: they hardly change the
-#: ranking but cost the most postings.
-DESCRIBE_COMMON = 0.5
 #: Weight of cited norms and file numbers against the words.
 DESCRIBE_CITATION_BOOST = 1.0
 
@@ -463,7 +460,6 @@ class Compiler:
                     DESCRIBE_FIELDS,
                     k1=DESCRIBE_K1,
                     b=DESCRIBE_B,
-                    max_share=DESCRIBE_COMMON,
                 )
             )
         citations = [self.norm(norm.key) for norm in extract_norms(text)[:10]]
