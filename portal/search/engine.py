@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Term
+from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
@@ -293,7 +294,7 @@ class PublicBM25F(BM25F):
         return scorer
 
 
-class Combined(Or):
+class Combined(Query):
     """A case description: BM25F over several fields with one idf per term.
 
     ``terms``: (analysed term, query weight); ``fields``: field name -> weight. A term's
@@ -301,7 +302,8 @@ class Combined(Or):
     length / average length)``, saturated once with ``k1``; its idf counts the public
     documents with the term in any of the fields, so a word in nearly every document counts
     for almost nothing (but a description of common words alone still finds something).
-    As an ``Or`` of the field terms it shows Whoosh which terms to highlight.
+    Only the engine evaluates it; the terms it found (``Scored.terms``) are what the search
+    highlights, so the query itself names no terms to Whoosh.
     """
 
     def __init__(
@@ -311,10 +313,10 @@ class Combined(Or):
         k1: float = 1.2,
         b: float = 0.75,
     ):
-        super().__init__([Term(name, text) for text, _ in terms for name in fields])
         self.weights = list(terms)
         self.fields = dict(fields)
         self.k1, self.b = k1, b
+        self.boost = 1.0
 
     def __repr__(self) -> str:
         return f"Combined({self.weights!r}, {self.fields!r}, {self.k1}, {self.b})"
@@ -324,6 +326,9 @@ class Combined(Or):
 
     def __hash__(self) -> int:
         return hash(repr(self))
+
+    def matcher(self, searcher, context=None):
+        raise TypeError("Combined is evaluated by the array engine only")
 
 
 @dataclass
@@ -431,44 +436,68 @@ class Engine:
         return result
 
     def _combined(self, query: Combined) -> Scored:
-        """BM25F over the fields of ``query`` (see ``Combined``)."""
+        """BM25F over the fields of ``query`` (see ``Combined``), all terms at once.
+
+        Every posting of every term becomes one entry (term, document, weighted and
+        length-normalised frequency); entries of the same term and document are summed, so
+        a long description costs a few array operations, not a loop per term.
+        """
         result = self.empty()
         schema = self.searcher.schema
         stats = self.stats
-        count = max(stats.doc_count, 1)
-        k1, b = query.k1, query.b
-        fields = []
-        for name, weight in query.fields.items():
-            if name in schema and schema[name].scorable and weight > 0:
-                fields.append((name, weight, stats.avg_field_length(name) or 1.0))
-        scratch = np.zeros(self.size)
-        for text, qweight in query.weights:
-            touched = []
+        fields = [
+            (name, weight, stats.avg_field_length(name) or 1.0)
+            for name, weight in query.fields.items()
+            if name in schema and schema[name].scorable and weight > 0
+        ]
+        # Segments without any text in a field have none of its terms: not looked up.
+        leaves = {
+            name: [
+                (reader, offset)
+                for reader, offset in self.leaves
+                if self.segments.get(reader, "len", name).any()
+            ]
+            for name, _, _ in fields
+        }
+        terms, docs, values = [], [], []
+        for number, (text, _) in enumerate(query.weights):
             for name, weight, avgfl in fields:
                 btext = schema[name].to_bytes(text)
                 found = []
-                for reader, offset in self.leaves:
-                    if (name, btext) not in reader:
+                for reader, offset in leaves[name]:
+                    try:
+                        local, tf = self.segments.postings(reader, name, btext)
+                    except TermNotFound:
                         continue
-                    local, tf = self.segments.postings(reader, name, btext)
                     lengths = self.segments.get(reader, "len", name)[local]
                     lengths[lengths == 0] = 1
                     ids = local + offset
-                    scratch[ids] += weight * tf / ((1 - b) + b * lengths / avgfl)
                     found.append(ids)
+                    docs.append(ids)
+                    values.append(weight * tf / ((1 - query.b) + query.b * lengths / avgfl))
+                    terms.append(np.full(len(ids), number, dtype=np.int64))
                 if found:
-                    ids = found[0] if len(found) == 1 else np.concatenate(found)
-                    result.terms[name, btext] = ids
-                    touched.append(ids)
-            if not touched:
-                continue
-            ids = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
-            frequency = int(np.count_nonzero(stats.mask[ids]))
-            idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
-            tf = scratch[ids]
-            result.scores[ids] += qweight * idf * tf * (k1 + 1) / (tf + k1)
-            result.matched[ids] = True
-            scratch[ids] = 0.0
+                    result.terms[name, btext] = (
+                        found[0] if len(found) == 1 else np.concatenate(found)
+                    )
+        if not docs:
+            return result
+        # One key per (term, document): the frequencies of its fields add up.
+        keys, where = np.unique(
+            np.concatenate(terms) * self.size + np.concatenate(docs), return_inverse=True
+        )
+        tf = np.bincount(where, weights=np.concatenate(values), minlength=len(keys))
+        term_of, doc_of = np.divmod(keys, self.size)
+        frequency = np.bincount(term_of[stats.mask[doc_of]], minlength=len(query.weights)).astype(
+            np.float64
+        )
+        count = max(stats.doc_count, 1)
+        idf = np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+        qweights = np.array([weight for _, weight in query.weights])
+        k1 = query.k1
+        contribution = (qweights * idf)[term_of] * tf * (k1 + 1) / (tf + k1)
+        result.scores += np.bincount(doc_of, weights=contribution, minlength=self.size)
+        result.matched[doc_of] = True
         return result
 
     def _date_range(self, query: NumericRange) -> Scored:

@@ -450,7 +450,6 @@ class Compiler:
         weights = [
             (term, (DESCRIBE_K3 + 1) * count / (DESCRIBE_K3 + count))
             for term, count in counts.items()
-            if any(self.has(name, term) for name in DESCRIBE_FIELDS)
         ]
         queries: list[Query] = []
         if weights:

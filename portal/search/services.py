@@ -336,7 +336,10 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
     if docnums:
-        terms = dict.fromkeys(query.existing_terms(reader))
+        # The terms the engine read exist; a case description (``Combined``) names its
+        # terms only there.
+        terms = dict.fromkeys(known)
+        terms.update(dict.fromkeys(query.existing_terms(reader)))
         for q in extra:
             terms.update(dict.fromkeys(q.existing_terms(reader)))
         for fieldname, btext in terms:
