@@ -113,6 +113,23 @@ class SegmentCache:
 
         return self._cached((segment_id(reader), "values", fieldname), read)
 
+    def vocabulary(self, reader, fieldname: str) -> np.ndarray:
+        """Sorted hashes of a field's terms in a segment: which terms need no lookup at all.
+
+        A long description has hundreds of words and most are absent from most fields; a
+        lookup in Whoosh's term table costs far more than a search in this array. Hashes
+        may collide: a term found here can still be missing (the lookup then says so).
+        """
+
+        def read():
+            if fieldname not in reader.indexed_field_names():
+                return np.zeros(0, dtype=np.int64)
+            hashes = np.fromiter((hash(t) for t in reader.lexicon(fieldname)), dtype=np.int64)
+            hashes.sort()
+            return hashes
+
+        return self._cached((segment_id(reader), "vocabulary", fieldname), read)
+
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the data of segments that are gone (merged or deleted)."""
         with self._lock:
@@ -459,12 +476,27 @@ class Engine:
             ]
             for name, _, _ in fields
         }
+        btexts = {
+            name: [schema[name].to_bytes(text) for text, _ in query.weights]
+            for name, _, _ in fields
+        }
+        present = {}
+        for name, _, _ in fields:
+            hashes = np.array([hash(t) for t in btexts[name]], dtype=np.int64)
+            for reader, _ in leaves[name]:
+                vocabulary = self.segments.vocabulary(reader, name)
+                at = np.minimum(np.searchsorted(vocabulary, hashes), max(len(vocabulary) - 1, 0))
+                present[name, id(reader)] = (
+                    vocabulary[at] == hashes if len(vocabulary) else np.zeros(len(hashes), bool)
+                )
         terms, docs, values = [], [], []
-        for number, (text, _) in enumerate(query.weights):
+        for number in range(len(query.weights)):
             for name, weight, avgfl in fields:
-                btext = schema[name].to_bytes(text)
+                btext = btexts[name][number]
                 found = []
                 for reader, offset in leaves[name]:
+                    if not present[name, id(reader)][number]:
+                        continue
                     try:
                         local, tf = self.segments.postings(reader, name, btext)
                     except TermNotFound:
