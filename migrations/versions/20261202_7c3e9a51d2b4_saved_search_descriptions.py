@@ -1,7 +1,7 @@
 """saved searches keep case descriptions of up to 5,000 characters
 
 Revision ID: 7c3e9a51d2b4
-Revises: f3165ba88677
+Revises: 7c41d2e9a5b3
 Create Date: 2026-12-02 16:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c3e9a51d2b4'
-down_revision = 'f3165ba88677'
+down_revision = '7c41d2e9a5b3'
 branch_labels = None
 depends_on = None
 
