@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format translations update-translations bench clean-venv
+.PHONY: help run test test-fast lint format translations update-translations bench bench-relevance clean-venv
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -59,3 +59,6 @@ bench: $(VENV)/.dev-deps translations ## Run the benchmarks (prints figures)
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)
+
+bench-relevance: $(VENV)/.dev-deps translations ## Run the relevance benchmark (portal vs BM25; --quick: make bench-relevance ARGS=--quick)
+	$(BIN)/python bench/relevance_bench.py $(ARGS)

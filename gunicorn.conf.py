@@ -15,6 +15,11 @@ bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("PORTAL_WORKERS", "2"))
 # Requests that wait for SQLite's write lock wait up to SQLITE_BUSY_TIMEOUT_MS (15 s).
 timeout = 60
+# A case description (up to 5,000 characters) travels in the URL of a GET search; URL-encoded
+# it can be longer than gunicorn's default request line of 4,094 bytes. 0 lifts the line limit
+# (the portal cuts the query itself); the proxy needs room too (nginx:
+# `large_client_header_buffers 4 32k;`).
+limit_request_line = 0
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
