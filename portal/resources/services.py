@@ -249,19 +249,22 @@ def update_resource(
     _check_owner(user, resource, organisation, data.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
-    _apply(resource, data)
-    if resource.visibility != previous_visibility:
-        audit_record(
-            "resource.visibility_changed",
-            target=resource,
-            actor=user,
-            details={"from": previous_visibility, "to": resource.visibility},
-        )
-    if organisation is not None:
-        resource.organisation = organisation
-    if norms is not None:
-        _set_norms(resource, norms)
-    resource.updated_at = utcnow()
+    # One user action is one version: SQLAlchemy raises `version` on every flush that changes
+    # the row, and loading the norms would flush the half-applied edit on its own.
+    with db.session.no_autoflush:
+        _apply(resource, data)
+        if organisation is not None:
+            resource.organisation = organisation
+        if norms is not None:
+            _set_norms(resource, norms)
+        resource.updated_at = utcnow()
+        if resource.visibility != previous_visibility:
+            audit_record(
+                "resource.visibility_changed",
+                target=resource,
+                actor=user,
+                details={"from": previous_visibility, "to": resource.visibility},
+            )
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
     return resource
@@ -571,11 +574,12 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
             else None
         )
         values["court_id"] = court.id if court else None
-    _apply_any(resource, values)
-    if "norms" in data:
-        norms = [n for n in (parse_norm(label) for label in data["norms"] or []) if n]
-        _set_norms(resource, norms)
-    resource.updated_at = utcnow()
+    with db.session.no_autoflush:  # one version for the whole restore (see update_resource)
+        _apply_any(resource, values)
+        if "norms" in data:
+            norms = [n for n in (parse_norm(label) for label in data["norms"] or []) if n]
+            _set_norms(resource, norms)
+        resource.updated_at = utcnow()
     db.session.flush()
     record_revision(
         resource,
