@@ -175,7 +175,12 @@ def mine():
     page = db.paginate(
         services.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
     )
-    return render_template("resources/mine.html", page=page)
+    organisation, held_back = services.drafts_for_colleagues(
+        current_user, db.session.scalars(services.organisation_drafts(current_user).limit(50)).all()
+    )
+    return render_template(
+        "resources/mine.html", page=page, organisation=organisation, held_back=held_back
+    )
 
 
 @bp.route("/review")
