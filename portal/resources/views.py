@@ -458,6 +458,14 @@ ACTION_TITLES = {
     "unarchive": _l("Wieder veröffentlichen"),
 }
 
+ACTION_DONE = {
+    "submit": _l("Zur Prüfung eingereicht."),
+    "publish": _l("Veröffentlicht."),
+    "return": _l("Zur Überarbeitung zurückgegeben."),
+    "archive": _l("Archiviert."),
+    "unarchive": _l("Wieder veröffentlicht."),
+}
+
 
 def _highlight(finding) -> tuple[str, str, str]:
     """The finding's context split around the match, for <mark>."""
@@ -518,7 +526,7 @@ def transition(resource_id: int, action: str):
             else:
                 if action == "return":
                     services.notify_returned(resource, comment)
-                flash(_("Erledigt: %(step)s.", step=ACTION_TITLES[action]), "success")
+                flash(str(ACTION_DONE[action]), "success")
                 return redirect(url_for("resources.detail", resource_id=resource.id))
     status = 400 if form.errors else 200
     return (
