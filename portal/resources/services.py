@@ -32,6 +32,14 @@ from portal.legal.file_numbers import normalise_file_number
 from portal.orgs.models import Organisation
 from portal.resources.access import can_view, may_change_owner, owner_keeps_sight, visible_clause
 from portal.resources.models import (
+    DECISION_TYPES,
+    LANGUAGES,
+    LEGAL_AREAS,
+    OUTCOMES,
+    RESOURCE_TYPES,
+    STATUSES,
+    TRAINING_FORMATS,
+    VISIBILITY_LABELS,
     Attachment,
     Court,
     Resource,
@@ -420,6 +428,19 @@ ACTION_LABELS = {
     "attachment_remove": _l("Anhang entfernt"),
     "link_add": _l("Verknüpfung hinzugefügt"),
     "link_remove": _l("Verknüpfung entfernt"),
+    "import": _l("Importiert"),
+}
+
+# Stored keys shown in a diff by their labels ("published" reads "Veröffentlicht").
+VALUE_LABELS = {
+    "type": RESOURCE_TYPES,
+    "status": STATUSES,
+    "visibility": VISIBILITY_LABELS,
+    "language": LANGUAGES,
+    "legal_areas": LEGAL_AREAS,
+    "decision_type": DECISION_TYPES,
+    "outcome": OUTCOMES,
+    "format": TRAINING_FORMATS,
 }
 
 FIELD_LABELS = {
@@ -480,6 +501,15 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _labelled(name: str, value):
+    labels = VALUE_LABELS.get(name)
+    if labels is None or value in (None, ""):
+        return value
+    if isinstance(value, list):
+        return [str(labels.get(v, v)) for v in value]
+    return str(labels.get(value, value))
+
+
 def _word_ops(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Word-level marks for a changed line: ("", text) unchanged, ("del"/"ins", text) changed."""
     old_words, new_words = old.split(" "), new.split(" ")
@@ -505,7 +535,10 @@ def diff_records(old: dict | None, new: dict | None) -> list[FieldDiff]:
     names = list(dict.fromkeys([*new.keys(), *old.keys()]))
     diffs = []
     for name in names:
-        before, after = _as_text(old.get(name)), _as_text(new.get(name))
+        before, after = (
+            _as_text(_labelled(name, old.get(name))),
+            _as_text(_labelled(name, new.get(name))),
+        )
         if before == after:
             continue
         a, b = before.splitlines(), after.splitlines()

@@ -579,6 +579,7 @@ def revision(resource_id: int, revision_id: int):
         form=form,
         may_restore=services.can_edit(current_user, resource),
         action_labels=services.ACTION_LABELS,
+        field_label=services.field_label,
     )
 
 
