@@ -44,12 +44,25 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if not app.config.get("EXTERNAL_BASE_URL"):
+        app.config["EXTERNAL_BASE_URL"] = served_base_url(app.config)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
     from portal.security import check_production_config
 
     check_production_config(app)
+
+
+def served_base_url(config) -> str:
+    """The address the portal serves (HOST/PORT), for links when no public base URL is set."""
+    host = str(config.get("HOST") or "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - all interfaces: link to this machine
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if config.get("HTTPS") else "http"
+    return f"{scheme}://{host}:{int(config.get('PORT') or 5000)}"
 
 
 def _instance_secret_key(instance: Path) -> str:

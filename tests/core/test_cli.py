@@ -144,3 +144,13 @@ def test_the_migrations_match_the_models(tmp_path):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_the_bootstrap_banner_names_the_port_the_portal_serves(tmp_path):
+    from portal import create_app
+
+    app = create_app({"ENV_NAME": "test", "EXTERNAL_BASE_URL": None, "PORT": 5101}, tmp_path)
+    result = app.test_cli_runner().invoke(args=["bootstrap"])
+    assert result.exit_code == 0, result.output
+    assert "KOK-Wissensportal: http://127.0.0.1:5101" in result.output
+    assert ":5000" not in result.output
