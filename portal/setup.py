@@ -1,12 +1,15 @@
 """The parts `create_app` assembles, each in one function."""
 
 import logging
+import math
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, has_request_context, jsonify, render_template, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -213,10 +216,18 @@ def register_handlers(app: Flask) -> None:
         if code >= 500:
             logger.exception("Unhandled error", exc_info=error)
         db.session.rollback()
+        wait = retry_after() if code == 429 else None
+        headers = {"Retry-After": str(wait)} if wait else {}
         if request.path.startswith("/api/"):
             name = getattr(error, "name", None) or "Internal Server Error"
-            return json_error(code, name)
-        return render_template("errors/error.html", code=code, error=error), code
+            body, status = json_error(code, name)
+            return body, status, headers
+        wait_words = format_timedelta(timedelta(seconds=wait), threshold=1) if wait else ""
+        return (
+            render_template("errors/error.html", code=code, error=error, wait_words=wait_words),
+            code,
+            headers,
+        )
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, handle)
@@ -250,6 +261,14 @@ def register_handlers(app: Flask) -> None:
             "get_locale": get_locale,
             "csrf_field": csrf_field,
         }
+
+
+def retry_after() -> int | None:
+    """Seconds until the rate limit this request ran into lets it through again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return None
+    return max(1, math.ceil(limit.reset_at - time.time()))
 
 
 def csrf_field() -> Markup:
