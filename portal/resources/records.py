@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.legal.citations import Norm, parse_norm
@@ -49,6 +50,7 @@ from portal.resources.models import (
     RESOURCE_TYPES,
     STATUSES,
     TRAINING_FORMATS,
+    VISIBILITY_LABELS,
     Court,
     Resource,
     ResourceNorm,
@@ -301,8 +303,8 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
     def error(name: str, message) -> None:
         errors.append(FieldError(name, str(message)))
 
-    resource_type = raw.get("type")
-    if resource_type not in RESOURCE_TYPES:
+    resource_type = vocabulary_key(raw.get("type"), RESOURCE_TYPES)
+    if resource_type is None:
         error(
             "type", _l("Pflichtfeld; erlaubt sind: %(values)s.", values=", ".join(RESOURCE_TYPES))
         )
@@ -355,9 +357,7 @@ def _read_field(name: str, value, context: RecordContext):
                 labels.append(norm.label)
             return list(dict.fromkeys(labels))
         if name == "legal_areas":
-            for item in items:
-                if item not in LEGAL_AREAS:
-                    raise ValueError(_unknown_choice(item, LEGAL_AREAS))
+            return list(dict.fromkeys(_choice(item, LEGAL_AREAS, "") for item in items))
         return items
     if name in _DATE_FIELDS:
         if value in (None, ""):
@@ -377,9 +377,9 @@ def _read_field(name: str, value, context: RecordContext):
             raise ValueError(str(_l("Ganze Zahl (Minuten) erwartet.")))
         return value
     if name == "type":
-        return value
+        return vocabulary_key(value, RESOURCE_TYPES)
     if name == "visibility":
-        return _choice(value, VISIBILITIES, "members")
+        return _choice(value, _VISIBILITY_CHOICES, "members")
     if name == "status":
         return _choice(value, STATUSES, "published")
     if name == "language":
@@ -426,9 +426,31 @@ def _read_list(value) -> list[str]:
 def _choice(value, choices, default: str) -> str:
     if value in (None, ""):
         return default
-    if value not in choices:
+    key = vocabulary_key(value, choices)
+    if key is None:
         raise ValueError(_unknown_choice(value, choices))
-    return value
+    return key
+
+
+_VISIBILITY_CHOICES = {key: VISIBILITY_LABELS[key] for key in VISIBILITIES}
+_VOCABULARY_INDEX: dict[int, dict[str, str]] = {}
+
+
+def vocabulary_key(value, choices) -> str | None:
+    """The key `value` names in a vocabulary (key -> German label): the key itself or its
+    label in German or English, in any case ("Urteil", "judgment", "URTEIL" -> "urteil")."""
+    if not isinstance(value, str):
+        return None
+    index = _VOCABULARY_INDEX.get(id(choices))
+    if index is None:
+        index = {}
+        for key, label in choices.items():
+            for locale in ("en", "de"):  # German wins where the two languages share a word
+                with force_locale(locale):
+                    index[str(label).casefold()] = key
+            index[key.casefold()] = key
+        _VOCABULARY_INDEX[id(choices)] = index
+    return index.get(value.strip().casefold())
 
 
 def _unknown_choice(value, choices) -> str:
