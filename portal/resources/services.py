@@ -1047,8 +1047,19 @@ def review_counts(user) -> dict[str, int]:
 
 def dashboard(user) -> dict:
     """What the start page shows about the knowledge base."""
+    # Newest first across all types: the day it came into the portal, then the entry's own
+    # date (an import brings many on one day; a decision of 2024 is newer than one of 2019).
     newest = db.session.scalars(
-        resource_query(user, status="published", sort="newest").limit(8)
+        resource_query(user, status="published")
+        .order_by(None)
+        .order_by(
+            func.date(func.coalesce(Resource.published_at, Resource.created_at)).desc(),
+            func.coalesce(
+                Resource.decision_date, Resource.published_on, Resource.event_date
+            ).desc(),
+            Resource.id.desc(),
+        )
+        .limit(8)
     ).all()
     mine = db.session.scalars(
         my_resources(user).where(Resource.status.in_(OPEN_STATUSES)).limit(10)

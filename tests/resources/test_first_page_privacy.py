@@ -77,3 +77,28 @@ def test_editors_see_the_offices_drafts_with_findings(
     auth.logout()
     auth.login(member.email)
     assert "Urteil Kowalski" not in client.get("/").text
+
+
+def test_new_on_the_start_page_is_newest_first_across_all_types(client, login_as, create_resource):
+    from datetime import date, datetime, timedelta
+
+    imported = datetime(2026, 11, 1, 9, 0)
+    create_resource(title="Urteil 2019", decision_date=date(2019, 3, 1), published_at=imported)
+    create_resource(
+        title="Papier 2018",
+        type="position_paper",
+        published_on=date(2018, 1, 1),
+        published_at=imported + timedelta(seconds=5),
+    )
+    create_resource(
+        title="Schulung 2024",
+        type="training_material",
+        event_date=date(2024, 6, 1),
+        published_at=imported + timedelta(seconds=1),
+    )
+    create_resource(title="Heute veröffentlicht", decision_date=date(2010, 1, 1))
+    login_as("member")
+    newest = section(client.get("/").text, "h-newest")
+    titles = ["Heute veröffentlicht", "Schulung 2024", "Urteil 2019", "Papier 2018"]
+    positions = [newest.find(title) for title in titles]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), positions
