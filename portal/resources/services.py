@@ -406,6 +406,18 @@ def revision_at(resource: Resource, version: int) -> Revision | None:
     )
 
 
+def last_return(resource: Resource) -> Revision | None:
+    """The editor's return (with its comment) while the resource waits for its revision."""
+    if resource.id is None or resource.status != "returned":
+        return None
+    return db.session.scalar(
+        select(Revision)
+        .where(Revision.resource_id == resource.id, Revision.action == "return")
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+
+
 def previous_revision(revision: Revision) -> Revision | None:
     return db.session.scalar(
         select(Revision)

@@ -352,6 +352,7 @@ def _render_edit(resource, form, attachment_form=None, link_form=None, status=20
             attachment_form=attachment_form,
             link_form=link_form or LinkForm(formdata=None),
             links=services.visible_links(resource, current_user),
+            returned=services.last_return(resource),
         ),
         status,
     )
