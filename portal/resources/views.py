@@ -270,12 +270,19 @@ def _prepare_form(form, resource_type: str, resource: Resource | None = None) ->
         del form.organisation
 
 
-def _suggestions(form) -> list:
-    """Norms found in the typed text that are not confirmed yet."""
+def _suggestions(form, resource: Resource | None = None) -> list:
+    """Norms found in the typed text that are not confirmed yet.
+
+    They start ticked, except ones this resource keeps as declined (saved unticked before);
+    a posted form keeps what the person ticked, unless they asked for fresh suggestions.
+    """
     text = "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
     typed = {n.key for n in form.typed_norms()}
     found = [n for n in services.suggest_norms(text) if n.key not in typed]
     form.accept_norms.choices = [(n.key, n.label) for n in found]
+    if form.accept_norms.raw_data is None or form.suggest.data:
+        declined = {n.key for n in resource.norms if not n.confirmed} if resource else set()
+        form.accept_norms.data = [n.key for n in found if n.key not in declined]
     return found
 
 
@@ -336,7 +343,7 @@ def create(type_slug: str):
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
-    _suggestions(form)
+    _suggestions(form, resource)
     attachment_form = attachment_form or AttachmentForm(formdata=None)
     attachment_form.file.description = _(
         "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
