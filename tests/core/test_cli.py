@@ -107,6 +107,14 @@ def test_seed_demo_is_idempotent(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "admin@kok-demo.example" in first.output
+    lines = {line.split()[0]: line for line in first.output.splitlines() if "@" in line}
+    assert lines["admin@kok-demo.example"].endswith(
+        "Administration, KOK – Bundesweiter Koordinierungskreis gegen Menschenhandel"
+    )
+    assert "Redaktion, " in lines["redaktion@kok-demo.example"]
+    assert lines["beraterin@fbs-nord.example"].endswith(
+        "Mitglied, Fachberatungsstelle Nord gegen Menschenhandel"
+    )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert "admin@kok-demo.example" not in second.output
@@ -124,6 +132,14 @@ def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path
     first = runner.invoke(args=["bootstrap"])
     assert first.exit_code == 0, first.output
     assert "admin@kok-demo.example" in first.output
+    lines = {line.split()[0]: line for line in first.output.splitlines() if "@" in line}
+    assert lines["admin@kok-demo.example"].endswith(
+        "Administration, KOK – Bundesweiter Koordinierungskreis gegen Menschenhandel"
+    )
+    assert "Redaktion, " in lines["redaktion@kok-demo.example"]
+    assert lines["beraterin@fbs-nord.example"].endswith(
+        "Mitglied, Fachberatungsstelle Nord gegen Menschenhandel"
+    )
     second = runner.invoke(args=["bootstrap"])
     assert second.exit_code == 0
     assert "admin@kok-demo.example" not in second.output
