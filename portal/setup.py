@@ -242,11 +242,16 @@ def register_handlers(app: Flask) -> None:
 
     @app.template_filter("date_de")
     def date_de(value, fmt="medium"):
-        return format_date(value, fmt) if value else ""
+        if not value:
+            return ""
+        # English pages are read in Germany: day before month ("14 May 2025"), not US style.
+        return format_date(value, ENGLISH_PATTERNS["date"] if _english() else fmt)
 
     @app.template_filter("datetime_de")
     def datetime_de(value, fmt="medium"):
-        return format_datetime(value, fmt) if value else ""
+        if not value:
+            return ""
+        return format_datetime(value, ENGLISH_PATTERNS["datetime"] if _english() else fmt)
 
     @app.template_filter("number_de")
     def number_de(value):
@@ -261,6 +266,14 @@ def register_handlers(app: Flask) -> None:
             "get_locale": get_locale,
             "csrf_field": csrf_field,
         }
+
+
+# European style for the English interface: `14 May 2025`, `14 May 2025, 15:08`.
+ENGLISH_PATTERNS = {"date": "d MMM y", "datetime": "d MMM y, HH:mm"}
+
+
+def _english() -> bool:
+    return str(get_locale() or "").startswith("en")
 
 
 def retry_after() -> int | None:
