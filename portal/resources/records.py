@@ -5,7 +5,9 @@ A record is what one line of an import/export JSONL file holds and what `Revisio
 canonical form (or the list of field errors); `apply_record(resource, record, ...)` writes a
 canonical record onto a resource. Importing what `to_record` wrote changes nothing (round trip).
 
-Fields (all optional unless marked):
+Fields (all optional unless marked). Vocabulary fields (type, status, visibility, language,
+decision type, legal areas, outcome, format) take the key or its German or English label in any
+case (``"Urteil"``, ``"judgment"``, ``"urteil"``); records hold the key.
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
