@@ -13,7 +13,7 @@ def create_app(config: dict | None = None, instance_path: str | os.PathLike | No
     from portal import setup  # here, not at the top: importing `portal` must stay cheap
 
     instance_path = instance_path or os.environ.get("PORTAL_INSTANCE_PATH") or ROOT / "instance"
-    app = Flask(
+    app = setup.Portal(
         __name__,
         instance_path=str(Path(instance_path).resolve()),
         instance_relative_config=True,

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -18,8 +18,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.security import sqlite_tx
 
 logger = logging.getLogger(__name__)
+
+
+class Portal(Flask):
+    """Flask, with views run under the SQLite write-lock check (portal.security.sqlite_tx)."""
+
+    def dispatch_request(self):
+        return sqlite_tx.retrying(super().dispatch_request)
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -101,7 +109,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background work speak the default
         return languages[0]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if g.get("database_failed"):
+        pass  # the user's language would need the database (see register_handlers)
+    elif current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:
         return session["language"]
@@ -110,7 +120,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every table)
-    from portal import search
+    from portal import mail, search
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 
@@ -120,8 +130,6 @@ def init_extensions(app: Flask) -> None:
             event.listen(
                 db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
             )
-            from portal.security import sqlite_tx
-
             sqlite_tx.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
@@ -133,6 +141,7 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     search.init_app(app)
+    mail.register_hooks()
     app.session_interface = DatabaseSessionInterface()
 
     login_manager.init_app(app)
@@ -225,16 +234,26 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) else 500
         if code >= 500:
             logger.exception("Unhandled error", exc_info=error)
-        db.session.rollback()
+            # The failure may be the database itself (locked, gone): the page, the language
+            # and the session save must not need it (see select_locale, save_session).
+            g.database_failed = True
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the answer matters more than the cleanup
+            logger.warning("Rolling back after an error failed", exc_info=True)
+            g.database_failed = True
         wait = retry_after() if code == 429 else None
         headers = {"Retry-After": str(wait)} if wait else {}
         if request.path.startswith("/api/"):
             name = getattr(error, "name", None) or "Internal Server Error"
             body, status = json_error(code, name)
             return body, status, headers
+        bare = bool(g.get("database_failed"))
         wait_words = format_timedelta(timedelta(seconds=wait), threshold=1) if wait else ""
         return (
-            render_template("errors/error.html", code=code, error=error, wait_words=wait_words),
+            render_template(
+                "errors/error.html", code=code, error=error, bare=bare, wait_words=wait_words
+            ),
             code,
             headers,
         )
@@ -246,7 +265,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.after_request
     def rollback_failed_requests(response):
         # Views commit what they mean to keep; nothing else may reach the session save.
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not g.get("database_failed"):
             db.session.rollback()
         return response
 

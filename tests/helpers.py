@@ -4,10 +4,11 @@ Test modules import from here, never from another test module or a conftest.
 """
 
 import socket
+import zlib
 
 from flask import url_for
 
-from portal.files.pdf import text_pdf
+from portal.files.pdf import assemble_pdf, text_pdf
 
 # A passphrase that satisfies the policy; tests use it unless they test the policy.
 PASSWORD = "Tulpen wachsen leise im Regen 42"
@@ -42,6 +43,54 @@ def build_pdf(text: str = "Grüße aus Köln", catalog: bytes = b"", extra=()) -
 
 
 # --- routes, enumerated from the URL map ---------------------------------------------------
+
+
+def build_slow_pdf(pages: int = 3, operators: int = 100_000, first_page: str = "") -> bytes:
+    """A small PDF whose pages share one compressed stream of empty text operators.
+
+    pypdf spends seconds on each such page (about 6 s for 100,000 operators here) though the
+    file has 2 KB. ``first_page``: a readable page in front of the slow ones.
+    """
+    stream = zlib.compress(b"BT /F1 12 Tf " + b"() Tj " * operators + b"ET", 9)
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, filled in below
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+        font,
+    ]
+    contents = [3] * pages
+    if first_page:
+        readable = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % first_page.encode("cp1252")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(readable), readable))
+        contents = [len(objects), *contents]
+    first = len(objects) + 1
+    for content in contents:
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 4 0 R >> >> >>" % content
+        )
+    kids = b" ".join(b"%d 0 R" % number for number in range(first, len(objects) + 1))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(contents))
+    return assemble_pdf(objects)
+
+
+def build_pages_pdf(*texts: str) -> bytes:
+    """A PDF with one page per text."""
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", font]
+    pages = []
+    for text in texts:
+        content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("cp1252")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % len(objects)
+        )
+        pages.append(len(objects))
+    kids = b" ".join(b"%d 0 R" % number for number in pages)
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages))
+    return assemble_pdf(objects)
 
 
 def rules(app):

@@ -166,7 +166,8 @@ def _lock_chain() -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_ID)))
     elif dialect == "sqlite":
         # A write that changes nothing still takes SQLite's write lock (waiting up to the busy
-        # timeout) unless the transaction began with BEGIN IMMEDIATE and holds it already.
+        # timeout) unless the transaction holds it already; in a request it is the first
+        # write, where portal.security.sqlite_tx checks that the reads are still current.
         db.session.execute(text("UPDATE audit_entry SET seq = seq WHERE 1 = 0"))
 
 

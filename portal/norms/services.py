@@ -15,8 +15,8 @@ from sqlalchemy import Select, distinct, func, select
 from portal.extensions import db
 from portal.legal.citations import KNOWN_BOOKS, LEVELS, Norm
 from portal.resources.access import visible_clause
+from portal.resources.lists import resource_query
 from portal.resources.models import Resource, ResourceNorm
-from portal.resources.services import resource_query
 
 
 @dataclass

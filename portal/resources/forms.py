@@ -30,6 +30,7 @@ from portal.auth.forms import REQUIRED
 from portal.extensions import db
 from portal.resources.access import VISIBILITIES
 from portal.resources.fields import Field, form_fields, form_groups
+from portal.resources.lists import SORTS
 from portal.resources.models import (
     LEGAL_AREAS,
     STATUSES,
@@ -37,7 +38,6 @@ from portal.resources.models import (
     Court,
 )
 from portal.resources.norms import chosen_norms, parse_norm_lines
-from portal.resources.services import SORTS
 
 NONE_CHOSEN = _l("– bitte wählen –")
 

@@ -5,9 +5,10 @@ A record is what one line of an import/export JSONL file holds and what `Revisio
 canonical form (or the list of field errors); `apply_record(resource, record, ...)` writes a
 canonical record onto a resource. Importing what `to_record` wrote changes nothing (round trip).
 
-Fields (all optional unless marked). Vocabulary fields (type, status, visibility, language,
-decision type, legal areas, outcome, format) take the key or its German or English label in any
-case (``"Urteil"``, ``"judgment"``, ``"urteil"``); records hold the key.
+Fields (all optional unless marked; the table in `fields.py` is the source, this is a reader's
+summary). Vocabulary fields (type, status, visibility, language, decision type, legal areas,
+outcome, format) take the key or its German or English label in any case (``"Urteil"``,
+``"judgment"``, ``"urteil"``); records hold the key.
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
@@ -18,13 +19,13 @@ case (``"Urteil"``, ``"judgment"``, ``"urteil"``); records hold the key.
 - ``organisation``: slug of the owning organisation; default the office
 - ``status``: ``published`` (default) | ``draft`` (the other workflow states are accepted too)
 - ``published_on``: ``YYYY-MM-DD``
+- ``norms``: citation strings such as "§ 232a StGB" (every type)
 - ``links``: ``[{"kind": "related" | "instance", "target": "<external_id>"}]``; for "instance"
   this resource is the earlier decision and the target the later one.
 - case law: ``court`` (name, short name or alias; unknown courts are created and flagged for
   curation), ``decision_date``, ``file_number``, ``decision_type``, ``ecli``, ``legal_areas``,
-  ``norms`` (citation strings such as "§ 232a StGB"), ``outcome``, ``outcome_amount``,
-  ``outcome_note``, ``source_url``. Only confirmed norms are exported; imported ones are
-  confirmed.
+  ``outcome``, ``outcome_amount``, ``outcome_note``, ``source_url``, ``victims_count``
+  (integer). Only confirmed norms are exported; imported ones are confirmed.
 - training material: ``audience``, ``format``, ``event_name``, ``event_date``,
   ``duration_minutes``
 - position paper: ``authors`` (list), ``addressee``, ``occasion``
@@ -35,6 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -46,7 +48,7 @@ from portal.legal.file_numbers import file_number_key, normalise_file_number
 from portal.orgs.models import Organisation
 from portal.orgs.services import office
 from portal.resources.courts import sync_courts
-from portal.resources.fields import BY_NAME, Field, record_fields
+from portal.resources.fields import BY_NAME, Field, form_fields, record_fields
 from portal.resources.models import RESOURCE_TYPES, Court, Resource, ResourceLink
 from portal.resources.norms import apply_norms, parse_norm_cached
 from portal.timeutil import utcnow
@@ -467,3 +469,10 @@ def apply_record(
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def editable_part(record: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The part of a record that the edit form of this type changes (the owning
+    organisation aside: only editors move a resource, see `services.update_resource`)."""
+    names = {f.name for f in form_fields(resource_type) if f.kind != "organisation"}
+    return {name: value for name, value in record.items() if name in names}

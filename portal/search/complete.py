@@ -88,7 +88,7 @@ def _complete(user, text: str, limit: int) -> list[str]:
         return []
 
     search_index = current_app.extensions["search_index"]
-    catch_up(search_index)  # what a hidden resource no longer shows must not complete
+    catch_up(search_index)  # a backlog is the drainer's; the own change was applied
     snap = search_index.snapshot()
     visible = snap.visible_docs(audiences)
     if not visible:

@@ -238,9 +238,11 @@ def analyse(text: str) -> list[str]:
 class Compiler:
     """Turns clauses into Whoosh queries against one reader (terms absent there are skipped)."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, frequencies: dict[tuple[str, str], int] | None = None):
         self.reader = reader
-        self._frequencies: dict[tuple[str, str], int] = {}
+        #: Document frequencies by (field, term); pass the snapshot's to share them between
+        #: searches on the same index state (``Snapshot.frequencies``).
+        self._frequencies = {} if frequencies is None else frequencies
         #: Terms to highlight in the hits besides the query's own (the words of norms).
         self.highlight: list[Query] = []
 
@@ -294,11 +296,8 @@ class Compiler:
             prefix = fold(text)
         frequency: dict[str, int] = {}
         for name in PREFIX_FIELDS:
-            for n, btext in enumerate(self.reader.expand_prefix(name, prefix)):
-                if n >= PREFIX_CANDIDATES:
-                    break
-                term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                frequency[term] = frequency.get(term, 0) + self.frequency(name, term)
+            for term, count in self._expansions(name, prefix).items():
+                frequency[term] = frequency.get(term, 0) + count
         best = sorted(frequency, key=lambda t: -frequency[t])[:MAX_PREFIX_TERMS]
         queries = [
             Term(name, term, boost=TEXT_FIELDS[name] * 0.8)
@@ -309,6 +308,31 @@ class Compiler:
         # As for descriptions: an array beats the tree of union matchers (2.6x at 10,000
         # documents); the search records the matched terms of the page's hits afterwards.
         return PreloadedOr(queries) if len(queries) > 12 else _or(queries)
+
+    def _expansions(self, fieldname: str, prefix: str) -> dict[str, int]:
+        """The first ``PREFIX_CANDIDATES`` terms of a field starting with ``prefix`` (in term
+        order), with their document frequencies.
+
+        One pass over each segment's terms, reading the frequencies on the way: a term among
+        the first n of the whole index is among the first n of every segment holding it, so
+        the sums are complete (a lookup per term and segment cost half of a prefix search).
+        """
+        key = ("prefix", fieldname, prefix)
+        found = self._frequencies.get(key)
+        if found is not None:
+            return found
+        counts: dict[bytes, int] = {}
+        for reader in getattr(self.reader, "readers", None) or [self.reader]:
+            for n, (btext, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
+                if n >= PREFIX_CANDIDATES:
+                    break
+                counts[btext] = counts.get(btext, 0) + info.doc_frequency()
+        found = {btext.decode("utf-8"): counts[btext] for btext in sorted(counts)}
+        found = dict(list(found.items())[:PREFIX_CANDIDATES])
+        for term, count in found.items():
+            self._frequencies[fieldname, term] = count
+        self._frequencies[key] = found
+        return found
 
     def file_number(self, text: str) -> Query:
         """Resources with this file number (first: any spelling), then those mentioning it."""

@@ -16,6 +16,7 @@ status facet (counts per status) appears when the viewer's matches include unpub
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -28,6 +29,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from whoosh import highlight
 from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
@@ -56,8 +58,6 @@ MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
-#: Tasks a search applies itself when a writer left some behind (never waits for the lock).
-SEARCH_APPLY_BATCH = 50
 
 #: Filter key -> index field.
 FILTER_FIELDS = {
@@ -84,6 +84,8 @@ DEFAULT_STATUSES = ("published",)
 #: Every filter the search accepts: the facets, the status and a date range.
 FILTER_KEYS = (*FACETS, STATUS_FILTER, "date_from", "date_to")
 FACET_LIMIT = 12
+#: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
+FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
 
@@ -255,7 +257,9 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
     catch_up(search_index)
     snap = search_index.snapshot()
     searcher = snap.searcher
-    compiler = Compiler(searcher.reader())
+    if len(snap.frequencies) > FREQUENCY_CACHE:
+        snap.frequencies.clear()
+    compiler = Compiler(searcher.reader(), snap.frequencies)
 
     # Every status the viewer may see, narrowed by the filters; the status filter comes last
     # so that the status facet can count the other statuses.
@@ -351,12 +355,10 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
     if docnums:
-        terms = dict.fromkeys(query.existing_terms(reader))
+        terms = dict.fromkeys(_existing_terms(query, reader, known))
         for q in extra:
-            terms.update(dict.fromkeys(q.existing_terms(reader)))
+            terms.update(dict.fromkeys(_existing_terms(q, reader, known)))
         for fieldname, btext in terms:
-            if fieldname not in MATCH_LABELS:
-                continue
             ids = known.get((fieldname, btext))
             if ids is not None:
                 page = np.array(docnums, dtype=np.int64)
@@ -380,15 +382,32 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     results.termdocs = termdocs
 
 
+def _existing_terms(query, reader, known: dict):
+    """(field, bytes) of the query's terms in "why it matched" fields that the index holds.
+
+    As ``Query.existing_terms``, but the terms the engine has read (``known``) need no
+    lookup in every segment.
+    """
+    schema = reader.schema
+    for leaf in query.leaves():
+        for fieldname, text in leaf.terms(phrases=True):
+            if fieldname not in MATCH_LABELS or fieldname not in schema:
+                continue
+            try:
+                btext = schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            if (fieldname, btext) in known or (fieldname, btext) in reader:
+                yield fieldname, btext
+
+
 def catch_up(search_index) -> None:
-    """Apply index tasks a crashed or locked-out writer left behind (never waits)."""
+    """Searches apply no index tasks (totals must not grow while one pages through results):
+    a backlog a crashed or locked-out writer left behind wakes the background drainer."""
     try:
-        if outbox.has_pending():
-            outbox.apply_pending(
-                search_index, blocking=False, batch=SEARCH_APPLY_BATCH, max_batches=1
-            )
+        outbox.drainer.wake_if_pending(current_app._get_current_object())
     except Exception:
-        logger.exception("Applying pending index tasks during a search failed")
+        logger.exception("Waking the index drainer during a search failed")
 
 
 # --- facets ----------------------------------------------------------------------------
@@ -588,26 +607,47 @@ def _plain_snippet(text: str, length: int = 240) -> Markup:
     return escape(text)
 
 
+def _fields_hit(hit, scored: bool) -> set[str]:
+    """Index fields in which the hit contains a term of the query."""
+    if scored and hit.results.has_matched_terms():
+        return {name for name, _ in hit.matched_terms()}
+    return set()
+
+
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
+    """The page's resources with what a hit shows (court, norms), in two or three queries."""
     ids = [int(hit["id"]) for hit in page_hits]
-    resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    fields_hit = [_fields_hit(hit, scored) for hit in page_hits]
+    # Attachment texts can be long: loaded only for hits whose snippet may come from them.
+    with_attachments = {
+        i for i, names in zip(ids, fields_hit, strict=True) if "attachments" in names
+    }
+    options = [joinedload(Resource.court), selectinload(Resource.norms)]
+    resources = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)).options(*options))
+    }
+    if with_attachments:
+        db.session.scalars(
+            select(Resource)
+            .where(Resource.id.in_(with_attachments))
+            .options(selectinload(Resource.attachments))
+        ).all()
     hits = []
-    for hit in page_hits:
+    for hit, names in zip(page_hits, fields_hit, strict=True):
         resource = resources.get(int(hit["id"]))
         if resource is None or not can_view(user, resource):
             # The index lags behind the database for a moment: never show what the viewer
             # may not see now.
             logger.info("Search hit %s skipped: gone or hidden", hit["id"])
             continue
-        hits.append(_make_hit(hit, resource, scored))
+        hits.append(_make_hit(hit, resource, names))
     return hits
 
 
-def _make_hit(hit, resource, scored: bool) -> Hit:
+def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
     matched_fields: list[str] = []
-    fields_hit: set[str] = set()
-    if scored and hit.results.has_matched_terms():
-        fields_hit = {name for name, _ in hit.matched_terms()}
+    if fields_hit:
         matched_fields = list(
             dict.fromkeys(str(MATCH_LABELS[name]) for name in MATCH_LABELS if name in fields_hit)
         )
@@ -645,11 +685,41 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
     if not text:
         return None
     try:
+        if fieldname not in hit.results._char_cache:
+            _load_chars(hit.results, fieldname)
         html = hit.highlights(fieldname, text=text, top=top)
     except Exception:  # a snippet is never worth an error page
         logger.exception("Highlighting %s of hit %s failed", fieldname, hit.get("id"))
         return None
     return _clean_html(html) if html else None
+
+
+def _load_chars(results, fieldname: str) -> None:
+    """Where the page's hits hold their matched words of a field (for pinpoint snippets).
+
+    What Whoosh's highlighter loads itself (``Highlighter._load_chars``), read from each
+    segment's postings directly: without a scorer per term and segment, and only in the
+    segments of the hits that hold the term.
+    """
+    leaves = [(leaf.reader(), offset) for leaf, offset in results.searcher.leaf_searchers()]
+    ends = [offset + reader.doc_count_all() for reader, offset in leaves]
+    from_bytes = results.searcher.schema[fieldname].from_bytes
+    cache: dict[int, dict[str, list]] = {docnum: {} for _, docnum in results.top_n}
+    for (name, btext), docnums in results.termdocs.items():
+        if name != fieldname or not docnums:
+            continue
+        text = from_bytes(btext)
+        by_leaf: dict[int, list[int]] = {}
+        for docnum in sorted(docnums):
+            by_leaf.setdefault(bisect.bisect_right(ends, docnum), []).append(docnum)
+        for leaf, found in by_leaf.items():
+            reader, offset = leaves[leaf]
+            postings = reader.postings(fieldname, btext)
+            for docnum in found:
+                postings.skip_to(docnum - offset)
+                if postings.is_active() and postings.id() == docnum - offset:
+                    cache[docnum][text] = postings.value_as("characters")
+    results._char_cache[fieldname] = cache
 
 
 # --- similar resources -----------------------------------------------------------------

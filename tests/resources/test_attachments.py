@@ -10,7 +10,7 @@ from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.files import ExtractedText
-from portal.resources import services
+from portal.resources import attachments
 from portal.resources.models import Attachment, Resource
 from tests.helpers import build_pdf as pdf_with
 
@@ -110,7 +110,9 @@ def test_an_unreadable_file_is_kept_and_flagged(
     resource = create_resource(status="draft")
     login_as("member")
     monkeypatch.setattr(
-        services, "extract_text", lambda data, kind: ExtractedText("", "Datei beschädigt?")
+        attachments,
+        "extract_text",
+        lambda data, kind, **budget: ExtractedText("", "Datei beschädigt?"),
     )
     response = upload(client, resource.id, pdf_with("egal"), "kaputt.pdf")
     assert response.status_code == 302

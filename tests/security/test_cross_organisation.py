@@ -56,7 +56,7 @@ class World:
 
 
 def _store_attachment(resource_id: int, data: bytes) -> int:
-    from portal.resources.services import upload_folder
+    from portal.resources.attachments import upload_folder
 
     stored = f"{secrets.token_hex(16)}.txt"
     (upload_folder() / stored).write_bytes(data)
@@ -89,7 +89,7 @@ def _saved_search_with_feed(user_id: int, query: str) -> tuple[int, str]:
 def world(app, create_org, create_user, create_resource, member_org) -> World:
     from portal.api import services as api_services
     from portal.audit.services import SYSTEM
-    from portal.resources import services
+    from portal.resources.revisions import record_revision
 
     other_org = create_org(slug="fbs-sued", name="Fachberatungsstelle Süd")
     owner = create_user(organisation=member_org)
@@ -118,7 +118,7 @@ def world(app, create_org, create_user, create_resource, member_org) -> World:
         revisions, attachments, links = {}, {}, []
         for which, resource in (("org_only", org_only), ("draft", draft)):
             row = db.session.get(Resource, resource.id)
-            revisions[which] = services.record_revision(row, None, "create").id
+            revisions[which] = record_revision(row, None, "create").id
             attachments[which] = _store_attachment(resource.id, FILE_BYTES)
             for source, target, kind in (
                 (visible.id, resource.id, "related"),

@@ -381,11 +381,11 @@ def test_traversal_in_the_download_url_answers_404_over_http(
 def attach_txt(app):
     def make(resource_id: int) -> int:
         with app.app_context():
-            from portal.resources import services
+            from portal.resources.attachments import add_attachment, read_upload
 
             resource = db.session.get(Resource, resource_id)
             user = resource.author
-            attachment = services.add_attachment(resource, user, hf.TXT, "notiz.txt")
+            attachment = add_attachment(resource, user, read_upload(hf.TXT, "notiz.txt"))
             db.session.commit()
             return attachment.id
 
