@@ -103,9 +103,9 @@ def test_the_diff_shows_german_labels_and_no_template_whitespace(
         status="draft", type="position_paper", title="Papier", summary="Kurz."
     )
     with app.app_context():
-        from portal.resources import services
+        from portal.resources import revisions
 
-        services.record_revision(db.session.get(Resource, resource.id), None, "import")
+        revisions.record_revision(db.session.get(Resource, resource.id), None, "import")
         db.session.commit()
     switch_user("editor")
     response = client.post(f"/resources/{resource.id}/publish", data={"confirm": "y"})
