@@ -27,9 +27,9 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/activate
 translations: $(VENV)/.run-deps ## Compile the message catalogues
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f
 
-run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127.0.0.1:5000
-	$(APP) bootstrap
-	$(APP) run --host $(HOST) --port $(PORT)
+run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127.0.0.1:5000 (or: make run HOST=… PORT=5101)
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(APP) bootstrap
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(APP) run --host $(HOST) --port $(PORT)
 
 # Tests run in parallel on every core (pytest-xdist; the browser tests share one worker and
 # one Chromium); tests marked `slow` (timing assertions, killed processes) run afterwards alone.

@@ -206,10 +206,17 @@ class ResourceForm(FlaskForm):
     def _text(self) -> str:
         return "\n".join(filter(None, (self.title.data, self.summary.data, self.body.data)))
 
-    def offer_norms(self) -> None:
-        """Offer the norms found in the typed text (those not typed) for acceptance."""
+    def offer_norms(self, resource=None) -> None:
+        """Offer the norms found in the typed text (those not typed) for acceptance.
+
+        They start ticked, except ones this resource keeps as declined (saved unticked before);
+        a posted form keeps what the person ticked, unless they asked for fresh suggestions.
+        """
         offered = chosen_norms(self.norms.data or "", [], self._text())[1]
         self.accept_norms.choices = [(n.key, n.label) for n in offered]
+        if self.accept_norms.raw_data is None or self.suggest.data:
+            declined = {n.key for n in resource.norms if not n.confirmed} if resource else set()
+            self.accept_norms.data = [n.key for n in offered if n.key not in declined]
 
     def record(self) -> dict:
         """The typed values in the record format (see `records.py`): what a save writes."""

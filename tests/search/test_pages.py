@@ -403,3 +403,36 @@ def test_members_choose_their_drafts_with_the_status_facet(client, member, creat
     response = client.get("/search/?q=Eulenfall&status=draft")
     assert hit_titles(response) == ["Eulenfall Entwurf"]
     assert 'class="badge badge-status">Entwurf</span>' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "2 per minute"}])
+def test_the_search_limit_counts_per_account_not_per_shared_address(
+    client, auth, create_user, member_org
+):
+    first, second = (create_user(role="member", organisation=member_org) for _ in range(2))
+    auth.login(first.email)
+    assert [client.get("/search/?q=x").status_code for _ in range(2)] == [200, 200]
+    assert client.get("/search/?q=x").status_code == 429
+    auth.logout()
+    auth.login(second.email)  # same address, another account: a budget of its own
+    assert client.get("/search/?q=x").status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "1 per minute"}])
+def test_the_429_page_says_how_long_to_wait_and_keeps_the_search(client, member):
+    client.get("/search/?q=Zwangsarbeit&court_level=bund&page=2")
+    refused = client.get("/search/?q=Zwangsarbeit&court_level=bund&page=2")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    assert re.search(
+        r"Sie können es in \d+ (Sekunden|Sekunde|Minute)n? wieder versuchen\.", refused.text
+    )
+    assert 'href="/search/?q=Zwangsarbeit&amp;court_level=bund&amp;page=2"' in refused.text
+    assert "Suche erneut ausführen" in refused.text and "„Zwangsarbeit“" in refused.text
+    described = client.post(
+        "/search/", data={"mode": "describe", "q": "Eine lange Fallschilderung"}
+    )
+    assert described.status_code == 429 and "Retry-After" in described.headers
+    assert '<input type="hidden" name="q" value="Eine lange Fallschilderung">' in described.text
+    assert '<input type="hidden" name="mode" value="describe">' in described.text
