@@ -7,9 +7,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from portal.audit import record
+from portal.audit.services import SYSTEM
 from portal.auth import services as auth_services
 from portal.auth.models import ROLES, count_users
-from portal.auth.sessions import prune_expired
+from portal.auth.sessions import end_all_sessions, prune_expired
 from portal.extensions import db
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS
 from portal.orgs.services import OrganisationError, find_organisation, save_organisation
@@ -119,6 +121,16 @@ def prune_sessions_command():
     click.echo(f"Deleted {count} expired sessions.")
 
 
+@click.command("end-sessions")
+@with_appcontext
+def end_sessions_command():
+    """End every session: everybody has to log in again (audited)."""
+    count = end_all_sessions()
+    record("sessions.all_ended", actor=SYSTEM, details={"count": count})
+    db.session.commit()
+    click.echo(f"Ended {count} sessions.")
+
+
 def register(app: Flask) -> None:
     from portal.audit.cli import COMMANDS as audit_commands
     from portal.backup.cli import COMMANDS as backup_commands
@@ -132,6 +144,7 @@ def register(app: Flask) -> None:
         seed_demo_command,
         bootstrap_command,
         prune_sessions_command,
+        end_sessions_command,
         *resource_commands,
     ):
         app.cli.add_command(command)
