@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 # Passwords are capped generously (never truncated); the policy asks for at least 15.
@@ -73,6 +81,14 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
+    revoke_tokens = BooleanField(
+        _l("Auch alle API-Zugangstoken und privaten Feed-Adressen widerrufen"),
+        default=True,
+        description=_l(
+            "Empfohlen, wenn jemand anderes Ihr Passwort kennen könnte: Token und Feed-Adressen "
+            "funktionieren ohne Anmeldung weiter."
+        ),
+    )
     submit = SubmitField(_l("Passwort speichern"))
 
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from portal.api.services import revoke_all_tokens
 from portal.audit import record
 from portal.auth import passwords
 from portal.auth.models import Invitation, OneTimeToken, User
@@ -18,6 +19,7 @@ from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
+from portal.saved.services import revoke_all_feeds
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,8 @@ def _record_failure(user: User) -> None:
 
 # --- password reset ----------------------------------------------------------------------
 
+RESET = "reset"
+
 
 def request_password_reset(email: str) -> None:
     """Send a reset link if an active account exists; silent otherwise."""
@@ -171,11 +175,11 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         logger.info("Password reset requested for an unknown or inactive address")
         return
-    token, hashed = make_token("reset")
+    token, hashed = make_token(RESET)
     record("password.reset_requested", target=user)
     db.session.add(
         OneTimeToken(
-            purpose="reset",
+            purpose=RESET,
             token_hash=hashed,
             user=user,
             expires_at=utcnow() + current_app.config["PASSWORD_RESET_MAX_AGE"],
@@ -209,20 +213,29 @@ def open_token(purpose: str, token: str, max_age: timedelta) -> OneTimeToken | N
 
 def reset_token_user(token: str) -> OneTimeToken | None:
     """The open reset token for a link, or None if invalid, used or expired."""
-    return open_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    return open_token(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def reset_password(row: OneTimeToken, password: str) -> User:
+def reset_password(row: OneTimeToken, password: str, *, revoke_tokens: bool = True) -> User:
+    """Set the new password; end sessions and every open link, and revoke tokens if asked."""
     user = row.user
     validate_new_password(password, user.email, user.name, user.organisation)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
     row.used_at = utcnow()
-    cancel_email_changes(user)
+    cancel_open_links(user)
     end_sessions(user.id)
-    record("password.reset", target=user)
+    record("password.reset", target=user, details={"tokens_revoked": revoke_tokens})
+    if revoke_tokens:
+        revoke_access_tokens(user, actor=user)
     return user
+
+
+def revoke_access_tokens(user: User, actor=None) -> None:
+    """Revoke the user's API tokens and feed addresses (things that work without a session)."""
+    revoke_all_tokens(user, actor=actor)
+    revoke_all_feeds(user)
 
 
 def change_password(
@@ -232,8 +245,9 @@ def change_password(
         raise AuthError(_l("Das aktuelle Passwort ist falsch."))
     validate_new_password(new_password, user.email, user.name, user.organisation)
     user.set_password(new_password)
-    # Whoever knew the old password may have asked for a new address: that request ends too.
-    cancel_email_changes(user)
+    # Whoever knew the old password may have asked for a new address: that request ends too,
+    # and so do reset links mailed before.
+    cancel_open_links(user)
     end_sessions(user.id, except_id=keep_session)
     record("password.changed", target=user, actor=user)
 
@@ -252,12 +266,12 @@ class EmailChangeError(AuthError):
         self.field = field
 
 
-def _open_email_changes(user: User) -> list[OneTimeToken]:
+def _open_links(user: User, purposes: tuple[str, ...]) -> list[OneTimeToken]:
     return list(
         db.session.scalars(
             select(OneTimeToken).where(
                 OneTimeToken.user_id == user.id,
-                OneTimeToken.purpose == EMAIL_CHANGE,
+                OneTimeToken.purpose.in_(purposes),
                 OneTimeToken.used_at.is_(None),
             )
         )
@@ -265,9 +279,17 @@ def _open_email_changes(user: User) -> list[OneTimeToken]:
 
 
 def cancel_email_changes(user: User) -> None:
-    """Invalidate the user's open e-mail-change links (a newer request, a new password)."""
+    """Invalidate the user's open e-mail-change links (a newer request)."""
     now = utcnow()
-    for row in _open_email_changes(user):
+    for row in _open_links(user, (EMAIL_CHANGE,)):
+        row.used_at = now
+
+
+def cancel_open_links(user: User) -> None:
+    """Invalidate every open reset and e-mail-change link of the user (a new password or
+    address, deactivation): a link mailed before must not outlive the change."""
+    now = utcnow()
+    for row in _open_links(user, (RESET, EMAIL_CHANGE)):
         row.used_at = now
 
 
@@ -352,6 +374,7 @@ def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
         )
     user.email = row.extra
     row.used_at = utcnow()
+    cancel_open_links(user)  # reset links mailed to the old address end too
     end_sessions(user.id, except_id=keep_session)
     record("email.changed", target=user, actor=user)
     return user
