@@ -1,7 +1,6 @@
 """Forms of the login, reset, invitation and profile pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -11,7 +10,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from portal.auth.models import User
+from portal.forms import PortalForm
 
 # Passwords are capped generously (never truncated); the policy asks for at least 15.
 PASSWORD_MAX = 256
@@ -25,6 +27,18 @@ def strip(value):
 
 
 EMAIL_LABEL = _l("E-Mail-Adresse")
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
+
+
+class ValidEmail:
+    """WTForms validator calling `User.valid_email`, the check the command line uses too."""
+
+    def __init__(self, message=INVALID_EMAIL):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not User.valid_email(field.data):
+            raise ValidationError(self.message)
 
 
 def email_field(label=EMAIL_LABEL) -> EmailField:
@@ -33,9 +47,7 @@ def email_field(label=EMAIL_LABEL) -> EmailField:
         validators=[
             DataRequired(REQUIRED),
             Length(max=254),
-            Email(
-                _l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False
-            ),
+            ValidEmail(),
         ],
         filters=[strip],
         render_kw={"autocomplete": "email"},
@@ -63,7 +75,7 @@ def new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField(
         _l("Passwort"),
@@ -74,12 +86,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
     submit = SubmitField(_l("Link zum Zurücksetzen senden"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password, confirm = new_password_fields()
     revoke_tokens = BooleanField(
         _l("Auch alle API-Zugangstoken und privaten Feed-Adressen widerrufen"),
@@ -92,7 +104,7 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Passwort speichern"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PortalForm):
     name = StringField(
         _l("Ihr Name"),
         validators=[DataRequired(REQUIRED), Length(max=120)],
@@ -102,7 +114,7 @@ class AcceptInvitationForm(FlaskForm):
     submit = SubmitField(_l("Konto anlegen"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Aktuelles Passwort"),
         validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
@@ -112,18 +124,18 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Passwort ändern"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Sprache der Oberfläche"), choices=LANGUAGE_CHOICES)
     submit = SubmitField(_l("Sprache speichern"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """An empty form for buttons that change state (CSRF-protected POST)."""
 
     submit = SubmitField()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(
         _l("Bestätigungscode"),
         validators=[DataRequired(REQUIRED), Length(max=40)],
@@ -144,7 +156,7 @@ def current_password_field():
     )
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(PortalForm):
     current_password = current_password_field()
     code = StringField(
         _l("Code aus der App"),
@@ -154,14 +166,14 @@ class TwoFactorSetupForm(FlaskForm):
     submit = SubmitField(_l("Zweiten Faktor einrichten"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     """Sensitive changes ask for the current password again."""
 
     current_password = current_password_field()
     submit = SubmitField(_l("Bestätigen"))
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PortalForm):
     """Shown with prefix "email" on the profile page (its ids must not clash)."""
 
     new_email = email_field(_l("Neue E-Mail-Adresse"))

@@ -5,7 +5,6 @@ import logging
 import secrets
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -63,6 +62,9 @@ def external_url(path: str) -> str:
 # --- users -------------------------------------------------------------------------------
 
 
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
+
+
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
 
@@ -89,6 +91,8 @@ def create_user(
 ) -> User:
     """Create an account; raises AuthError for a taken e-mail or a weak password."""
     email = User.normalise_email(email)
+    if not User.valid_email(email):
+        raise AuthError(INVALID_EMAIL)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     validate_new_password(password, email, name, organisation)
@@ -255,7 +259,6 @@ def change_password(
 # --- e-mail change ----------------------------------------------------------------------
 
 EMAIL_CHANGE = "email_change"
-INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
 
 
 class EmailChangeError(AuthError):
@@ -302,10 +305,8 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     if not user.check_password(current_password):
         raise EmailChangeError(_l("Das aktuelle Passwort ist falsch."), field="current_password")
     new_email = User.normalise_email(new_email)
-    try:
-        validate_email(new_email, check_deliverability=False)
-    except EmailNotValidError:
-        raise EmailChangeError(INVALID_EMAIL) from None
+    if not User.valid_email(new_email):
+        raise EmailChangeError(INVALID_EMAIL)
     if new_email == user.email:
         raise EmailChangeError(_l("Das ist bereits Ihre E-Mail-Adresse."))
     cancel_email_changes(user)
@@ -386,6 +387,8 @@ def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
 def invite(email: str, organisation: Organisation, role: str, invited_by: User) -> Invitation:
     """Create an invitation and send its link; raises AuthError if the person has an account."""
     email = User.normalise_email(email)
+    if not User.valid_email(email):
+        raise AuthError(INVALID_EMAIL)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     for open_invitation in db.session.scalars(select(Invitation).where(Invitation.email == email)):

@@ -1,7 +1,6 @@
 """Forms of the knowledge base: one edit form per resource type, filters, workflow steps."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -27,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import REQUIRED
+from portal.forms import PortalForm
 from portal.resources.access import VISIBILITIES
 from portal.resources.models import (
     DECISION_TYPES,
@@ -85,7 +85,7 @@ class HttpUrl(URL):
         super().__call__(form, field)
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(PortalForm):
     """The fields every resource has; subclasses add the type's own fields."""
 
     title = StringField(
@@ -373,7 +373,7 @@ FORMS = {
 }
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -411,7 +411,7 @@ class FilterForm(FlaskForm):
             raise ValidationError(_l("Norm nicht erkannt, z. B. „§ 232a StGB“."))
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PortalForm):
     comment = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000)])
     confirm = BooleanField(
         _l(
@@ -423,7 +423,7 @@ class TransitionForm(FlaskForm):
     submit = SubmitField()
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField(
         _l("Datei"),
         validators=[FileRequired(_l("Bitte wählen Sie eine Datei aus."))],
@@ -439,7 +439,7 @@ LINK_KINDS = {
 }
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     reference = StringField(
         _l("Nummer oder Adresse des Eintrags"),
         validators=[DataRequired(REQUIRED), Length(max=300)],
@@ -450,7 +450,7 @@ class LinkForm(FlaskForm):
     add = SubmitField(_l("Verknüpfen"))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(PortalForm):
     """A button that acts on the version the person was looking at."""
 
     version = HiddenField()
