@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.saved.services import revoke_all_feeds
+from portal.security.text import clean_text
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def create_user(
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     validate_new_password(password, email, name, organisation)
-    user = User(email=email, name=name.strip(), organisation=organisation, role=role)
+    name = clean_text(name, multiline=False).strip()  # the command line passes raw text
+    user = User(email=email, name=name, organisation=organisation, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -16,8 +16,8 @@ from werkzeug.datastructures import MultiDict
 # non-characters XML forbids. CR is handled first: CR LF and a lone CR become LF.
 _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TAB_OR_LINE_BREAK = re.compile("[\t\n]+")
-# Everything outside XML 1.0's `Char` production.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Everything outside XML 1.0's `Char` production, and DEL (allowed there, but a control).
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def clean_text(value: str, multiline: bool = True) -> str:
@@ -41,7 +41,7 @@ def clean_data(value, multiline: bool = False):
 
 
 def xml_text(value: str) -> str:
-    """`value` with every character XML 1.0 cannot carry removed."""
+    """`value` without the characters XML 1.0 cannot carry (and without DEL)."""
     return _NOT_XML.sub("", value)
 
 
