@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from portal.auth.models import User
+from portal.auth.models import INVALID_EMAIL, User
 from portal.forms import PortalForm
 
 # Passwords are capped generously (never truncated); the policy asks for at least 15.
@@ -27,7 +27,6 @@ def strip(value):
 
 
 EMAIL_LABEL = _l("E-Mail-Adresse")
-INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
 
 
 class ValidEmail:

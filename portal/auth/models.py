@@ -19,6 +19,8 @@ ROLES = {
     "admin": _l("Administration"),
 }
 
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
+
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

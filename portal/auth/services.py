@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.api.services import revoke_all_tokens
 from portal.audit import record
 from portal.auth import passwords
-from portal.auth.models import Invitation, OneTimeToken, User
+from portal.auth.models import INVALID_EMAIL, Invitation, OneTimeToken, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.mail import send_mail
@@ -61,9 +61,6 @@ def external_url(path: str) -> str:
 
 
 # --- users -------------------------------------------------------------------------------
-
-
-INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
 
 
 def find_user(email: str) -> User | None:
