@@ -3,8 +3,8 @@
 PORTAL_WORKERS sets the number of worker processes (default: `WORKERS` in config.py). This
 file passes the number gunicorn really uses (also `--workers`, except with `--preload`) on to
 the portal in PORTAL_WORKERS, so the production checks (WAL, a shared rate-limit store) judge
-the real number. gunicorn's `Server` header names only "gunicorn", no version; remove it at the reverse proxy (nginx: `proxy_hide_header Server;`
-and `server_tokens off;`).
+the real number. gunicorn's `Server` header names only "gunicorn", no version; remove it at
+the reverse proxy (nginx: `proxy_hide_header Server;` and `server_tokens off;`).
 """
 
 import os

@@ -4,7 +4,7 @@ Rows keyed by the old plain sha256 can never match again; deleting them makes th
 (everybody logs in again once after this upgrade).
 
 Revision ID: 7c1e5a9d3b20
-Revises: 2285404a4fd8
+Revises: f3165ba88677
 Create Date: 2026-12-02 16:10:00
 
 """
@@ -12,7 +12,7 @@ Create Date: 2026-12-02 16:10:00
 from alembic import op
 
 revision = "7c1e5a9d3b20"
-down_revision = "2285404a4fd8"
+down_revision = "f3165ba88677"
 branch_labels = None
 depends_on = None
 
