@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.security.text import CleanRequest
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def init_extensions(app: Flask) -> None:
     def unauthorized():
         from flask import redirect, url_for
 
-        from portal.auth.views import safe_next
+        from portal.urls import safe_next
 
         if request.blueprint == "api" or request.path.startswith("/api/"):
             return json_error(401, "unauthorized")
@@ -148,11 +149,10 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import api, saved
+    """Every page and API blueprint (they say what they serve, `install_login_guard` who)."""
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
-    from portal.auth.guard import require_login
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
     from portal.norms.views import bp as norms_bp
@@ -176,21 +176,37 @@ def register_blueprints(app: Flask) -> None:
         feeds_bp,
     ):
         app.register_blueprint(bp)
+
+
+def install_login_guard(app: Flask) -> None:
+    """Deny by default: every request but the few public endpoints needs a login, a session
+    or (for /api/v1/ only) a bearer token."""
+    from portal import api
+    from portal.auth.guard import require_login
+
     app.before_request(require_login)
     api.init_app(app)
-    saved.init_app(app)
+
+
+def install_clean_input(app: Flask) -> None:
+    """No control characters in form fields or query strings (portal/security/text.py)."""
+    app.request_class = CleanRequest
+
+
+def install_security_headers(app: Flask) -> None:
+    """CSP, frame, referrer and cache headers on every response (portal/security/headers.py)."""
+    from portal.security.headers import set_security_headers
+
+    app.after_request(set_security_headers)
 
 
 def json_error(code: int, message: str):
     return jsonify(error={"code": code, "message": message}), code
 
 
-def register_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask) -> None:
+    """German error pages (JSON under /api/), and a rollback for every failed request."""
     from werkzeug.exceptions import HTTPException, SecurityError
-
-    from portal import security
-
-    security.init_app(app)
 
     def handle(error):
         if isinstance(error, SecurityError):
@@ -215,6 +231,10 @@ def register_handlers(app: Flask) -> None:
         if response.status_code >= 400:
             db.session.rollback()
         return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and the few values every template may use (locale, CSRF field, access rules)."""
 
     @app.template_filter("date_de")
     def date_de(value, fmt="medium"):

@@ -4,7 +4,7 @@ Rows keyed by the old plain sha256 can never match again; deleting them makes th
 (everybody logs in again once after this upgrade).
 
 Revision ID: 7c1e5a9d3b20
-Revises: f3165ba88677
+Revises: 7c41d2e9a5b3
 Create Date: 2026-12-02 16:10:00
 
 """
@@ -12,7 +12,7 @@ Create Date: 2026-12-02 16:10:00
 from alembic import op
 
 revision = "7c1e5a9d3b20"
-down_revision = "f3165ba88677"
+down_revision = "7c41d2e9a5b3"
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,7 @@ from flask_login import current_user
 from sqlalchemy import Select, delete, func, select, text, update
 
 from portal.audit.models import GENESIS_HASH, AuditEntry
+from portal.auth.models import User
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -235,8 +236,6 @@ class Problem:
 
 def verify_chain(expect_head: tuple[int, str] | None = None) -> tuple[list[Problem], int]:
     """Check every entry; returns the problems found and the number of entries checked."""
-    from portal.auth.models import User
-
     problems: list[Problem] = []
     pseudonyms = dict(db.session.execute(select(User.id, User.audit_pseudonym)).all())
     emails = {}

@@ -22,6 +22,7 @@ from portal.orgs.models import Organisation
 from portal.saved.services import revoke_all_feeds
 from portal.security.text import clean_text
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +68,6 @@ def token_hash(purpose: str, token: str, max_age: timedelta) -> str | None:
     except (BadSignature, SignatureExpired):
         return None
     return _sha256(nonce) if isinstance(nonce, str) else None
-
-
-def external_url(path: str) -> str:
-    """Absolute URL for links in e-mails, built from the configured base, never the Host."""
-    return current_app.config["EXTERNAL_BASE_URL"].rstrip("/") + path
 
 
 # --- users -------------------------------------------------------------------------------

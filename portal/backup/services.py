@@ -23,6 +23,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.engine import make_url
 
+from portal.extensions import db
+from portal.search import maintenance
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -258,8 +260,6 @@ def _instance_is_empty() -> list[str]:
     else:
         from sqlalchemy import inspect
 
-        from portal.extensions import db
-
         if inspect(db.engine).get_table_names():
             reasons.append("the database has tables")
     uploads = _uploads_folder()
@@ -282,8 +282,6 @@ def restore(src: Path) -> int:
         raise BackupError("the instance is not empty: " + "; ".join(reasons))
     # Every target is checked before anything is written.
     uploads_root, targets = _upload_targets(src, manifest)
-    from portal.extensions import db
-
     db.engine.dispose()  # no pooled connection may keep the old (empty) file open
     database = manifest["database"]
     if database["dialect"] == "sqlite":
@@ -327,8 +325,6 @@ def rebuild_search_index() -> int | None:
     search_index = current_app.extensions.get("search_index")
     if search_index is None:
         return None
-    from portal.search import maintenance
-
     if not search_index.exists():
         search_index.create()
     return maintenance.rebuild(search_index)

@@ -5,15 +5,16 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.auth.forms import LanguageForm
-from portal.auth.views import safe_next
 from portal.extensions import db
+from portal.resources import services as resource_services
+from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("main/dashboard.html")
+    return render_template("main/dashboard.html", kb=resource_services.dashboard(current_user))
 
 
 @bp.route("/healthz")

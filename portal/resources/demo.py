@@ -13,8 +13,12 @@ import json
 
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.extensions import db
+from portal.files.pdf import text_pdf
+from portal.resources.courts import sync_courts
 from portal.resources.models import Attachment, Resource
+from portal.resources.services import add_attachment
 from portal.resources.transfer import ImportSummary, import_lines
 
 STRAF, AUFENTHALT, ARBEIT = "strafrecht", "aufenthaltsrecht", "arbeitsrecht"
@@ -740,8 +744,6 @@ def records() -> list[dict]:
 
 def load_demo_resources() -> ImportSummary:
     """Import the demo records (idempotent by external id) and add the demo attachments."""
-    from portal.resources.services import sync_courts
-
     sync_courts()
     lines = [json.dumps(record, ensure_ascii=False) for record in records()]
     summary = import_lines(lines)
@@ -800,51 +802,16 @@ def _docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def _pdf_bytes() -> bytes:
-    """A one-page PDF with text (Helvetica, WinAnsi), built by hand: no PDF writer needed."""
-    text_ops = ["BT", "/F1 12 Tf", "72 770 Td", "16 TL"]
-    for line in PDF_LINES:
-        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        text_ops.append(f"({escaped}) Tj T*")
-    text_ops.append("ET")
-    stream = "\n".join(text_ops).encode("cp1252")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
-
-
 def _attachment_bytes(kind: str) -> bytes:
     if kind == "txt":
         return HANDOUT_TXT.encode("utf-8")
     if kind == "docx":
         return _docx_bytes()
-    return _pdf_bytes()
+    return text_pdf(PDF_LINES)
 
 
 def _add_attachments() -> None:
     """Attach the generated files once (by file name), as the demo editor."""
-    from portal.auth.models import User
-    from portal.resources.services import add_attachment
-
     editor = db.session.scalar(select(User).where(User.email == "redaktion@kok-demo.example"))
     if editor is None:
         return

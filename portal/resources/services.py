@@ -26,20 +26,24 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.files import extract_text, inspect_upload
-from portal.legal import courts as court_catalogue
-from portal.legal.citations import Norm, extract_norms, parse_norm
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.anonymisation import scan
+from portal.legal.citations import Norm
+from portal.mail import send_mail
 from portal.orgs.models import Organisation
+from portal.resources import fields
 from portal.resources.access import can_view, may_change_owner, owner_keeps_sight, visible_clause
+from portal.resources.fields import form_fields
 from portal.resources.models import (
+    RESOURCE_TYPES,
     Attachment,
-    Court,
     Resource,
     ResourceLink,
     ResourceNorm,
     Revision,
 )
+from portal.resources.records import RecordContext, apply_record, to_record
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 
@@ -55,46 +59,6 @@ class EditConflict(ResourceError):
         super().__init__(_l("Der Eintrag wurde inzwischen von einer anderen Person geändert."))
         self.resource = resource
         self.base_version = base_version
-
-
-# --- courts ------------------------------------------------------------------------------
-
-
-def sync_courts() -> tuple[int, int]:
-    """Create or update the Court rows from the curated catalogue; returns (created, updated)."""
-    existing = {court.slug: court for court in db.session.scalars(select(Court))}
-    created = updated = 0
-    for entry in court_catalogue.all_courts():
-        values = {
-            "name": entry.name,
-            "short_name": entry.short_name or "",
-            "level": entry.level,
-            "federal_state": entry.state,
-            "aliases": list(entry.aliases),
-            "needs_curation": False,
-        }
-        court = existing.get(entry.slug)
-        if court is None:
-            db.session.add(Court(slug=entry.slug, **values))
-            created += 1
-        elif any(getattr(court, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(court, key, value)
-            updated += 1
-    db.session.flush()
-    return created, updated
-
-
-def ensure_courts() -> None:
-    """Seed the court table on first use of a form that needs it (or when courts are missing)."""
-    catalogued = db.session.scalar(select(func.count(Court.id)).where(~Court.needs_curation))
-    if catalogued < len(court_catalogue.all_courts()):
-        sync_courts()
-
-
-def court_choices() -> list[tuple[int, str]]:
-    courts = db.session.scalars(select(Court).order_by(Court.name))
-    return [(court.id, court.name) for court in courts]
 
 
 # --- permissions -------------------------------------------------------------------------
@@ -172,42 +136,22 @@ def visible_resource(user, resource_id: int) -> Resource | None:
 
 # --- saving ------------------------------------------------------------------------------
 
-COMMON_FIELDS = ("title", "summary", "body", "language", "topics", "tags", "visibility")
-TYPE_FIELDS = {
-    "case_law": (
-        "court_id",
-        "decision_date",
-        "file_number",
-        "decision_type",
-        "ecli",
-        "legal_areas",
-        "outcome",
-        "outcome_amount",
-        "outcome_note",
-        "source_url",
-    ),
-    "training_material": ("audience", "format", "duration_minutes", "event_name", "event_date"),
-    "position_paper": ("authors", "published_on", "addressee", "occasion"),
-}
-
-
-def editable_fields(resource_type: str) -> tuple[str, ...]:
-    return COMMON_FIELDS + TYPE_FIELDS[resource_type]
-
 
 def create_resource(
     user,
     resource_type: str,
-    data: dict[str, Any],
-    norms: list[Norm] | None = None,
+    record: dict[str, Any],
     organisation: Organisation | None = None,
 ) -> Resource:
-    """A new draft owned by the user's organisation (editors may name another one)."""
-    if resource_type not in TYPE_FIELDS:
+    """A new draft owned by the user's organisation (editors may name another one).
+
+    `record`: the fields the form edits, in the record format (see `records.py`).
+    """
+    if resource_type not in RESOURCE_TYPES:
         raise ResourceError(_l("Unbekannter Eintragstyp."))
     if organisation is not None and not is_editor(user):
         organisation = None
-    visibility = data.get("visibility", "members")
+    visibility = record.get("visibility", "members")
     if (
         organisation is not None
         and organisation.id != user.organisation_id
@@ -222,9 +166,8 @@ def create_resource(
         author_id=user.id,
         status="draft",
     )
-    _apply(resource, data)
     db.session.add(resource)
-    _set_norms(resource, norms or [])
+    apply_record(resource, _editable(record, resource_type), RecordContext.for_one(), True)
     db.session.flush()
     record_revision(resource, user, "create")
     return resource
@@ -233,9 +176,8 @@ def create_resource(
 def update_resource(
     resource: Resource,
     user,
-    data: dict[str, Any],
+    record: dict[str, Any],
     base_version: int,
-    norms: list[Norm] | None = None,
     comment: str = "",
     organisation: Organisation | None = None,
 ) -> Resource:
@@ -246,10 +188,10 @@ def update_resource(
         raise EditConflict(resource, base_version)
     if organisation is not None and not is_editor(user):
         organisation = None
-    _check_owner(user, resource, organisation, data.get("visibility", resource.visibility))
+    _check_owner(user, resource, organisation, record.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
-    _apply(resource, data)
+    apply_record(resource, _editable(record, resource.type), RecordContext.for_one(), True)
     if resource.visibility != previous_visibility:
         audit_record(
             "resource.visibility_changed",
@@ -259,8 +201,6 @@ def update_resource(
         )
     if organisation is not None:
         resource.organisation = organisation
-    if norms is not None:
-        _set_norms(resource, norms)
     resource.updated_at = utcnow()
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
@@ -282,64 +222,11 @@ def _check_owner(user, resource: Resource, organisation, visibility: str) -> Non
         raise ResourceError(_owner_loses_sight(resource.organisation))
 
 
-def _apply(resource: Resource, data: dict[str, Any]) -> None:
-    for name in editable_fields(resource.type):
-        if name in data:
-            setattr(resource, name, data[name])
-    if "file_number" in data:
-        resource.file_number_key = normalise_file_number(resource.file_number or "")
-
-
-def _set_norms(resource: Resource, norms: list[Norm]) -> None:
-    """Confirmed norms as given; norms found in the text but not confirmed stay suggestions."""
-    wanted: dict[str, tuple[Norm, bool]] = {norm.key: (norm, True) for norm in norms}
-    for norm in suggest_norms(resource):
-        wanted.setdefault(norm.key, (norm, False))
-    existing = {row.key: row for row in resource.norms}
-    rows = []
-    for position, (norm, confirmed) in enumerate(wanted.values()):
-        row = existing.pop(norm.key, None) or ResourceNorm(key=norm.key)
-        row.label, row.slug, row.position, row.confirmed = (
-            norm.label,
-            norm.slug,
-            position,
-            confirmed,
-        )
-        rows.append(row)
-    resource.norms = rows
-
-
-def suggest_norms(resource_or_text) -> list[Norm]:
-    """Norms cited in title, summary and body (or in a text)."""
-    if isinstance(resource_or_text, str):
-        text = resource_or_text
-    else:
-        text = "\n".join(
-            part
-            for part in (resource_or_text.title, resource_or_text.summary, resource_or_text.body)
-            if part
-        )
-    try:
-        return extract_norms(text) if text.strip() else []
-    except Exception:  # noqa: BLE001 - a suggestion must never stop a save
-        logger.warning("Norm extraction failed", exc_info=True)
-        return []
-
-
-def parse_norm_lines(text: str) -> tuple[list[Norm], list[str]]:
-    """Norms typed one per line (or separated by semicolons); returns (norms, unparseable)."""
-    norms: list[Norm] = []
-    bad: list[str] = []
-    for raw in text.replace(";", "\n").splitlines():
-        raw = raw.strip()
-        if not raw:
-            continue
-        norm = parse_norm(raw)
-        if norm is None:
-            bad.append(raw)
-        elif norm not in norms:
-            norms.append(norm)
-    return norms, bad
+def _editable(record: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The part of a record that the edit form of this type changes (the owning
+    organisation aside: only editors move a resource, see `update_resource`)."""
+    names = {f.name for f in form_fields(resource_type) if f.kind != "organisation"}
+    return {name: value for name, value in record.items() if name in names}
 
 
 # --- revisions ---------------------------------------------------------------------------
@@ -347,8 +234,6 @@ def parse_norm_lines(text: str) -> tuple[list[Norm], list[str]]:
 
 def snapshot(resource: Resource) -> dict:
     """All fields of the resource in the record format, plus norms and attachments."""
-    from portal.resources.records import to_record
-
     data = to_record(resource)
     data["norms"] = [norm.label for norm in resource.norms if norm.confirmed]
     data["attachments"] = [f"{a.filename} ({a.sha256[:12]})" for a in resource.attachments]
@@ -419,42 +304,6 @@ ACTION_LABELS = {
     "link_remove": _l("Verknüpfung entfernt"),
 }
 
-FIELD_LABELS = {
-    "external_id": _l("Externe Kennung"),
-    "type": _l("Typ"),
-    "title": _l("Titel"),
-    "summary": _l("Kurzfassung"),
-    "body": _l("Text"),
-    "language": _l("Sprache"),
-    "topics": _l("Themen"),
-    "tags": _l("Schlagwörter"),
-    "visibility": _l("Sichtbarkeit"),
-    "organisation": _l("Organisation"),
-    "status": _l("Status"),
-    "published_on": _l("Veröffentlichungsdatum"),
-    "court": _l("Gericht"),
-    "decision_date": _l("Entscheidungsdatum"),
-    "file_number": _l("Aktenzeichen"),
-    "decision_type": _l("Entscheidungsart"),
-    "ecli": _l("ECLI"),
-    "legal_areas": _l("Rechtsgebiete"),
-    "norms": _l("Zitierte Normen"),
-    "outcome": _l("Ergebnis für die betroffene Person"),
-    "outcome_amount": _l("Betrag"),
-    "outcome_note": _l("Anmerkung zum Ergebnis"),
-    "source_url": _l("Quelle (Adresse)"),
-    "audience": _l("Zielgruppe"),
-    "format": _l("Format"),
-    "event_name": _l("Veranstaltung"),
-    "event_date": _l("Veranstaltungsdatum"),
-    "duration_minutes": _l("Dauer (Minuten)"),
-    "authors": _l("Verfassende Organisationen"),
-    "addressee": _l("Adressat"),
-    "occasion": _l("Anlass"),
-    "links": _l("Verknüpfungen"),
-    "attachments": _l("Anhänge"),
-}
-
 
 @dataclass
 class FieldDiff:
@@ -519,7 +368,7 @@ def diff_records(old: dict | None, new: dict | None) -> list[FieldDiff]:
             else:
                 lines.extend(("-", [("del", line)]) for line in a[i1:i2])
                 lines.extend(("+", [("ins", line)]) for line in b[j1:j2])
-        diffs.append(FieldDiff(name, str(FIELD_LABELS.get(name, name)), lines))
+        diffs.append(FieldDiff(name, field_label(name), lines))
     return diffs
 
 
@@ -531,50 +380,9 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
         raise ResourceError(_l("Diese Version gehört nicht zu diesem Eintrag."))
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
-    data = revision.data or {}
-    values: dict[str, Any] = {}
-    for name in ("language", "visibility"):
-        if data.get(name):
-            values[name] = data[name]
-    _check_owner(user, resource, None, values.get("visibility", resource.visibility))
-    for name in ("topics", "tags", "legal_areas", "authors"):
-        if name in data:
-            values[name] = list(data[name] or [])
-    for name in (
-        "title",
-        "summary",
-        "body",
-        "file_number",
-        "decision_type",
-        "ecli",
-        "outcome",
-        "outcome_amount",
-        "outcome_note",
-        "source_url",
-        "audience",
-        "format",
-        "event_name",
-        "addressee",
-        "occasion",
-    ):
-        if name in data:
-            values[name] = data[name] or ""
-    for name in ("decision_date", "event_date", "published_on"):
-        if name in data:
-            values[name] = date.fromisoformat(data[name]) if data[name] else None
-    if "duration_minutes" in data:
-        values["duration_minutes"] = data["duration_minutes"]
-    if "court" in data:
-        court = (
-            db.session.scalar(select(Court).where(Court.name == data["court"]))
-            if data["court"]
-            else None
-        )
-        values["court_id"] = court.id if court else None
-    _apply_any(resource, values)
-    if "norms" in data:
-        norms = [n for n in (parse_norm(label) for label in data["norms"] or []) if n]
-        _set_norms(resource, norms)
+    record = _editable(revision.data or {}, resource.type)
+    _check_owner(user, resource, None, record.get("visibility", resource.visibility))
+    apply_record(resource, record, RecordContext.for_one(), suggest_norms=True)
     resource.updated_at = utcnow()
     db.session.flush()
     record_revision(
@@ -584,13 +392,6 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
         comment=str(_l("Wiederhergestellt aus Version %(version)s", version=revision.version)),
     )
     return resource
-
-
-def _apply_any(resource: Resource, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(resource, name, value)
-    if "file_number" in values:
-        resource.file_number_key = normalise_file_number(resource.file_number or "")
 
 
 # --- workflow ----------------------------------------------------------------------------
@@ -609,13 +410,11 @@ def field_label(name: str, resource: Resource | None = None) -> str:
         for attachment in resource.attachments:
             if f"attachment-{attachment.id}" == name:
                 return str(_l("Anhang „%(name)s“", name=attachment.filename))
-    return str(FIELD_LABELS.get(name, name))
+    return fields.label(name)
 
 
 def anonymisation_findings(resource: Resource) -> list:
     """Findings of the anonymisation check over the resource's texts and attachments."""
-    from portal.legal.anonymisation import scan
-
     return scan(anonymisation_fields(resource))
 
 
@@ -683,9 +482,6 @@ def notify_returned(resource: Resource, comment: str) -> None:
     Only if the author may see the resource now: one who moved to another organisation (or was
     deactivated) learns neither its title nor the comment.
     """
-    from portal.auth.services import external_url
-    from portal.mail import send_mail
-
     author = resource.author
     if author is None or not can_view(author, resource):
         return
@@ -884,6 +680,20 @@ def _like_json_item(column, value: str):
     return cast(column, String).like(f"%{token}%", escape="\\")
 
 
+def norm_within(key: str):
+    """Rows of the norm ``key`` or of a provision within it: "AufenthG § 25" also matches
+    "AufenthG § 25 Abs. 4a Satz 3", "AufenthG § 25 Abs. 4" does not match "... Abs. 4a"."""
+    norm = Norm.from_key(key)
+    if norm is None:
+        return ResourceNorm.key == key
+    # Keys of provisions within are the key, a space and more; the section key narrows the
+    # rows by index.
+    return and_(
+        ResourceNorm.section_key == norm.section_norm.key,
+        or_(ResourceNorm.key == key, ResourceNorm.key.startswith(f"{key} ", autoescape=True)),
+    )
+
+
 def resource_query(
     user,
     resource_type: str | None = None,
@@ -917,9 +727,7 @@ def resource_query(
         day = func.coalesce(Resource.decision_date, Resource.published_on, Resource.event_date)
         stmt = stmt.where(day >= date(year, 1, 1), day < date(year + 1, 1, 1))
     if norm_key:
-        stmt = stmt.where(
-            Resource.norms.any(and_(ResourceNorm.key == norm_key, ResourceNorm.confirmed))
-        )
+        stmt = stmt.where(Resource.norms.any(and_(norm_within(norm_key), ResourceNorm.confirmed)))
     newest = func.coalesce(Resource.published_at, Resource.created_at)
     if sort == "oldest":
         stmt = stmt.order_by(newest.asc(), Resource.id.asc())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.orgs.models import Organisation
+from portal.resources.fields import FIELDS
 from portal.resources.models import Resource, ResourceLink, Revision
 from portal.resources.records import (
     RecordContext,
@@ -37,8 +38,9 @@ BATCH_SIZE = 500
 MAX_LINE_CHARS = 5_000_000
 # A record nests three levels (links: a list of objects); deeper lines are refused.
 MAX_DEPTH = 10
-# Record fields that may hold tabs and line breaks; every other string is one line.
-MULTILINE_FIELDS = frozenset({"summary", "body", "outcome_note"})
+# Record fields that may hold tabs and line breaks (long text of the field table); every other
+# string is one line.
+MULTILINE_FIELDS = frozenset(f.name for f in FIELDS if f.kind in ("longtext", "markdown"))
 IMPORT_ACTION = "import"
 
 

@@ -3,7 +3,6 @@
 import logging
 from urllib.parse import quote
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -27,7 +26,7 @@ from portal.extensions import db
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import services
+from portal.resources import courts, fields, services
 from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
@@ -38,23 +37,18 @@ from portal.resources.forms import (
     VersionForm,
 )
 from portal.resources.models import (
-    DECISION_TYPES,
-    LANGUAGES,
-    LEGAL_AREAS,
-    OUTCOMES,
     RESOURCE_TYPES,
-    TRAINING_FORMATS,
     Attachment,
     Resource,
     ResourceLink,
     Revision,
 )
 from portal.resources.rendering import render_markdown
+from portal.search.services import similar_resources
 
 logger = logging.getLogger(__name__)
 
-# cli_group=None: the blueprint's commands are top-level (`flask --app portal sync-courts`).
-bp = Blueprint("resources", __name__, url_prefix="/resources", cli_group=None)
+bp = Blueprint("resources", __name__, url_prefix="/resources")
 
 TYPE_SLUGS = {
     "case-law": "case_law",
@@ -70,14 +64,6 @@ LIST_ENDPOINTS = {
 PER_PAGE = 20
 
 
-@bp.cli.command("sync-courts")
-def sync_courts_command():
-    """Create or update the court table from the curated catalogue (idempotent)."""
-    created, updated = services.sync_courts()
-    db.session.commit()
-    click.echo(f"Courts: {created} created, {updated} updated.")
-
-
 @bp.app_template_filter("markdown")
 def markdown_filter(text):
     return render_markdown(text)
@@ -88,10 +74,7 @@ def inject_resource_helpers():
     def review_count() -> int:
         return sum(services.review_counts(current_user).values())
 
-    def resources_dashboard() -> dict:
-        return services.dashboard(current_user)
-
-    return {"review_count": review_count, "resources_dashboard": resources_dashboard}
+    return {"review_count": review_count}
 
 
 def _resource_or_404(resource_id: int) -> Resource:
@@ -122,7 +105,7 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 def _list(resource_type: str | None):
     form = FilterForm(request.args)
-    form.court.choices = [("", _("alle Gerichte"))] + services.court_choices()
+    form.court.choices = [("", _("alle Gerichte"))] + courts.court_choices()
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None
@@ -209,11 +192,7 @@ def _detail_context(resource: Resource) -> dict:
         "actions": services.allowed_actions(current_user, resource),
         "may_edit": services.can_edit(current_user, resource),
         "action_labels": services.ACTION_LABELS,
-        "decision_types": DECISION_TYPES,
-        "legal_areas": LEGAL_AREAS,
-        "outcomes": OUTCOMES,
-        "training_formats": TRAINING_FORMATS,
-        "languages": LANGUAGES,
+        "facts": fields.facts_of(resource),
     }
 
 
@@ -230,16 +209,18 @@ def _diff(before: dict | None, after: dict | None) -> list:
 
 
 def norm_url(slug: str) -> str:
-    """The norm page (built by the norms blueprint); a plain path until it exists."""
-    if "norms.detail" in current_app.view_functions:
-        return url_for("norms.detail", slug=slug)
-    return f"/norms/{slug}"
+    """The page of a norm (norms blueprint) listing what cites it."""
+    return url_for("norms.detail", slug=slug)
 
 
 @bp.route("/<int:resource_id>")
 def detail(resource_id: int):
     resource = _resource_or_404(resource_id)
-    return render_template("resources/detail.html", **_detail_context(resource))
+    return render_template(
+        "resources/detail.html",
+        similar=similar_resources(current_user, resource),
+        **_detail_context(resource),
+    )
 
 
 @bp.route("/<int:resource_id>/print")
@@ -253,8 +234,8 @@ def print_view(resource_id: int):
 
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
     if resource_type == "case_law":
-        services.ensure_courts()
-        form.court.choices = [("", _("– bitte wählen –"))] + services.court_choices()
+        courts.ensure_courts()
+        form.court.choices = [("", _("– bitte wählen –"))] + courts.court_choices()
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:
@@ -263,26 +244,6 @@ def _prepare_form(form, resource_type: str, resource: Resource | None = None) ->
             )
     else:
         del form.organisation
-
-
-def _suggestions(form) -> list:
-    """Norms found in the typed text that are not confirmed yet."""
-    text = "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-    typed = {n.key for n in form.typed_norms()}
-    found = [n for n in services.suggest_norms(text) if n.key not in typed]
-    form.accept_norms.choices = [(n.key, n.label) for n in found]
-    return found
-
-
-def _norms_from_form(form) -> list:
-    found = {
-        n.key: n
-        for n in services.suggest_norms(
-            "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-        )
-    }
-    accepted = [found[key] for key in (form.accept_norms.data or []) if key in found]
-    return form.typed_norms() + [n for n in accepted if n not in form.typed_norms()]
 
 
 def _chosen_organisation(form) -> Organisation | None:
@@ -310,8 +271,7 @@ def create(type_slug: str):
             resource = services.create_resource(
                 current_user,
                 resource_type,
-                form.data_for_service(),
-                norms=_norms_from_form(form),
+                form.record(),
                 organisation=_chosen_organisation(form),
             )
         except services.ResourceError as exc:
@@ -320,7 +280,7 @@ def create(type_slug: str):
             db.session.commit()
             flash(_("Der Entwurf wurde gespeichert."), "success")
             return redirect(url_for("resources.detail", resource_id=resource.id))
-    _suggestions(form)
+    form.offer_norms()
     return render_template(
         "resources/edit.html",
         form=form,
@@ -331,7 +291,7 @@ def create(type_slug: str):
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
-    _suggestions(form)
+    form.offer_norms()
     attachment_form = attachment_form or AttachmentForm(formdata=None)
     attachment_form.file.description = _(
         "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
@@ -389,7 +349,7 @@ def _conflict(form, resource: Resource, base_version: int):
         base = services.revision_at(resource, base_version)
         changes = _diff(base.data if base else {}, services.snapshot(resource))
         newer = [r for r in resource.revisions if r.version > base_version]
-    _suggestions(form)
+    form.offer_norms()
     return (
         render_template(
             "resources/conflict.html",
@@ -420,9 +380,8 @@ def edit(resource_id: int):
             services.update_resource(
                 resource,
                 current_user,
-                form.data_for_service(),
+                form.record(),
                 base_version=base_version,
-                norms=_norms_from_form(form),
                 comment=form.comment.data or "",
                 organisation=_chosen_organisation(form),
             )

@@ -4,7 +4,7 @@ import sys
 import time
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.search import maintenance
@@ -76,6 +76,4 @@ def check_index_command(limit):
     click.echo("The search index matches the database.")
 
 
-def register(app: Flask) -> None:
-    for command in (reindex_command, check_index_command):
-        app.cli.add_command(command)
+COMMANDS = (reindex_command, check_index_command)

@@ -22,6 +22,9 @@ from sqlalchemy import delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import db
+from portal.orgs.models import Organisation
+from portal.resources.models import Attachment, Court, Resource, ResourceNorm
+from portal.search.index import document_for
 from portal.search.models import IndexTask
 from portal.timeutil import utcnow
 
@@ -68,29 +71,26 @@ def _changed(session: Session, obj, attrs: tuple[str, ...]) -> bool:
 
 def _after_flush(session: Session, _flush_context) -> None:
     # The session still shows the pre-flush state here, and new objects have their ids.
-    from portal.orgs.models import Organisation
-    from portal.resources.models import Attachment, Court, Resource, ResourceNorm
-
     if _search_index() is None:
         return
-    tasks: dict[int, str] = {}
+    tasks: set[int] = set()  # whether to write or remove is decided when applying
     courts: set[int] = set()
     organisations: set[int] = set()
     record = False
 
     for obj in session.deleted:
         if isinstance(obj, Resource) and obj.id is not None:
-            tasks[obj.id] = "delete"
+            tasks.add(obj.id)
         elif isinstance(obj, Attachment | ResourceNorm) and obj.resource_id is not None:
-            tasks.setdefault(obj.resource_id, "upsert")
+            tasks.add(obj.resource_id)
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Resource):
             if obj in session.new or session.is_modified(obj):
-                tasks.setdefault(obj.id, "upsert")
+                tasks.add(obj.id)
         elif isinstance(obj, Attachment | ResourceNorm):
             resource_id = obj.resource_id or (obj.resource.id if obj.resource else None)
             if resource_id is not None:
-                tasks.setdefault(resource_id, "upsert")
+                tasks.add(resource_id)
         elif (
             isinstance(obj, Court)
             and obj not in session.new
@@ -111,17 +111,14 @@ def _after_flush(session: Session, _flush_context) -> None:
     if tasks:
         connection.execute(
             insert(IndexTask),
-            [
-                {"resource_id": rid, "action": action, "created_at": now}
-                for rid, action in tasks.items()
-            ],
+            [{"resource_id": rid, "created_at": now} for rid in sorted(tasks)],
         )
     for column, ids in ((Resource.court_id, courts), (Resource.organisation_id, organisations)):
         if ids:
             connection.execute(
                 insert(IndexTask).from_select(
-                    ["resource_id", "action", "created_at"],
-                    select(Resource.id, literal("upsert"), literal(now)).where(column.in_(ids)),
+                    ["resource_id", "created_at"],
+                    select(Resource.id, literal(now)).where(column.in_(ids)),
                 )
             )
     if tasks or courts or organisations or record:
@@ -161,8 +158,6 @@ def _pending_count(at_most: int) -> int:
 
 def load_resources(session: Session, ids) -> dict:
     """Resources by id, with everything their index document needs loaded."""
-    from portal.resources.models import Resource
-
     rows = session.scalars(
         select(Resource)
         .where(Resource.id.in_(list(ids)))
@@ -187,8 +182,6 @@ def apply_pending(
     Whoosh commit. Raises ``whoosh.index.LockError`` if the lock stayed busy.
     """
     from whoosh.index import LockError
-
-    from portal.search.index import document_for
 
     applied = batches = 0
     while True:

@@ -33,12 +33,22 @@ from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
 
 from portal.extensions import db
-from portal.legal.citations import parse_norm
+from portal.legal.citations import Norm, canonical_book
+from portal.legal.courts import COURT_LEVELS, find_court
+from portal.orgs.models import Organisation
 from portal.resources.access import can_view, user_audiences
-from portal.resources.models import STATUSES
+from portal.resources.models import (
+    LANGUAGES,
+    LEGAL_AREAS,
+    RESOURCE_TYPES,
+    STATUSES,
+    Court,
+    Resource,
+)
 from portal.search import outbox
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
+from portal.search.spelling import written_form
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +65,8 @@ FILTER_FIELDS = {
     "court": "court_id",
     "court_level": "court_level",
     "legal_area": "legal_area",
-    "norm": "norm",
+    # A norm filter takes the provisions within it too ("§ 25 AufenthG": also "Abs. 4a").
+    "norm": "norm_tree",
     "topic": "topic",
     "organisation": "organisation",
     "year": "year",
@@ -63,6 +74,9 @@ FILTER_FIELDS = {
 }
 #: Facets shown with counts, in this order (filter key = facet name).
 FACETS = tuple(FILTER_FIELDS)
+#: Facets whose values are those cited at the level written ("§ 25 Abs. 4a AufenthG"), from
+#: this field, while counting as their filter does (the provisions within included).
+FACET_VALUES = {"norm": "norm"}
 #: Workflow status: published only unless the viewer asks for others it may see (drafts of
 #: the own organisation; the office sees every organisation's).
 STATUS_FILTER = "status"
@@ -238,7 +252,7 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         return result
 
     search_index = current_app.extensions["search_index"]
-    _catch_up(search_index)
+    catch_up(search_index)
     snap = search_index.snapshot()
     searcher = snap.searcher
     compiler = Compiler(searcher.reader())
@@ -281,7 +295,8 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         result.facets[STATUS_FILTER] = status_facet
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
         allowed = frozenset(np.flatnonzero(allowed_any & in_status).tolist())
-        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+        visible = snap.visible_docs(audiences, statuses=None)
+        result.suggestion = _suggest(snap, compiler, parsed, allowed, visible)
     # Only the page's hits become Whoosh results: highlighting loads data for each of them.
     page_docnums = ranked.docnums[(page - 1) * per_page : page * per_page].tolist()
     top_n = [
@@ -365,7 +380,7 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     results.termdocs = termdocs
 
 
-def _catch_up(search_index) -> None:
+def catch_up(search_index) -> None:
     """Apply index tasks a crashed or locked-out writer left behind (never waits)."""
     try:
         if outbox.has_pending():
@@ -391,6 +406,12 @@ def _facets(
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         values, counts = _counts(snap, FILTER_FIELDS[name], matched)
+        if name in FACET_VALUES:
+            # Only values a matched resource cites at that level (never a parent key that
+            # only hidden resources cite), counted with the provisions within.
+            cited = _counts(snap, FACET_VALUES[name], matched)
+            shown = {value for value, count in zip(*cited, strict=True) if count}
+            counts = [count if values[i] in shown else 0 for i, count in enumerate(counts)]
         selected = set(filters.get(name, []))
         items = [
             FacetValue(values[i], values[i], count, values[i] in selected)
@@ -426,10 +447,6 @@ def _status_facet(snap, everything, filters) -> list[FacetValue]:
 
 def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
     """Set the labels; those read from the database are cached with the index snapshot."""
-    from portal.legal.courts import COURT_LEVELS
-    from portal.orgs.models import Organisation
-    from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, Court
-
     static = {
         "type": RESOURCE_TYPES,
         "legal_area": LEGAL_AREAS,
@@ -457,9 +474,10 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
                 )
             )
         ),
-        # The label follows from the key ("StGB § 232a" -> "§ 232a StGB"), no query needed.
+        # The label follows from the key ("AufenthG § 25 Abs. 4a" -> "§ 25 Abs. 4a AufenthG"),
+        # no query needed.
         "norm": lambda keys: (
-            (key, norm.label if (norm := parse_norm(key)) else key) for key in keys
+            (key, norm.label if (norm := Norm.from_key(key)) else key) for key in keys
         ),
     }
     # Court, organisation and norm labels change only with a reindex of the resources that
@@ -486,15 +504,25 @@ def _visible_count(searcher, query, allowed: set[int]) -> int:
     return sum(1 for docnum in searcher.docs_for_query(query) if docnum in allowed)
 
 
-def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -> str | None:
-    """A corrected query string, built only from words in documents the viewer may see."""
+def _suggest(
+    snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int], visible: frozenset[int]
+) -> str | None:
+    """A corrected query string, built only from words in documents the viewer may see.
+
+    ``allowed``: the documents the search may find (filters applied); ``visible``: every
+    document the viewer may see. A word found in ``visible`` is never replaced (only the
+    filters keep it out), nor is a law book or court ("EGMR" never becomes "EMRK"). Words
+    are suggested as the viewer's documents write them ("Zwangsprostitution", "EGMR").
+    """
     searcher = snap.searcher
     text = parsed.raw
     changed = False
     for word in parsed.words()[:6]:
         word_query = compiler.words(word)
-        if word_query is None or _visible_count(searcher, word_query, allowed):
+        if word_query is None or _visible_count(searcher, word_query, visible):
             continue  # stop word, or the word is fine
+        if _is_legal_term(word):
+            continue
         lowered = word.lower()
         try:
             candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
@@ -506,7 +534,10 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
                 continue
             # A candidate counts only if a document the viewer may see contains it.
             if _visible_count(searcher, compiler.words(candidate), allowed):
-                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, text, count=1)
+                written = written_form(searcher, candidate, visible)
+                if word[:1].isupper() and written.islower():
+                    written = written[:1].upper() + written[1:]
+                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text, count=1)
                 changed = True
                 break
     if not changed:
@@ -517,6 +548,11 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
         if _visible_count(searcher, corrected, allowed) == 0:
             return None
     return text
+
+
+def _is_legal_term(word: str) -> bool:
+    """A law book ("EMRK", "StGB") or a court ("EGMR", "BGH") by its abbreviation or name."""
+    return canonical_book(word) is not None or find_court(word) is not None
 
 
 # --- hits and snippets -----------------------------------------------------------------
@@ -553,8 +589,6 @@ def _plain_snippet(text: str, length: int = 240) -> Markup:
 
 
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
-    from portal.resources.models import Resource
-
     ids = [int(hit["id"]) for hit in page_hits]
     resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
     hits = []
@@ -623,8 +657,6 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
 
 def more_like_this(user, resource, limit: int = 5) -> list:
     """Up to ``limit`` published resources like ``resource`` that ``user`` may see."""
-    from portal.resources.models import Resource
-
     audiences = user_audiences(user)
     if resource is None or not audiences:
         return []
@@ -645,7 +677,9 @@ def more_like_this(user, resource, limit: int = 5) -> list:
         for name in ("title", "summary", "body", "topic_text")
         if compiler.has(name, term)
     ]
-    queries += [Term("norm", norm.key, boost=2.0) for norm in resource.norms]
+    # Like resources cite the same sections (whatever Absatz or Satz).
+    sections = {row.section_key or row.key for row in resource.norms}
+    queries += [Term("norm_tree", key, boost=2.0) for key in sorted(sections)]
     queries += [
         Term("topic", t.replace(",", " ").strip(), boost=1.5) for t in resource.topics or []
     ]

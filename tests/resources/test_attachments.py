@@ -12,21 +12,7 @@ from portal.extensions import db
 from portal.files import ExtractedText
 from portal.resources import services
 from portal.resources.models import Attachment, Resource
-from tests.files.conftest import _pdf
-
-
-def pdf_with(text: str) -> bytes:
-    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("cp1252")
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        ]
-    )
+from tests.helpers import build_pdf as pdf_with
 
 
 def upload(client, resource_id, data: bytes, filename: str):

@@ -172,6 +172,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
     for q in MALFORMED:
         started = time.perf_counter()
@@ -248,7 +249,7 @@ def test_all_words_first_then_any_word_with_a_notice(client, member, library):
 
 def test_did_you_mean(client, member, library):
     html = client.get("/search/?q=Zwangsprostituion").get_data(as_text=True)
-    assert "Meinten Sie" in html and "zwangsprostitution" in html
+    assert "Meinten Sie" in html and "<strong>Zwangsprostitution</strong>" in html
     assert "Meinten Sie" not in client.get("/search/?q=Zwangsprostitution").get_data(as_text=True)
 
 
@@ -312,7 +313,7 @@ def test_pending_tasks_are_applied_by_the_next_search(app, client, member, membe
                 version=1,
             )
         ).inserted_primary_key[0]
-        db.session.execute(insert(IndexTask).values(resource_id=resource_id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=resource_id))
         db.session.commit()
     assert hit_titles(client.get("/search/?q=Nachgeholter")) == ["Nachgeholter Eintrag"]
 

@@ -88,6 +88,7 @@ def test_state_changing_requests_begin_immediate_and_pages_do_not(app):
         assert dbapi.isolation_level == "" and not dbapi.in_transaction
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_reads_elsewhere_do_not_wait_for_a_request_holding_the_write_lock(app):
     import time
 

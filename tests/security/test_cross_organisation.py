@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from portal.extensions import db
 from portal.legal.citations import parse_norm
 from portal.resources.models import Attachment, Resource, ResourceLink, Revision
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
@@ -388,20 +388,22 @@ def _http_get(port: int, path: str, headers=None):
     return response, data
 
 
-def test_over_http_feed_and_api_hide_everything(world, server):
-    response, data = _http_get(server, f"/feeds/{world.feed_token}.atom")
+def test_over_http_feed_and_api_hide_everything(world, live_server):
+    response, data = _http_get(live_server.port, f"/feeds/{world.feed_token}.atom")
     assert response.status == 200 and b"<entry>" not in data
     assert_no_hidden_words(data, "feed over http")
     bearer = {"Authorization": f"Bearer {world.outsider_token}"}
     for which in ("org_only", "draft"):
-        response, data = _http_get(server, f"/api/v1/resources/{world.hidden(which).id}", bearer)
+        response, data = _http_get(
+            live_server.port, f"/api/v1/resources/{world.hidden(which).id}", bearer
+        )
         assert response.status == 404
         assert_no_hidden_words(data, "api over http")
-    response, data = _http_get(server, f"/api/v1/search?q={BODY_WORD}", bearer)
+    response, data = _http_get(live_server.port, f"/api/v1/search?q={BODY_WORD}", bearer)
     assert response.status == 200 and json.loads(data)["total"] == 0
     assert_no_hidden_words(data, "search over http")
     # A bearer token does not open HTML pages, hidden or not.
-    response, _ = _http_get(server, f"/resources/{world.org_only.id}", bearer)
+    response, _ = _http_get(live_server.port, f"/resources/{world.org_only.id}", bearer)
     assert response.status == 302
 
 
