@@ -44,7 +44,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
 
-    # E-mail. With MAIL_SERVER unset, mails go to the log and to instance/mail/.
+    # E-mail. With MAIL_SERVER unset, mails go to instance/mail/ (the log: subject, recipient).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587
     MAIL_USE_TLS = True

@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.security import sqlite_tx
+from portal.security.text import CleanRequest
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,11 @@ def install_login_guard(app: Flask) -> None:
 
     app.before_request(require_login)
     api.init_app(app)
+
+
+def install_clean_input(app: Flask) -> None:
+    """No control characters in form fields or query strings (portal/security/text.py)."""
+    app.request_class = CleanRequest
 
 
 def install_security_headers(app: Flask) -> None:

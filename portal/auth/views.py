@@ -219,7 +219,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(row, form.password.data)
+            services.reset_password(row, form.password.data, revoke_tokens=form.revoke_tokens.data)
         except services.AuthError as exc:
             form.password.errors.append(str(exc))
         else:

@@ -206,6 +206,20 @@ def revoke_feed(saved: SavedSearch) -> None:
     saved.feed_created_at = None
 
 
+def revoke_all_feeds(user) -> int:
+    """Revoke the feed addresses of all of `user`'s saved searches; returns how many."""
+    rows = list(
+        db.session.scalars(
+            select(SavedSearch).where(
+                SavedSearch.user_id == user.id, SavedSearch.feed_token_hash.is_not(None)
+            )
+        )
+    )
+    for saved in rows:
+        revoke_feed(saved)
+    return len(rows)
+
+
 def feed_search(token: str) -> SavedSearch | None:
     """The saved search behind a feed token, if the token is current and its owner active."""
     if not token or len(token) > 100:

@@ -281,8 +281,8 @@ def test_production_refuses_sqlite_without_wal_for_several_workers(production, m
     monkeypatch.setattr(checks, "_sqlite_journal_mode", lambda uri: "delete")
     production(WORKERS=1)  # one worker: fine
     with pytest.raises(checks.UnsafeConfiguration, match="WAL"):
-        production(WORKERS=4)
+        production(WORKERS=4, RATELIMIT_STORAGE_URI="redis://localhost:6379/0")
 
 
 def test_production_accepts_sqlite_with_wal_for_several_workers(production):
-    production(WORKERS=4)
+    production(WORKERS=4, RATELIMIT_STORAGE_URI="redis://localhost:6379/0")
