@@ -320,7 +320,9 @@ def retry_after() -> int | None:
     limit = limiter.current_limit
     if limit is None:
         return None
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    # The storage rounds the window's end up to a whole second: never say more than a window.
+    wait = math.ceil(limit.reset_at - time.time())
+    return max(1, min(wait, limit.limit.get_expiry()))
 
 
 def csrf_field() -> Markup:

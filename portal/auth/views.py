@@ -313,8 +313,8 @@ def change_password():
 
 @bp.route("/profile/email", methods=["POST"])
 @login_required
+# The default key is the signed-in account (portal.extensions.account_or_address).
 @limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))
-@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"), key_func=_current_user_key)
 def change_email():
     """Ask for a new address; it counts only once the link mailed to it is confirmed."""
     form = ChangeEmailForm(prefix="email")
