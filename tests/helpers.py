@@ -3,6 +3,7 @@
 Test modules import from here, never from another test module or a conftest.
 """
 
+import re
 import socket
 import zlib
 
@@ -142,3 +143,14 @@ def logged_in_client(app, user):
     client = app.test_client()
     assert AuthActions(client).login(user.email).status_code == 302
     return client
+
+
+def save_edit(client, resource_id, **fields):
+    """Save the edit form of a resource at its current version; asserts the redirect."""
+    page = client.get(f"/resources/{resource_id}/edit").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
+    data = {"language": "de", "visibility": "members", "version": version, "save": "1"}
+    data.update(fields)
+    response = client.post(f"/resources/{resource_id}/edit", data=data)
+    assert response.status_code == 302, response.text
+    return response

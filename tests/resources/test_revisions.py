@@ -4,16 +4,7 @@ import re
 
 from portal.extensions import db
 from portal.resources.models import Resource, Revision
-
-
-def edit(client, resource_id, **fields):
-    page = client.get(f"/resources/{resource_id}/edit").text
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
-    data = {"language": "de", "visibility": "members", "version": version, "save": "1"}
-    data.update(fields)
-    response = client.post(f"/resources/{resource_id}/edit", data=data)
-    assert response.status_code == 302, response.text
-    return response
+from tests.helpers import save_edit
 
 
 def revision_ids(app, resource_id):
@@ -33,7 +24,7 @@ def test_every_change_is_a_revision_with_a_readable_diff(app, client, login_as, 
         summary="Der KOK begrüßt den Entwurf.",
     )
     login_as("member")
-    edit(
+    save_edit(
         client,
         resource.id,
         title="Stellungnahme zum Entwurf",
@@ -54,7 +45,7 @@ def test_every_change_is_a_revision_with_a_readable_diff(app, client, login_as, 
 def test_restoring_creates_a_new_revision(app, client, login_as, create_resource):
     resource = create_resource(status="draft", type="training_material", title="Ursprung")
     login_as("member")
-    edit(client, resource.id, title="Geändert", summary="x")
+    save_edit(client, resource.id, title="Geändert", summary="x")
     first = revision_ids(app, resource.id)[0]
     compare = client.get(f"/resources/{resource.id}/revisions/{first}?compare=current").text
     assert "<del>Ursprung</del>" in compare or "<ins>Geändert</ins>" in compare
@@ -74,7 +65,7 @@ def test_restoring_creates_a_new_revision(app, client, login_as, create_resource
 def test_a_stale_restore_is_refused(app, client, login_as, create_resource):
     resource = create_resource(status="draft", type="training_material", title="Ursprung")
     login_as("member")
-    edit(client, resource.id, title="Geändert", summary="x")
+    save_edit(client, resource.id, title="Geändert", summary="x")
     first = revision_ids(app, resource.id)[0]
     response = client.post(
         f"/resources/{resource.id}/revisions/{first}/restore", data={"version": "1"}
@@ -87,7 +78,7 @@ def test_a_stale_restore_is_refused(app, client, login_as, create_resource):
 def test_outsiders_cannot_restore(app, client, switch_user, create_resource):
     resource = create_resource(status="published", type="training_material", title="Öffentlich")
     switch_user("editor")
-    edit(client, resource.id, title="Öffentlich 2", summary="y")
+    save_edit(client, resource.id, title="Öffentlich 2", summary="y")
     first = revision_ids(app, resource.id)[0]
     switch_user("outsider")
     response = client.post(

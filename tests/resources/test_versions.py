@@ -5,6 +5,7 @@ import re
 
 from portal.extensions import db
 from portal.resources.models import Resource, Revision
+from tests.helpers import save_edit
 
 
 def version_of(app, resource_id) -> int:
@@ -19,15 +20,6 @@ def history(app, resource_id) -> list[int]:
                 db.select(Revision.version).filter_by(resource_id=resource_id).order_by(Revision.id)
             )
         )
-
-
-def save_edit(client, resource_id, **fields):
-    page = client.get(f"/resources/{resource_id}/edit").text
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
-    data = {"language": "de", "visibility": "members", "version": version, "save": "1"}
-    data.update(fields)
-    response = client.post(f"/resources/{resource_id}/edit", data=data)
-    assert response.status_code == 302, response.text
 
 
 def test_each_edit_raises_the_version_by_one_and_the_history_reads_one_two_three(

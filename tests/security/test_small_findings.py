@@ -133,21 +133,15 @@ def login_form_refuses(client, address) -> bool:
     return "Bitte geben Sie eine gültige E-Mail-Adresse ein." in page.get_data(as_text=True)
 
 
+def create_user(runner, address, org_slug):
+    args = ["create-user", address, "--name", "Mara", "--org", org_slug, "--password-stdin"]
+    return runner.invoke(args=args, input=PASSWORD + "\n")
+
+
 @pytest.mark.parametrize("address", REFUSED_ADDRESSES)
 def test_create_user_refuses_what_the_login_form_refuses(app, client, runner, member_org, address):
     assert login_form_refuses(client, address)
-    result = runner.invoke(
-        args=[
-            "create-user",
-            address,
-            "--name",
-            "Mara",
-            "--org",
-            member_org.slug,
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-    )
+    result = create_user(runner, address, member_org.slug)
     assert result.exit_code == 1, result.output
     assert "gültige E-Mail-Adresse" in result.output
     with app.app_context():
@@ -162,18 +156,7 @@ def test_create_user_accepts_what_the_login_form_accepts_and_the_account_logs_in
     app, client, runner, member_org, address
 ):
     assert not login_form_refuses(client, address)
-    result = runner.invoke(
-        args=[
-            "create-user",
-            address,
-            "--name",
-            "Mara",
-            "--org",
-            member_org.slug,
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-    )
+    result = create_user(runner, address, member_org.slug)
     assert result.exit_code == 0, result.output
     response = client.post("/auth/login", data={"email": address, "password": PASSWORD})
     assert response.status_code == 302
