@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format translations update-translations bench clean-venv
+.PHONY: help run test test-postgres test-fast lint format translations update-translations bench clean-venv
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127
 test: $(VENV)/.dev-deps translations ## Set up and run the whole test suite
 	./scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest
+
+test-postgres: $(VENV)/.dev-deps translations ## Run the whole suite on a throw-away PostgreSQL server (and Redis)
+	./scripts/ensure-test-tools.sh
+	./scripts/with-services.sh --postgres --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.dev-deps translations ## Run the tests without the browser and slow tests
 	$(BIN)/python -m pytest -m "not browser and not slow"

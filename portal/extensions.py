@@ -3,7 +3,7 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -29,4 +29,18 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def account_or_address() -> str:
+    """Rate-limit budget of a request: per signed-in account, else per client address.
+
+    Staff of one counselling centre share an address behind their router (and every request
+    shares the proxy's address without PROXY_COUNT), so signed-in users count per account;
+    only anonymous requests (login, password reset, invitations) count per address.
+    """
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.get_id()}"
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=account_or_address)

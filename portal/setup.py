@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.security import write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +105,7 @@ def init_extensions(app: Flask) -> None:
             event.listen(
                 db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
             )
-            from portal.security import sqlite_tx
-
-            sqlite_tx.install(db.engine)
+        write_lock.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(

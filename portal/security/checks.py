@@ -40,7 +40,14 @@ def check_production_config(app: Flask) -> None:
     if not cfg.get("SESSION_COOKIE_SECURE") and cfg.get("HTTPS"):
         problems.append("SESSION_COOKIE_SECURE is off although HTTPS is on")
     uri = cfg["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite") and int(cfg.get("WORKERS") or 1) > 1:
+    workers = int(cfg.get("WORKERS") or 1)
+    storage = str(cfg.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if workers > 1 and cfg.get("RATELIMIT_ENABLED", True) and storage.startswith("memory://"):
+        problems.append(
+            f"RATELIMIT_STORAGE_URI is {storage!r} with {workers} workers: each worker would "
+            "count on its own (use redis://…)"
+        )
+    if uri.startswith("sqlite") and workers > 1:
         mode = _sqlite_journal_mode(uri)
         if mode != "wal":
             problems.append(

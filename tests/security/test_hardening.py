@@ -277,12 +277,30 @@ def test_production_refuses_an_unsafe_configuration(production, overrides, messa
         production(**overrides)
 
 
+REDIS = "redis://127.0.0.1:6379/0"  # not contacted: the check reads the setting only
+
+
 def test_production_refuses_sqlite_without_wal_for_several_workers(production, monkeypatch):
     monkeypatch.setattr(checks, "_sqlite_journal_mode", lambda uri: "delete")
     production(WORKERS=1)  # one worker: fine
     with pytest.raises(checks.UnsafeConfiguration, match="WAL"):
-        production(WORKERS=4)
+        production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
 
 
 def test_production_accepts_sqlite_with_wal_for_several_workers(production):
-    production(WORKERS=4)
+    production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
+
+
+def test_production_refuses_rate_limits_in_memory_with_several_workers(production):
+    production(WORKERS=1)  # the default memory://: one worker counts for all
+    with pytest.raises(checks.UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
+        production(WORKERS=2)
+    with pytest.raises(checks.UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
+        production(WORKERS=4, RATELIMIT_STORAGE_URI="memory://")
+
+
+def test_production_with_several_workers_accepts_rate_limits_in_redis_or_switched_off(
+    production,
+):
+    production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
+    production(WORKERS=4, RATELIMIT_ENABLED=False)
