@@ -33,10 +33,12 @@ run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127
 
 test: $(VENV)/.dev-deps translations ## Set up and run the whole test suite
 	./scripts/ensure-test-tools.sh
+	./scripts/ensure-deploy-tools.sh
 	$(BIN)/python -m pytest
 
 test-postgres: $(VENV)/.dev-deps translations ## Run the whole suite on a throw-away PostgreSQL server (and Redis)
 	./scripts/ensure-test-tools.sh
+	./scripts/ensure-deploy-tools.sh
 	./scripts/with-services.sh --postgres --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.dev-deps translations ## Run the tests without the browser and slow tests
