@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-fast lint format translations update-translations bench clean-venv
+.PHONY: help run test test-postgres test-fast lint format translations update-translations bench bench-load clean-venv
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -56,6 +56,11 @@ update-translations: $(VENV)/.dev-deps ## Extract strings and update the catalog
 
 bench: $(VENV)/.dev-deps translations ## Run the benchmarks (prints figures)
 	$(BIN)/python bench/search_bench.py
+
+LOAD_ARGS ?=
+bench-load: $(VENV)/.dev-deps translations ## Load test: 50 users for 5 min on gunicorn + PostgreSQL + Redis, then on SQLite
+	./scripts/with-services.sh --postgres --redis -- $(BIN)/python bench/load.py $(LOAD_ARGS)
+	./scripts/with-services.sh --redis -- $(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)

@@ -150,7 +150,7 @@ class Person:
         status, page = self.request("page", page_path)
         form = form_on(page, action_part, page_path) if status == 200 else None
         if form is None:
-            self.stats.add(kind, 0, 0, f"{page_path}: no form {action_part}", False)
+            self.stats.add(kind, 0, status, f"{page_path} (GET): no form {action_part}", False)
             return 0, ""
         fields = dict(form["fields"])
         fields.update(changes or {})
@@ -478,6 +478,8 @@ def run_load(base: str, world: dict, options, members: int, editors: int, env: d
         person = Person(base, stats)
         if not person.login(email):
             sys.exit(f"login of {email} failed")
+        # Warm every worker's search (word lists, segment data) before the clock starts.
+        person.request("search", f"/search/?q={urllib.parse.quote_plus(WORDS[len(persons) % 20])}")
         persons.append((role, person, share))
     print(f"{len(persons)} people logged in; load for {options.duration:.0f} s ...")
     stats.times.clear()
