@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
 from portal.audit import record
+from portal.auth.access import OFFICE_ROLES_ONLY, role_allowed
 from portal.auth.models import ROLES, Invitation, User
 from portal.auth.sessions import end_sessions
 from portal.orgs.models import Organisation
@@ -34,6 +35,8 @@ def update_user(user: User, organisation: Organisation, role: str, actor: User) 
         raise AdminError(_l("Unbekannte Rolle."))
     if user.id == actor.id and role != user.role:
         raise AdminError(_l("Sie können Ihre eigene Rolle nicht ändern."))
+    if not role_allowed(role, organisation):
+        raise AdminError(OFFICE_ROLES_ONLY)
     changed = user.organisation_id != organisation.id or user.role != role
     if user.role != role:
         record("user.role_changed", target=user, details={"from": user.role, "to": role})

@@ -137,6 +137,8 @@ def invite():
         organisation = db.get_or_404(Organisation, form.organisation.data)
         try:
             auth_services.invite(form.email.data, organisation, form.role.data, current_user)
+        except auth_services.RoleNotAllowed as exc:
+            form.role.errors.append(str(exc))
         except auth_services.AuthError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -207,7 +209,7 @@ def organisation_edit(organisation_id: int | None = None):
         try:
             saved = save_organisation(organisation, **fields)
         except OrganisationError as exc:
-            form.slug.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         else:
             record("organisation.updated" if organisation else "organisation.created", target=saved)
             db.session.commit()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.auth.services import external_url
-from portal.extensions import db
-from portal.resources.access import visible_clause
-from portal.resources.models import Resource, ResourceLink
-from portal.resources.records import external_id_of, sort_links, to_record
+from portal.resources.access import visible_record_links
+from portal.resources.models import Resource
+from portal.resources.records import external_id_of, to_record
 
 
 def resource_url(resource: Resource) -> str:
@@ -16,24 +13,12 @@ def resource_url(resource: Resource) -> str:
     return external_url(f"/resources/{resource.id}")
 
 
-def visible_links(resource: Resource, user) -> list[dict]:
-    """Outgoing links as record entries, leaving out targets the user may not see."""
-    rows = db.session.execute(
-        select(ResourceLink.kind, Resource.external_id, Resource.id)
-        .join(Resource, Resource.id == ResourceLink.target_id)
-        .where(ResourceLink.source_id == resource.id, visible_clause(user, Resource))
-    )
-    return sort_links(
-        {"kind": kind, "target": ext or f"portal:{rid}"} for kind, ext, rid in rows.all()
-    )
-
-
 def resource_json(resource: Resource, user) -> dict:
     """The record (as `flask --app portal export` writes it) plus `id` and `url`."""
     return {
         "id": resource.id,
         "url": resource_url(resource),
-        **to_record(resource, links=visible_links(resource, user)),
+        **to_record(resource, links=visible_record_links(user, resource)),
     }
 
 

@@ -25,11 +25,16 @@ def _iso(value) -> str | None:
 
 def export_user_data(user: User) -> dict:
     """Everything the portal stores about the person, readable by machines (JSON)."""
+    from portal.resources.access import visible_clause, visible_record_links
     from portal.resources.models import Resource
     from portal.resources.records import to_record
 
+    # What the person wrote and may still see: after a move, a former organisation's drafts
+    # stay with it (the same rule as every page), and so do links to hidden resources.
     resources = db.session.scalars(
-        select(Resource).where(Resource.author_id == user.id).order_by(Resource.id)
+        select(Resource)
+        .where(Resource.author_id == user.id, visible_clause(user, Resource))
+        .order_by(Resource.id)
     ).all()
     entries = db.session.scalars(
         select(AuditEntry)
@@ -68,7 +73,10 @@ def export_user_data(user: User) -> dict:
             }
             for s in sessions
         ],
-        "resources": [{"id": r.id, "status": r.status, **to_record(r)} for r in resources],
+        "resources": [
+            {"id": r.id, "status": r.status, **to_record(r, links=visible_record_links(user, r))}
+            for r in resources
+        ],
         "audit_entries": [
             {
                 "seq": e.seq,

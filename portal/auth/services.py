@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.audit import record
 from portal.auth import passwords
+from portal.auth.access import OFFICE_ROLES_ONLY, role_allowed
 from portal.auth.models import Invitation, OneTimeToken, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db
@@ -25,6 +26,19 @@ logger = logging.getLogger(__name__)
 
 class AuthError(Exception):
     """A domain error whose message can be shown to the user."""
+
+
+class RoleNotAllowed(AuthError):
+    """An office role (editor, admin) for a person outside the office."""
+
+    def __init__(self):
+        super().__init__(OFFICE_ROLES_ONLY)
+
+
+def check_role(role: str, organisation: Organisation) -> None:
+    """RoleNotAllowed unless a person of `organisation` may hold `role`."""
+    if not role_allowed(role, organisation):
+        raise RoleNotAllowed()
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -85,8 +99,10 @@ def validate_new_password(password: str, email: str, name: str = "", organisatio
 def create_user(
     email: str, name: str, organisation: Organisation, role: str, password: str
 ) -> User:
-    """Create an account; raises AuthError for a taken e-mail or a weak password."""
+    """Create an account; raises AuthError for a taken e-mail, a weak password or an office
+    role outside the office."""
     email = User.normalise_email(email)
+    check_role(role, organisation)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     validate_new_password(password, email, name, organisation)
@@ -361,7 +377,9 @@ def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
 
 
 def invite(email: str, organisation: Organisation, role: str, invited_by: User) -> Invitation:
-    """Create an invitation and send its link; raises AuthError if the person has an account."""
+    """Create an invitation and send its link; raises AuthError if the person has an account
+    or the role is an office role for somebody outside the office."""
+    check_role(role, organisation)
     email = User.normalise_email(email)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
@@ -390,6 +408,7 @@ def invite(email: str, organisation: Organisation, role: str, invited_by: User) 
 def resend_invitation(invitation: Invitation) -> None:
     if invitation.accepted_at:
         raise AuthError(_l("Die Einladung wurde bereits angenommen."))
+    check_role(invitation.role, invitation.organisation)
     invitation.revoked_at = None
     _send_invitation(invitation)
     record("invitation.resent", target=invitation)
@@ -426,6 +445,9 @@ def invitation_for_token(token: str) -> Invitation | None:
         return None
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hashed))
     if invitation is None or invitation.status != "open":
+        return None
+    # An office role for an organisation that is not (or no longer) an office: not valid.
+    if not role_allowed(invitation.role, invitation.organisation):
         return None
     return invitation
 

@@ -3,12 +3,18 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.auth.access import OFFICE_ROLES
+from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS, Organisation
 
 
 class OrganisationError(Exception):
-    """A domain error whose message can be shown to the user."""
+    """A domain error whose message can be shown to the user; `field` names the form field."""
+
+    def __init__(self, message, field: str = "slug"):
+        super().__init__(message)
+        self.field = field
 
 
 def find_organisation(slug: str) -> Organisation | None:
@@ -30,7 +36,13 @@ def save_organisation(organisation: Organisation | None, **fields) -> Organisati
         if other is not None and other is not organisation:
             raise OrganisationError(_l("Diese Kennung ist bereits vergeben."))
     if fields.get("kind", "member") not in ORG_KINDS:
-        raise OrganisationError(_l("Unbekannte Art der Organisation."))
+        raise OrganisationError(_l("Unbekannte Art der Organisation."), field="kind")
+    if (
+        organisation is not None
+        and organisation.is_office
+        and fields.get("kind", "office") != "office"
+    ):
+        _refuse_office_roles(organisation)
     if fields.get("federal_state") and fields["federal_state"] not in FEDERAL_STATES:
         raise OrganisationError(_l("Unbekanntes Bundesland."))
     if isinstance(fields.get("focus_areas"), str):
@@ -45,3 +57,22 @@ def save_organisation(organisation: Organisation | None, **fields) -> Organisati
         setattr(organisation, key, "" if value is None and key != "federal_state" else value)
     db.session.flush()
     return organisation
+
+
+def _refuse_office_roles(organisation: Organisation) -> None:
+    """An office stops being one only when nobody in it holds an office role any more."""
+    holders = db.session.scalars(
+        select(User.name)
+        .where(User.organisation_id == organisation.id, User.role.in_(OFFICE_ROLES))
+        .order_by(User.name)
+    ).all()
+    if holders:
+        raise OrganisationError(
+            _l(
+                "Die Art kann nicht geändert werden: %(names)s haben die Rolle „Redaktion“ oder "
+                "„Administration“, die es nur in der Koordinierungsstelle gibt. Bitte ändern Sie "
+                "zuerst ihre Rolle oder Organisation.",
+                names=", ".join(holders),
+            ),
+            field="kind",
+        )

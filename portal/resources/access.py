@@ -10,7 +10,13 @@ counts, facets, snippets and suggestions follow the same rule as pages and downl
 - not published (draft, submitted, returned, archived): the owning organisation and the office
 """
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from portal.extensions import db
+from portal.resources.models import Resource, ResourceLink
 
 MEMBERS = "members"
 OFFICE = "office"
@@ -31,14 +37,19 @@ def resource_audiences(status: str, visibility: str, organisation_id: int) -> se
     return {org_audience(organisation_id), OFFICE}
 
 
+def organisation_audiences(organisation) -> set[str]:
+    """The audiences every active person of `organisation` belongs to."""
+    audiences = {MEMBERS, org_audience(organisation.id)}
+    if organisation.is_office:
+        audiences.add(OFFICE)
+    return audiences
+
+
 def user_audiences(user) -> set[str]:
     """The audiences a user belongs to; empty for anonymous or inactive users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    audiences = {MEMBERS, org_audience(user.organisation_id)}
-    if user.organisation.is_office:
-        audiences.add(OFFICE)
-    return audiences
+    return organisation_audiences(user.organisation)
 
 
 def can_view(user, resource) -> bool:
@@ -47,6 +58,30 @@ def can_view(user, resource) -> bool:
         return False
     wanted = resource_audiences(resource.status, resource.visibility, resource.organisation_id)
     return bool(wanted & user_audiences(user))
+
+
+def owner_keeps_sight(owner, organisation_id: int, visibility: str) -> bool:
+    """Would organisation `owner` still see a resource owned by `organisation_id` with
+    `visibility`, as a draft and once published?"""
+    audiences = organisation_audiences(owner)
+    return all(
+        resource_audiences(status, visibility, organisation_id) & audiences
+        for status in ("draft", "published")
+    )
+
+
+def may_change_owner(user, resource, organisation_id: int, visibility: str) -> bool:
+    """May `user` give `resource` this owner and visibility?
+
+    Nobody outside the owning organisation (editors, admins) may change them so that the owner
+    loses sight of its own resource: a member organisation's resource stays with it and is never
+    made office-only by others. The owner's own people decide that for themselves.
+    """
+    if organisation_id == resource.organisation_id and visibility == resource.visibility:
+        return True
+    if organisation_id == resource.organisation_id == user.organisation_id:
+        return True
+    return owner_keeps_sight(resource.organisation, organisation_id, visibility)
 
 
 def visible_clause(user, model) -> ColumnElement[bool]:
@@ -62,3 +97,72 @@ def visible_clause(user, model) -> ColumnElement[bool]:
         and_(model.organisation_id == user.organisation_id, model.visibility != "office"),
         and_(model.organisation_id == user.organisation_id, ~published),
     )
+
+
+# --- what a resource's records and history say about other resources -------------------------
+# Links point at other resources, which the reader may not see. Exports, API records, revision
+# snapshots and revision notes name them by external id or number: only visible ones are shown.
+
+PORTAL_ID = re.compile(r"portal:(\d+)")
+LINK_NOTE = re.compile(r"#(\d+)")
+LINK_ACTIONS = ("link_add", "link_remove")
+
+
+def visible_record_links(user, resource) -> list[dict]:
+    """The resource's outgoing links as record entries, leaving out targets `user` may not see."""
+    if resource.id is None:
+        return []
+    rows = db.session.execute(
+        select(ResourceLink.kind, Resource.external_id, Resource.id)
+        .join(Resource, Resource.id == ResourceLink.target_id)
+        .where(ResourceLink.source_id == resource.id, visible_clause(user, Resource))
+    )
+    return sorted(
+        ({"kind": kind, "target": ext or f"portal:{rid}"} for kind, ext, rid in rows.all()),
+        key=lambda link: (link["kind"], link["target"]),
+    )
+
+
+def visible_targets(user, targets: Iterable[str]) -> set[str]:
+    """Which record link targets (external ids, or ``portal:<id>``) name a resource `user` may
+    see; a target that names no resource (any more) counts as hidden."""
+    targets = {str(t) for t in targets if t}
+    if not targets:
+        return set()
+    numbers = {int(m[1]) for t in targets if (m := PORTAL_ID.fullmatch(t))}
+    rows = db.session.execute(
+        select(Resource.id, Resource.external_id).where(
+            or_(Resource.external_id.in_(targets), Resource.id.in_(numbers)),
+            visible_clause(user, Resource),
+        )
+    )
+    seen = set()
+    for rid, ext in rows.all():
+        if ext in targets:
+            seen.add(ext)
+        if rid in numbers:
+            seen.add(f"portal:{rid}")
+    return seen
+
+
+def redact_record(user, record: dict | None) -> dict:
+    """A record or revision snapshot with only the links whose targets `user` may see."""
+    record = dict(record or {})
+    links = record.get("links")
+    if links:
+        shown = visible_targets(user, (link.get("target") for link in links))
+        record["links"] = [link for link in links if link.get("target") in shown]
+    return record
+
+
+def redact_note(user, action: str, comment: str) -> str:
+    """A revision's note as `user` may read it: a link note naming a hidden resource is empty."""
+    if action not in LINK_ACTIONS or not comment:
+        return comment
+    match = LINK_NOTE.fullmatch(comment.strip())
+    if match is None:
+        return comment
+    visible = db.session.scalar(
+        select(Resource.id).where(Resource.id == int(match[1]), visible_clause(user, Resource))
+    )
+    return comment if visible is not None else ""

@@ -30,7 +30,7 @@ from portal.legal import courts as court_catalogue
 from portal.legal.citations import Norm, extract_norms, parse_norm
 from portal.legal.file_numbers import normalise_file_number
 from portal.orgs.models import Organisation
-from portal.resources.access import can_view, visible_clause
+from portal.resources.access import can_view, may_change_owner, owner_keeps_sight, visible_clause
 from portal.resources.models import (
     Attachment,
     Court,
@@ -207,6 +207,13 @@ def create_resource(
         raise ResourceError(_l("Unbekannter Eintragstyp."))
     if organisation is not None and not is_editor(user):
         organisation = None
+    visibility = data.get("visibility", "members")
+    if (
+        organisation is not None
+        and organisation.id != user.organisation_id
+        and not owner_keeps_sight(organisation, organisation.id, visibility)
+    ):
+        raise ResourceError(_owner_loses_sight(organisation))
     resource = Resource(
         type=resource_type,
         # A stable id for export: re-importing an export updates instead of duplicating.
@@ -237,6 +244,9 @@ def update_resource(
         raise ResourceError(_l("Sie dürfen diesen Eintrag nicht bearbeiten."))
     if base_version != resource.version:
         raise EditConflict(resource, base_version)
+    if organisation is not None and not is_editor(user):
+        organisation = None
+    _check_owner(user, resource, organisation, data.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
     _apply(resource, data)
@@ -247,7 +257,7 @@ def update_resource(
             actor=user,
             details={"from": previous_visibility, "to": resource.visibility},
         )
-    if organisation is not None and is_editor(user):
+    if organisation is not None:
         resource.organisation = organisation
     if norms is not None:
         _set_norms(resource, norms)
@@ -255,6 +265,21 @@ def update_resource(
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
     return resource
+
+
+def _owner_loses_sight(owner: Organisation):
+    return _l(
+        "So würde „%(org)s“ den Zugriff auf den eigenen Eintrag verlieren. Einträge einer "
+        "Fachberatungsstelle bleiben bei ihr, und nur sie selbst kann sie auf „Nur "
+        "Geschäftsstelle“ stellen.",
+        org=owner.name,
+    )
+
+
+def _check_owner(user, resource: Resource, organisation, visibility: str) -> None:
+    organisation_id = organisation.id if organisation is not None else resource.organisation_id
+    if not may_change_owner(user, resource, organisation_id, visibility):
+        raise ResourceError(_owner_loses_sight(resource.organisation))
 
 
 def _apply(resource: Resource, data: dict[str, Any]) -> None:
@@ -511,6 +536,7 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
     for name in ("language", "visibility"):
         if data.get(name):
             values[name] = data[name]
+    _check_owner(user, resource, None, values.get("visibility", resource.visibility))
     for name in ("topics", "tags", "legal_areas", "authors"):
         if name in data:
             values[name] = list(data[name] or [])
@@ -652,12 +678,16 @@ AUDITED_TRANSITIONS = {
 
 
 def notify_returned(resource: Resource, comment: str) -> None:
-    """Tell the author that an editor returned the resource (call after the commit)."""
+    """Tell the author that an editor returned the resource (call after the commit).
+
+    Only if the author may see the resource now: one who moved to another organisation (or was
+    deactivated) learns neither its title nor the comment.
+    """
     from portal.auth.services import external_url
     from portal.mail import send_mail
 
     author = resource.author
-    if author is None or not author.active:
+    if author is None or not can_view(author, resource):
         return
     try:
         send_mail(
@@ -704,7 +734,11 @@ def add_link(source: Resource, target: Resource, kind: str, user) -> ResourceLin
     link = ResourceLink(source_id=source.id, target_id=target.id, kind=kind)
     db.session.add(link)
     db.session.flush()
-    _touch(source if can_edit(user, source) else target, user, "link_add", f"#{target.id}")
+    # The note names the other side by number only; readers who may not see it get no name.
+    if can_edit(user, source):
+        _touch(source, user, "link_add", f"#{target.id}")
+    else:
+        _touch(target, user, "link_add", f"#{source.id}")
     return link
 
 

@@ -28,6 +28,7 @@ from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
 from portal.resources import services
+from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
     AttachmentForm,
@@ -204,6 +205,7 @@ def _detail_context(resource: Resource) -> dict:
         "norm_url": norm_url,
         "history": history,
         "revisions": resource.revisions if history else [],
+        "notes": _notes(resource.revisions) if history else {},
         "actions": services.allowed_actions(current_user, resource),
         "may_edit": services.can_edit(current_user, resource),
         "action_labels": services.ACTION_LABELS,
@@ -213,6 +215,18 @@ def _detail_context(resource: Resource) -> dict:
         "training_formats": TRAINING_FORMATS,
         "languages": LANGUAGES,
     }
+
+
+def _notes(revisions) -> dict[int, str]:
+    """Each revision's note as the reader may see it (links to hidden resources stay unnamed)."""
+    return {rev.id: redact_note(current_user, rev.action, rev.comment) for rev in revisions}
+
+
+def _diff(before: dict | None, after: dict | None) -> list:
+    """What changed between two snapshots, as far as the reader may see (links included)."""
+    return services.diff_records(
+        redact_record(current_user, before), redact_record(current_user, after)
+    )
 
 
 def norm_url(slug: str) -> str:
@@ -350,12 +364,31 @@ def _edit_form(resource: Resource):
 
 
 def _conflict(form, resource: Resource, base_version: int):
-    """Refuse a save based on an old version: keep the input, show what changed meanwhile."""
-    base = services.revision_at(resource, base_version)
-    changes = services.diff_records(base.data if base else {}, services.snapshot(resource))
-    newer = [r for r in resource.revisions if r.version > base_version]
+    """Refuse a save based on an old version: keep the input, show what changed meanwhile.
+
+    Only an earlier version of this resource is a base; any other number is refused. What
+    changed is shown only to those who may see the history (old text may predate anonymising).
+    """
+    exists = 1 <= base_version <= resource.version
     # Saving again from this page deliberately builds on the current version.
     form.version.data = str(resource.version)
+    if not exists:
+        flash(
+            _(
+                "Die Fassung, auf der Ihre Änderungen beruhen (Version %(version)s), gibt es "
+                "nicht. Ihre Eingaben stehen unten im Formular; wenn Sie erneut speichern, "
+                "ersetzen sie den aktuellen Stand des Eintrags.",
+                version=base_version,
+            ),
+            "error",
+        )
+        return _render_edit(resource, form, status=400)
+    history = services.can_see_history(current_user, resource)
+    changes, newer = [], []
+    if history and base_version < resource.version:
+        base = services.revision_at(resource, base_version)
+        changes = _diff(base.data if base else {}, services.snapshot(resource))
+        newer = [r for r in resource.revisions if r.version > base_version]
     _suggestions(form)
     return (
         render_template(
@@ -364,6 +397,7 @@ def _conflict(form, resource: Resource, base_version: int):
             resource=resource,
             resource_type=resource.type,
             type_label=resource.type_label,
+            history=history,
             changes=changes,
             newer=newer,
             action_labels=services.ACTION_LABELS,
@@ -527,7 +561,8 @@ def revision(resource_id: int, revision_id: int):
         resource=resource,
         revision=rev,
         compare=compare,
-        changes=services.diff_records(before, after),
+        changes=_diff(before, after),
+        note=redact_note(current_user, rev.action, rev.comment),
         form=form,
         may_restore=services.can_edit(current_user, resource),
         action_labels=services.ACTION_LABELS,

@@ -70,7 +70,7 @@ def test_changing_role_and_organisation_applies_on_the_next_request(
     app, client, login_as, create_user, create_org
 ):
     target = create_user()
-    other_org = create_org(name="Andere Stelle")
+    other_org = create_org(name="Andere Stelle", kind="office")
     device = app.test_client()
     device.post("/auth/login", data={"email": target.email, "password": PASSWORD})
     login_as("admin")

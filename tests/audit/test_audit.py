@@ -73,7 +73,7 @@ def test_admin_changes_to_role_organisation_and_activation_are_recorded(
 ):
     login_as("admin")
     user = create_user()
-    other = create_org()
+    other = create_org(kind="office")
     client.post(f"/admin/users/{user.id}", data={"organisation": other.id, "role": "editor"})
     client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
     actions = [e.action for e in entries(app) if e.target_id == str(user.id)]

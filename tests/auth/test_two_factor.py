@@ -245,7 +245,9 @@ def test_new_recovery_codes_replace_the_old_ones(app, client, login_as):
     assert "2fa.recovery_regenerated" in actions(app)
 
 
-def test_an_admin_resets_a_lost_second_factor_and_the_persons_sessions_end(app, create_user, auth):
+def test_an_admin_resets_a_lost_second_factor_and_the_persons_sessions_end(
+    app, create_user, auth, office
+):
     person = create_user()
     person_client = app.test_client()
     person_client.post("/auth/login", data={"email": person.email, "password": PASSWORD})
@@ -253,7 +255,7 @@ def test_an_admin_resets_a_lost_second_factor_and_the_persons_sessions_end(app, 
     assert person_client.get("/").status_code == 200
 
     admin_client = app.test_client()
-    admin = create_user(role="admin")
+    admin = create_user(role="admin", organisation=office)
     admin_client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
     enrol(admin_client)
     response = admin_client.post(f"/admin/users/{person.id}/two-factor/reset")

@@ -7,7 +7,9 @@ from tests.conftest import PASSWORD
 
 
 def test_create_org_and_create_user_with_password_from_stdin(app, runner):
-    result = runner.invoke(args=["create-org", "fbs-test", "--name", "FBS Test", "--city", "Bonn"])
+    result = runner.invoke(
+        args=["create-org", "kok-test", "--name", "KOK Test", "--kind", "office", "--city", "Bonn"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(
         args=[
@@ -16,7 +18,7 @@ def test_create_org_and_create_user_with_password_from_stdin(app, runner):
             "--name",
             "Neu",
             "--org",
-            "fbs-test",
+            "kok-test",
             "--role",
             "editor",
             "--password-stdin",

@@ -227,7 +227,7 @@ def test_admin_changes_end_every_session_of_the_person(
         )
     elif change == "role":
         response = admin_client.post(
-            f"/admin/users/{user.id}", data={"organisation": user.organisation_id, "role": "editor"}
+            f"/admin/users/{user.id}", data={"organisation": office.id, "role": "editor"}
         )
     else:
         response = admin_client.post(f"/admin/users/{user.id}/sessions/end")
