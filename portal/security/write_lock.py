@@ -10,8 +10,8 @@ PostgreSQL (READ COMMITTED): two such requests would both read the old row and t
 write would silently undo the first (a lost update). The same request session takes a
 transaction-level advisory lock as its first statement instead, so state-changing requests of
 all workers run one after the other exactly as on SQLite; the lock ends with the commit or the
-rollback. Measured under load (README, "Several workers"), these requests take a few
-milliseconds each, far below what serialising them would make noticeable.
+rollback. Writes are few (editors saving, members saving searches), and slow work (mail, index
+catch-up) happens after the commit, so the queue stays short (docs/scaling.md).
 
 Everything else takes no lock: GET requests read in parallel, Alembic migrations and the search
 outbox's own short sessions behave as before, and nobody in the same process can deadlock on a
