@@ -31,21 +31,27 @@ run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127
 	$(APP) bootstrap
 	$(APP) run --host $(HOST) --port $(PORT)
 
+# Tests run in parallel on every core (pytest-xdist; the browser tests share one worker and
+# one Chromium); tests marked `slow` (timing assertions, killed processes) run afterwards alone.
+XDIST := -n auto --dist loadgroup
+
 test: $(VENV)/.dev-deps translations ## Set up and run the whole test suite
 	./scripts/ensure-test-tools.sh
 	./scripts/ensure-deploy-tools.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST) -m "not slow"
+	$(BIN)/python -m pytest -m slow
 
 test-postgres: $(VENV)/.dev-deps translations ## Run the whole suite on a throw-away PostgreSQL server (and Redis)
 	./scripts/ensure-test-tools.sh
 	./scripts/ensure-deploy-tools.sh
-	./scripts/with-services.sh --postgres --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	./scripts/with-services.sh --postgres --redis -- sh -c '$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS) && { $(BIN)/python -m pytest -m slow $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]; }'
 
 test-fast: $(VENV)/.dev-deps translations ## Run the tests without the browser and slow tests
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest $(XDIST) -m "not browser and not slow"
 
-lint: $(VENV)/.dev-deps ## Check code style with ruff
+lint: $(VENV)/.dev-deps ## Check code style and formatting with ruff
 	$(BIN)/ruff check portal tests bench config.py
+	$(BIN)/ruff format --check portal tests bench config.py
 
 format: $(VENV)/.dev-deps ## Format the code with ruff
 	$(BIN)/ruff format portal tests bench config.py

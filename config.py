@@ -86,12 +86,16 @@ class Config:
     RATELIMIT_TWO_FACTOR = "10 per minute;50 per hour"
     RATELIMIT_EMAIL_CHANGE = "5 per minute;20 per hour"
     RATELIMIT_COMPLETE = "120 per minute;2000 per hour"  # search box completions
+    RATELIMIT_UPLOAD = "10 per minute;100 per hour"  # attachments, per account
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
 
-    # Uploads.
+    # Uploads. A PDF's text is read in a process of its own within a time and page budget;
+    # what the budget leaves unread is noted on the attachment and not searchable.
     MAX_UPLOAD_MB = 25
+    EXTRACTION_TIMEOUT = 20  # seconds per file
+    EXTRACTION_MAX_PAGES = 2000
 
     # Audit trail: network prefix kept of IPv4 and IPv6 addresses (32/128 keep all, 0 none),
     # and how long entries are kept by `flask prune-audit`.

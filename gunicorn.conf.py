@@ -20,17 +20,32 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 
 # Links in invitation, password-reset and e-mail-change mails carry their token in the path:
-# keep it out of the access log (the query string is left out by the format above).
+# keep it out of the access log (the query string is left out by the format above), wherever
+# it appears (request line, path, referer of the page after the link, environ atoms).
 _TOKEN_PATH = re.compile(r"(/auth/(?:invitation|reset-password|email-change)/)[^/?\s]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def redact(value):
+    """The value with link tokens replaced and control characters escaped (no forged lines);
+    never raises: None, numbers and other values pass unchanged."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str):
+        return value
+    value = value.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    value = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return _TOKEN_PATH.sub(r"\1[token]", value)
 
 
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("U", "r"):
-            if key in atoms:
-                atoms[key] = _TOKEN_PATH.sub(r"\1[token]", atoms[key])
-        return atoms
+        try:
+            atoms = super().atoms(resp, req, environ, request_time)
+        except Exception:  # noqa: BLE001 - a log line must never end a worker
+            self.error("Cannot format the access log line", exc_info=True)
+            return {"h": "-"}  # gunicorn's SafeAtoms prints "-" for every other field
+        return {key: redact(value) for key, value in atoms.items()}
 
 
 logger_class = RedactingLogger

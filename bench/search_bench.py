@@ -427,7 +427,8 @@ def reuse_instance(instance: str) -> tuple[dict, dict, str]:
     return env, {"index_mb": size, "reused": True}, token
 
 
-def measure(env: dict, token: str, mix: list[tuple[str, dict]], figures: dict) -> dict:
+def start_server(env: dict) -> tuple[subprocess.Popen, int]:
+    """The app under gunicorn (one worker) on a free local port, once it accepts connections."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
@@ -439,6 +440,15 @@ def measure(env: dict, token: str, mix: list[tuple[str, dict]], figures: dict) -
     )  # fmt: skip
     try:
         wait_until_up(port, time.time() + 60)
+    except SystemExit:
+        server.terminate()
+        raise
+    return server, port
+
+
+def measure(env: dict, token: str, mix: list[tuple[str, dict]], figures: dict) -> dict:
+    server, port = start_server(env)
+    try:
         api = Api(port, token)
         first, _ = api.get("/api/v1/search", {"q": "Vertrag"})
         figures["first_query_s"] = first

@@ -29,8 +29,13 @@ def submit(function, *args) -> Future:
     return future
 
 
+#: Marks the session of a background task: its mails wait for its commit (portal.mail).
+DEFER_MAIL = "portal_defer_mail"
+
+
 def _run(app: Flask, function, args) -> None:
     with app.app_context():
+        db.session.info[DEFER_MAIL] = True  # mails go out after the commit, not under its lock
         try:
             function(*args)
             db.session.commit()
@@ -45,6 +50,12 @@ def _run(app: Flask, function, args) -> None:
 def _forget(future: Future) -> None:
     with _lock:
         _pending.discard(future)
+
+
+def pending() -> int:
+    """How many submitted tasks have not finished yet."""
+    with _lock:
+        return len(_pending)
 
 
 def wait_idle(timeout: float = 10.0) -> None:

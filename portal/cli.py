@@ -1,25 +1,26 @@
-"""Command-line interface: `flask --app portal <command>`."""
+"""Command-line interface: `flask --app portal <command>`; `register` adds every command.
 
-import sys
+The commands of a topic live in its package's `cli.py` (``COMMANDS``); the ones here set up
+an instance as a whole.
+"""
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from portal.auth import services as auth_services
-from portal.auth.models import ROLES, count_users
-from portal.auth.sessions import prune_expired
+from portal.api import cli as api_cli
+from portal.audit import cli as audit_cli
+from portal.auth import cli as auth_cli
+from portal.auth.models import count_users
+from portal.backup import cli as backup_cli
+from portal.demo import seed_demo
 from portal.extensions import db
-from portal.orgs.models import FEDERAL_STATES, ORG_KINDS
-from portal.orgs.services import OrganisationError, find_organisation, save_organisation
-from portal.resources.cli import COMMANDS as resource_commands
-
-
-def fail(message: str) -> None:
-    """One line on standard error and exit code 1."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
+from portal.orgs import cli as orgs_cli
+from portal.resources import cli as resources_cli
+from portal.saved import cli as saved_cli
+from portal.search import cli as search_cli
+from portal.search.maintenance import ensure_index
 
 
 @click.command("init-db")
@@ -30,62 +31,10 @@ def init_db_command():
     click.echo("Database is up to date.")
 
 
-@click.command("create-org")
-@click.argument("slug")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(list(ORG_KINDS)), default="member", show_default=True)
-@click.option("--short-name", default="")
-@click.option("--city", default="")
-@click.option("--state", "federal_state", type=click.Choice(list(FEDERAL_STATES)), default=None)
-@with_appcontext
-def create_org_command(slug, name, kind, short_name, city, federal_state):
-    """Create an organisation."""
-    try:
-        save_organisation(
-            None,
-            slug=slug,
-            name=name,
-            kind=kind,
-            short_name=short_name,
-            city=city,
-            federal_state=federal_state,
-        )
-    except OrganisationError as exc:
-        fail(str(exc))
-    db.session.commit()
-    click.echo(f"Created organisation {slug}.")
-
-
-@click.command("create-user")
-@click.argument("email")
-@click.option("--name", required=True)
-@click.option("--org", "org_slug", required=True, help="Slug of the organisation.")
-@click.option("--role", type=click.Choice(list(ROLES)), default="member", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@with_appcontext
-def create_user_command(email, name, org_slug, role, password_stdin):
-    """Create a user account."""
-    organisation = find_organisation(org_slug)
-    if organisation is None:
-        fail(f"no organisation with slug {org_slug!r}")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        auth_services.create_user(email, name, organisation, role, password)
-    except auth_services.AuthError as exc:
-        fail(str(exc))
-    db.session.commit()
-    click.echo(f"Created user {email.strip().lower()} ({role}).")
-
-
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
     """Load demo organisations and users (idempotent); prints new accounts' passwords."""
-    from portal.demo import seed_demo
-
     for email, password in seed_demo():
         click.echo(f"  {email}  {password}")
     db.session.commit()
@@ -96,9 +45,6 @@ def seed_demo_command():
 @with_appcontext
 def bootstrap_command():
     """Prepare a fresh instance for `make run`: migrate, and seed demo data on first start."""
-    from portal.demo import seed_demo
-    from portal.search.maintenance import ensure_index
-
     upgrade()
     ensure_index(current_app.extensions["search_index"])
     if count_users() == 0 and current_app.config["SEED_DEMO_ON_FIRST_START"]:
@@ -110,28 +56,21 @@ def bootstrap_command():
     click.echo(f"\nKOK-Wissensportal: {current_app.config['EXTERNAL_BASE_URL']}\n")
 
 
-@click.command("prune-sessions")
-@with_appcontext
-def prune_sessions_command():
-    """Delete expired sessions."""
-    count = prune_expired()
-    db.session.commit()
-    click.echo(f"Deleted {count} expired sessions.")
+COMMANDS = (init_db_command, seed_demo_command, bootstrap_command)
 
 
 def register(app: Flask) -> None:
-    from portal.audit.cli import COMMANDS as audit_commands
-    from portal.backup.cli import COMMANDS as backup_commands
-
-    for command in (
-        *audit_commands,
-        *backup_commands,
-        init_db_command,
-        create_org_command,
-        create_user_command,
-        seed_demo_command,
-        bootstrap_command,
-        prune_sessions_command,
-        *resource_commands,
+    """Every command of the portal, one list per topic (each package's ``cli.COMMANDS``)."""
+    for commands in (
+        COMMANDS,
+        auth_cli.COMMANDS,
+        orgs_cli.COMMANDS,
+        resources_cli.COMMANDS,
+        search_cli.COMMANDS,
+        saved_cli.COMMANDS,
+        api_cli.COMMANDS,
+        audit_cli.COMMANDS,
+        backup_cli.COMMANDS,
     ):
-        app.cli.add_command(command)
+        for command in commands:
+            app.cli.add_command(command)

@@ -1,4 +1,11 @@
-"""Outgoing e-mail over SMTP; without an SMTP server, mails go to the log and instance/mail/."""
+"""Outgoing e-mail over SMTP; without an SMTP server, mails go to the log and instance/mail/.
+
+A mail sent while a request (or background task) has a transaction open waits for its commit
+and is dropped if it rolls back: nobody gets a link to a token that was never stored, and a
+slow or stalled SMTP server never holds the database's write lock. After the commit, a
+request hands SMTP delivery to a background thread (``portal.background``), so the answer
+does not wait for the server either; the command line delivers at once.
+"""
 
 import logging
 import secrets
@@ -9,12 +16,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
+from sqlalchemy import event
 
+from portal import background
+from portal.extensions import db
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
+
+_QUEUE = "portal_mail_queue"
 
 
 def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context) -> None:
@@ -29,6 +41,43 @@ def send_mail(to: str, subject: str, template: str, locale: str | None = None, *
     msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain="kok-portal")
     msg.set_content(body)
+    deferring = has_request_context() or db.session.info.get(background.DEFER_MAIL)
+    if deferring and db.session().in_transaction():
+        db.session.info.setdefault(_QUEUE, []).append(msg)
+    elif deferring:
+        _deliver(msg)
+    else:
+        _deliver_now(msg)
+
+
+def register_hooks() -> None:
+    """Deliver queued mails after the commit; drop them on rollback (once per process)."""
+    for name, fn in (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback)):
+        if not event.contains(db.session, name, fn):
+            event.listen(db.session, name, fn)
+
+
+def _after_commit(session) -> None:
+    for msg in session.info.pop(_QUEUE, []):
+        _deliver(msg)
+
+
+def _after_rollback(session, _previous_transaction) -> None:
+    if not session.in_transaction():
+        dropped = session.info.pop(_QUEUE, [])
+        if dropped:
+            logger.info("%s mail(s) dropped: their transaction rolled back", len(dropped))
+
+
+def _deliver(msg: EmailMessage) -> None:
+    """After the commit: SMTP in the background during requests, the folder at once."""
+    if current_app.config.get("MAIL_SERVER") and has_request_context():
+        background.submit(_send_smtp, msg)
+    else:
+        _deliver_now(msg)
+
+
+def _deliver_now(msg: EmailMessage) -> None:
     if current_app.config.get("MAIL_SERVER"):
         _send_smtp(msg)
     else:

@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -18,6 +18,13 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.security import write_lock
 
 logger = logging.getLogger(__name__)
+
+
+class Portal(Flask):
+    """Flask, with views run under the write lock (portal.security.write_lock)."""
+
+    def dispatch_request(self):
+        return write_lock.retrying(super().dispatch_request)
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -86,7 +93,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background work speak the default
         return languages[0]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if g.get("database_failed"):
+        pass  # the user's language would need the database (see register_handlers)
+    elif current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:
         return session["language"]
@@ -95,7 +104,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every table)
-    from portal import search
+    from portal import mail, search
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 
@@ -116,6 +125,7 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     search.init_app(app)
+    mail.register_hooks()
     app.session_interface = DatabaseSessionInterface()
 
     login_manager.init_app(app)
@@ -135,7 +145,7 @@ def init_extensions(app: Flask) -> None:
     def unauthorized():
         from flask import redirect, url_for
 
-        from portal.auth.views import safe_next
+        from portal.urls import safe_next
 
         if request.blueprint == "api" or request.path.startswith("/api/"):
             return json_error(401, "unauthorized")
@@ -147,11 +157,10 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import api, saved
+    """Every page and API blueprint (they say what they serve, `install_login_guard` who)."""
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
-    from portal.auth.guard import require_login
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
     from portal.norms.views import bp as norms_bp
@@ -175,21 +184,32 @@ def register_blueprints(app: Flask) -> None:
         feeds_bp,
     ):
         app.register_blueprint(bp)
+
+
+def install_login_guard(app: Flask) -> None:
+    """Deny by default: every request but the few public endpoints needs a login, a session
+    or (for /api/v1/ only) a bearer token."""
+    from portal import api
+    from portal.auth.guard import require_login
+
     app.before_request(require_login)
     api.init_app(app)
-    saved.init_app(app)
+
+
+def install_security_headers(app: Flask) -> None:
+    """CSP, frame, referrer and cache headers on every response (portal/security/headers.py)."""
+    from portal.security.headers import set_security_headers
+
+    app.after_request(set_security_headers)
 
 
 def json_error(code: int, message: str):
     return jsonify(error={"code": code, "message": message}), code
 
 
-def register_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask) -> None:
+    """German error pages (JSON under /api/), and a rollback for every failed request."""
     from werkzeug.exceptions import HTTPException, SecurityError
-
-    from portal import security
-
-    security.init_app(app)
 
     def handle(error):
         if isinstance(error, SecurityError):
@@ -198,11 +218,19 @@ def register_handlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) else 500
         if code >= 500:
             logger.exception("Unhandled error", exc_info=error)
-        db.session.rollback()
+            # The failure may be the database itself (locked, gone): the page, the language
+            # and the session save must not need it (see select_locale, save_session).
+            g.database_failed = True
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the answer matters more than the cleanup
+            logger.warning("Rolling back after an error failed", exc_info=True)
+            g.database_failed = True
         if request.path.startswith("/api/"):
             name = getattr(error, "name", None) or "Internal Server Error"
             return json_error(code, name)
-        return render_template("errors/error.html", code=code, error=error), code
+        bare = bool(g.get("database_failed"))
+        return render_template("errors/error.html", code=code, error=error, bare=bare), code
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, handle)
@@ -211,9 +239,13 @@ def register_handlers(app: Flask) -> None:
     @app.after_request
     def rollback_failed_requests(response):
         # Views commit what they mean to keep; nothing else may reach the session save.
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not g.get("database_failed"):
             db.session.rollback()
         return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and the few values every template may use (locale, CSRF field, access rules)."""
 
     @app.template_filter("date_de")
     def date_de(value, fmt="medium"):

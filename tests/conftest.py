@@ -2,8 +2,8 @@
 
 import os
 import re
-import socket
 import threading
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
+from werkzeug.serving import make_server
 
 from portal import background, create_app
 from portal.auth import passwords
@@ -24,9 +25,15 @@ from tests.databases import (
     as_string,
     write_instance_config,
 )
+from tests.helpers import PASSWORD, AuthActions, free_port
 
-# A passphrase that satisfies the policy; tests use it unless they test the policy.
-PASSWORD = "Tulpen wachsen leise im Regen 42"
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``--dist loadgroup``) the browser tests share one worker, so one
+    Chromium starts; everything else is spread over all workers."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)
@@ -160,20 +167,6 @@ def create_user(app, member_org):
     return make
 
 
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, email, password=PASSWORD, next=None, follow=False):
-        data = {"email": email, "password": password}
-        if next is not None:
-            data["next"] = next
-        return self._client.post("/auth/login", data=data, follow_redirects=follow)
-
-    def logout(self):
-        return self._client.post("/auth/logout")
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -220,22 +213,41 @@ class Mailbox:
         return re.findall(r"https?://\S+", body)[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_sink(app):
     """Start aiosmtpd; the app sends to it over real SMTP (no TLS, no login)."""
     mailbox = Mailbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
     yield mailbox
     controller.stop()
+
+
+# --- the app on a real HTTP server ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    port: int
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real (threaded werkzeug) HTTP server on a free local port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["EXTERNAL_BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url, server.server_port)
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 # --- knowledge-base resources --------------------------------------------------------------
@@ -250,7 +262,7 @@ def create_resource(app, member_org):
     """
     from portal.legal.citations import parse_norm
     from portal.legal.courts import find_court
-    from portal.legal.file_numbers import normalise_file_number
+    from portal.legal.file_numbers import file_number_key
     from portal.resources.models import Attachment, Court, Resource, ResourceNorm
 
     counter = iter(range(1, 100_000))
@@ -277,7 +289,7 @@ def create_resource(app, member_org):
                 **fields,
             )
             if resource.file_number and not resource.file_number_key:
-                resource.file_number_key = normalise_file_number(resource.file_number)
+                resource.file_number_key = file_number_key(resource.file_number)
             if court:
                 entry = find_court(court)
                 row = db.session.scalar(db.select(Court).filter_by(slug=entry.slug))

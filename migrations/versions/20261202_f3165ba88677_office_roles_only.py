@@ -5,7 +5,7 @@ Every demotion is written to the audit trail ("user.role_changed", by the system
 is not an office are revoked (and logged).
 
 Revision ID: f3165ba88677
-Revises: 2285404a4fd8
+Revises: 7c2e4f1a9b30
 Create Date: 2026-12-02 16:00:00
 
 """
@@ -23,7 +23,7 @@ from portal.timeutil import utcnow
 
 # revision identifiers, used by Alembic.
 revision = "f3165ba88677"
-down_revision = "2285404a4fd8"
+down_revision = "7c2e4f1a9b30"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import OrganisationError, save_organisation
 from portal.resources.models import Court
+from portal.search import outbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,6 +41,12 @@ def guard():
     needed = "editor" if request.endpoint in EDITOR_ENDPOINTS else "admin"
     if not has_role(current_user, needed):
         abort(403)
+
+
+@bp.context_processor
+def inject_index_backlog():
+    """Every admin page says when the search index lags behind (see portal.search.outbox)."""
+    return {"index_backlog": outbox.backlog()}
 
 
 def _organisation_choices() -> list[tuple[int, str]]:

@@ -4,6 +4,7 @@ from flask import Flask, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from portal.api import services
 from portal.extensions import db, login_manager
 
 API_PREFIX = "/api/v1/"
@@ -19,8 +20,6 @@ def _bearer_token() -> str | None:
 
 def load_user_from_token(req):
     """Flask-Login request loader: a bearer token counts only for /api/v1/, never for pages."""
-    from portal.api import services
-
     if not req.path.startswith(API_PREFIX):
         return None
     token = _bearer_token()
@@ -48,16 +47,6 @@ def rate_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Hook the token login into Flask-Login and offer the profile partial its data."""
-    from portal.api import cli, services
-    from portal.api.forms import TokenForm
-
+    """Hook the token login into Flask-Login (for /api/v1/ only)."""
     app.config.setdefault("RATELIMIT_API", "120 per minute")
     login_manager.request_loader(load_user_from_token)
-
-    @app.context_processor
-    def api_token_helpers():
-        return {"api_tokens": services.list_tokens, "api_token_form": TokenForm}
-
-    for command in cli.COMMANDS:
-        app.cli.add_command(command)

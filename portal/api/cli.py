@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.api import services
+from portal.audit.services import SYSTEM
 from portal.auth.services import find_user
 from portal.extensions import db
 
@@ -16,8 +17,6 @@ from portal.extensions import db
 @with_appcontext
 def create_token_command(email, name):
     """Create a personal API token for a user and print it once (only its hash is stored)."""
-    from portal.audit.services import SYSTEM
-
     user = find_user(email)
     if user is None or not user.is_active:
         click.echo(f"Error: no active user {email.strip().lower()!r}", err=True)

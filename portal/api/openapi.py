@@ -9,12 +9,38 @@ from __future__ import annotations
 from copy import deepcopy
 
 from portal.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MODES, SORTS
+from portal.resources.fields import FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
-from portal.resources.records import COMMON_FIELDS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATE = {"type": ["string", "null"], "format": "date"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _field_schema(f: Field) -> dict:
+    """The JSON Schema of a record field, from its kind in the field table."""
+    schema: dict
+    if f.kind == "choice" and f.default is not None:
+        schema = {"enum": list(f.choices)}
+    elif f.kind == "choice":
+        schema = {"enum": [*f.choices, ""]}
+    elif f.kind == "resource_type":
+        schema = {"enum": list(f.choices)}
+    elif f.kind == "choices":
+        schema = {"type": "array", "items": {"enum": list(f.choices)}}
+    elif f.kind in ("list", "lines", "norms"):
+        schema = dict(_STRINGS)
+    elif f.kind == "date":
+        schema = dict(_DATE)
+    elif f.kind == "integer":
+        schema = {"type": ["integer", "null"]}
+    elif f.kind == "organisation":
+        schema = dict(_NULLABLE_STRING)
+    else:
+        schema = {"type": "string"}
+    if f.kind == "markdown":
+        schema["description"] = "Markdown"
+    return schema
 
 
 def _param(name: str, description: str, schema: dict, *, repeatable: bool = False) -> dict:
@@ -105,7 +131,13 @@ SCHEMAS = {
             "court": _NULLABLE_STRING,
             "decision_date": _DATE,
             "file_number": _NULLABLE_STRING,
-            "norms": {**_STRINGS, "description": 'Cited norms, e.g. "§ 232a StGB".'},
+            "norms": {
+                **_STRINGS,
+                "description": (
+                    'Cited norms down to Absatz, Satz, Nummer, e.g. "§ 232a StGB", '
+                    '"§ 25 Abs. 4a Satz 3 AufenthG".'
+                ),
+            },
         },
     },
     "SearchResult": {
@@ -164,46 +196,13 @@ SCHEMAS = {
             "plus `id` and `url`. Type-specific fields appear only for their type."
         ),
         "type": "object",
-        "required": ["id", "url", *COMMON_FIELDS, "links"],
+        "required": ["id", "url", *(f.name for f in record_fields(None)), "links"],
         "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
             "url": {"type": "string", "format": "uri"},
-            "external_id": {"type": "string"},
-            "type": {"enum": list(RESOURCE_TYPES)},
-            "title": {"type": "string"},
-            "summary": {"type": "string"},
-            "body": {"type": "string", "description": "Markdown"},
-            "language": {"enum": list(LANGUAGES)},
-            "topics": _STRINGS,
-            "tags": _STRINGS,
-            "visibility": {"enum": ["members", "office", "organisation"]},
-            "organisation": _NULLABLE_STRING,
-            "status": {"type": "string"},
-            "published_on": _DATE,
+            **{f.name: _field_schema(f) for f in FIELDS if f.exported},
             "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
-            # case law
-            "court": {"type": "string"},
-            "decision_date": _DATE,
-            "file_number": {"type": "string"},
-            "decision_type": {"type": "string"},
-            "ecli": {"type": "string"},
-            "legal_areas": {"type": "array", "items": {"enum": list(LEGAL_AREAS)}},
-            "norms": _STRINGS,
-            "outcome": {"type": "string"},
-            "outcome_amount": {"type": "string"},
-            "outcome_note": {"type": "string"},
-            "source_url": {"type": "string"},
-            # training material
-            "audience": {"type": "string"},
-            "format": {"type": "string"},
-            "event_name": {"type": "string"},
-            "event_date": _DATE,
-            "duration_minutes": {"type": ["integer", "null"]},
-            # position paper
-            "authors": _STRINGS,
-            "addressee": {"type": "string"},
-            "occasion": {"type": "string"},
         },
     },
 }
@@ -265,7 +264,8 @@ DOCUMENT = {
                     ),
                     _param(
                         "norm",
-                        'Cited norm, e.g. "§ 232a StGB"',
+                        'Cited norm, e.g. "§ 232a StGB" (with the provisions within it) '
+                        'or "§ 25 Abs. 4a AufenthG"',
                         {"type": "string"},
                         repeatable=True,
                     ),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from portal.auth.services import external_url
 from portal.resources.access import visible_record_links
 from portal.resources.models import Resource
 from portal.resources.records import external_id_of, to_record
+from portal.urls import external_url
 
 
 def resource_url(resource: Resource) -> str:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.api.models import ApiToken
+from portal.audit.services import record
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -97,6 +98,4 @@ def touch(row: ApiToken) -> bool:
 
 
 def _audit(action: str, row: ApiToken, actor) -> None:
-    from portal.audit.services import record
-
     record(action, target=row, details={"name": row.name, "prefix": row.prefix}, actor=actor)

@@ -15,6 +15,7 @@ from portal.api.representation import resource_json, search_json
 from portal.extensions import db, limiter
 from portal.resources.access import can_view
 from portal.resources.models import Resource
+from portal.search import services as search_services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # HTML forms, so outside /api/: errors and logins answer as pages, not JSON.
@@ -29,8 +30,6 @@ def json_error(code: int, message: str):
 
 @bp.get("/search")
 def search():
-    from portal.search import services as search_services
-
     try:
         query = params.parse_search(request.args)
     except params.InvalidParameter as exc:

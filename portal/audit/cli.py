@@ -55,24 +55,4 @@ def prune_audit_command(days):
     click.echo(f"Deleted {count} audit entries older than {days} days.")
 
 
-@click.command("delete-user")
-@click.argument("email")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@with_appcontext
-def delete_user_command(email, yes):
-    """Delete an account; its resources stay, its audit entries are pseudonymised."""
-    from portal.auth.privacy import delete_user
-    from portal.auth.services import find_user
-
-    user = find_user(email)
-    if user is None:
-        click.echo(f"Error: no account {email!r}", err=True)
-        sys.exit(1)
-    if not yes:
-        click.confirm(f"Delete {user.email} ({user.name}) for good?", abort=True)
-    delete_user(user, None)
-    db.session.commit()
-    click.echo(f"Deleted account {email.strip().lower()}.")
-
-
-COMMANDS = (verify_audit_command, prune_audit_command, delete_user_command)
+COMMANDS = (verify_audit_command, prune_audit_command)

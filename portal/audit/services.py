@@ -34,6 +34,7 @@ from flask_login import current_user
 from sqlalchemy import Select, delete, func, select, text, update
 
 from portal.audit.models import GENESIS_HASH, AuditEntry
+from portal.auth.models import User
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -165,7 +166,8 @@ def _lock_chain() -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_ID)))
     elif dialect == "sqlite":
         # A write that changes nothing still takes SQLite's write lock (waiting up to the busy
-        # timeout) unless the transaction began with BEGIN IMMEDIATE and holds it already.
+        # timeout) unless the transaction holds it already; in a request it is the first
+        # write, where portal.security.write_lock checks that the reads are still current.
         db.session.execute(text("UPDATE audit_entry SET seq = seq WHERE 1 = 0"))
 
 
@@ -234,8 +236,6 @@ class Problem:
 
 def verify_chain(expect_head: tuple[int, str] | None = None) -> tuple[list[Problem], int]:
     """Check every entry; returns the problems found and the number of entries checked."""
-    from portal.auth.models import User
-
     problems: list[Problem] = []
     pseudonyms = dict(db.session.execute(select(User.id, User.audit_pseudonym)).all())
     emails = {}

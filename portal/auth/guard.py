@@ -4,6 +4,7 @@ from flask import redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
+from portal.auth.two_factor import enrolment_pending
 from portal.extensions import login_manager
 
 PUBLIC_ENDPOINTS = {
@@ -31,12 +32,13 @@ def require_login():
 
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if "_user_id" in session and request.endpoint not in ENROLMENT_ENDPOINTS:
-        from portal.auth.two_factor import enrolment_pending
-
-        # Editors and admins reach nothing else until their second factor is set up.
-        if enrolment_pending(current_user):
-            return redirect(url_for("auth.two_factor_setup"))
+    # Editors and admins reach nothing else until their second factor is set up.
+    if (
+        "_user_id" in session
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+        and enrolment_pending(current_user)
+    ):
+        return redirect(url_for("auth.two_factor_setup"))
     return None
 
 

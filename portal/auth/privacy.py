@@ -16,6 +16,9 @@ from portal.audit.services import SYSTEM, pseudonymise_actor
 from portal.auth.models import Invitation, ServerSession, User
 from portal.auth.services import AuthError
 from portal.extensions import db
+from portal.resources.access import visible_clause, visible_record_links
+from portal.resources.models import Resource
+from portal.resources.records import to_record
 from portal.timeutil import utcnow
 
 
@@ -25,10 +28,6 @@ def _iso(value) -> str | None:
 
 def export_user_data(user: User) -> dict:
     """Everything the portal stores about the person, readable by machines (JSON)."""
-    from portal.resources.access import visible_clause, visible_record_links
-    from portal.resources.models import Resource
-    from portal.resources.records import to_record
-
     # What the person wrote and may still see: after a move, a former organisation's drafts
     # stay with it (the same rule as every page), and so do links to hidden resources.
     resources = db.session.scalars(

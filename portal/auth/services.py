@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,6 @@ def token_hash(purpose: str, token: str, max_age: timedelta) -> str | None:
     except (BadSignature, SignatureExpired):
         return None
     return _sha256(nonce) if isinstance(nonce, str) else None
-
-
-def external_url(path: str) -> str:
-    """Absolute URL for links in e-mails, built from the configured base, never the Host."""
-    return current_app.config["EXTERNAL_BASE_URL"].rstrip("/") + path
 
 
 # --- users -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
 from werkzeug.datastructures import CallbackDict
@@ -71,6 +71,8 @@ class DatabaseSessionInterface(SessionInterface):
         )
 
     def save_session(self, app: Flask, session: DatabaseSession, response: Response) -> None:
+        if g.get("database_failed"):
+            return  # an error page after a database failure: keep the row as it was
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 
 from portal.audit import record
 from portal.auth.models import RecoveryCode, User
+from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -147,8 +148,6 @@ def disable(user: User, password: str) -> None:
 
 def admin_reset(user: User, actor: User) -> None:
     """An admin removes a lost second factor; the person enrols again at the next login."""
-    from portal.auth.sessions import end_sessions
-
     _clear(user)
     end_sessions(user.id)
     record("2fa.reset", target=user, actor=actor)

@@ -3,7 +3,6 @@
 import json
 import logging
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -23,6 +22,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal import background
+from portal.api import services as api_services
+from portal.api.forms import TokenForm
 from portal.audit import record
 from portal.auth import privacy, services, two_factor
 from portal.auth.forms import (
@@ -42,22 +43,11 @@ from portal.auth.models import ServerSession, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db, limiter
 from portal.timeutil import utcnow
+from portal.urls import safe_next
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return `target` only if it is a path on this site (no scheme, host or backslash tricks)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _posted_email_key() -> str:
@@ -289,6 +279,8 @@ def _profile_page(
         export_form=export_form or ConfirmPasswordForm(prefix="export"),
         two_factor_required=two_factor.required_for(current_user),
         recovery_codes_left=two_factor.remaining_recovery_codes(current_user),
+        tokens=api_services.list_tokens(current_user),
+        token_form=TokenForm(formdata=None),
     )
     return page, status
 
@@ -321,8 +313,7 @@ def change_password():
 
 @bp.route("/profile/email", methods=["POST"])
 @login_required
-@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))
-@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"), key_func=_current_user_key)
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))  # signed in: counted per account
 def change_email():
     """Ask for a new address; it counts only once the link mailed to it is confirmed."""
     form = ChangeEmailForm(prefix="email")

@@ -24,6 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from portal.extensions import db
+from portal.search import maintenance
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -250,8 +252,6 @@ def _instance_is_empty() -> list[str]:
     else:
         from sqlalchemy import inspect
 
-        from portal.extensions import db
-
         if inspect(db.engine).get_table_names():
             reasons.append("the database has tables")
     uploads = _uploads_folder()
@@ -270,8 +270,6 @@ def restore(src: Path) -> int:
     reasons = _instance_is_empty()
     if reasons:
         raise BackupError("the instance is not empty: " + "; ".join(reasons))
-    from portal.extensions import db
-
     db.engine.dispose()  # no pooled connection may keep the old (empty) file open
     database = manifest["database"]
     if database["dialect"] == "sqlite":
@@ -308,8 +306,6 @@ def rebuild_search_index() -> int | None:
     search_index = current_app.extensions.get("search_index")
     if search_index is None:
         return None
-    from portal.search import maintenance
-
     if not search_index.exists():
         search_index.create()
     return maintenance.rebuild(search_index)

@@ -17,6 +17,9 @@ What the library does not do, and how the gaps are filled here:
   from a curated list of the portal's laws, then from the library's own code list.
 * In "§ 615 Satz 1 i.V.m. § 611a BGB" it drops the first section (see
   :func:`_sections_before_ivm`, which recovers it with the library's own pattern).
+* It finds "§ 25 Abs. 4a Satz 3 AufenthG" but leaves its structure empty: Absatz, Satz,
+  Nummer and Buchstabe are read here from the matched text (:func:`_structure`), and
+  "Nummer", "Absatz" and "Buchst." are spelled so that its pattern accepts them.
 * Not filled: "Art. 4 der EMRK" (an article between number and book), genitive "-s" full
   names ("des Strafgesetzbuchs"), and "§§ 232a bis 233" only yields the two endpoints.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from refex.citations import LawCitation
@@ -112,12 +115,29 @@ _ROMAN = {
 }  # fmt: skip
 
 
+#: Levels below a section or article, outermost first, with the German sign of each.
+LEVELS: tuple[tuple[str, str], ...] = (
+    ("paragraph", "Abs."),  # Absatz
+    ("sentence", "Satz"),
+    ("number", "Nr."),  # Nummer
+    ("letter", "Buchst."),  # Buchstabe; "lit." in European law
+)
+
+# European laws write "lit. a" for a Buchstabe.
+_LIT_BOOKS = frozenset({"EMRK", "AEUV", "EUV", "GRCh", "DSGVO"})
+
+
 @dataclass(frozen=True, slots=True)
 class Norm:
-    """One section or article of a law, without Absatz, Satz or Nummer."""
+    """One provision of a law: a section or article, down to Absatz, Satz, Nummer and
+    Buchstabe where cited ("§ 25 Abs. 4a Satz 3 AufenthG", "§ 232a Abs. 1 Nr. 1 StGB")."""
 
     book: str
     section: str
+    paragraph: str = ""
+    sentence: str = ""
+    number: str = ""
+    letter: str = ""
 
     @property
     def is_article(self) -> bool:
@@ -129,19 +149,64 @@ class Norm:
         return "Art." if self.is_article else "§"
 
     @property
+    def _parts(self) -> list[tuple[str, str]]:
+        """(level, value) of the levels cited, outermost first."""
+        return [(level, getattr(self, level)) for level, _ in LEVELS if getattr(self, level)]
+
+    @property
+    def _structure(self) -> str:
+        """ " Abs. 4a Satz 3", in German citation style ("" for a whole section)."""
+        signs = dict(LEVELS)
+        if self.book in _LIT_BOOKS:
+            signs["letter"] = "lit."
+        return "".join(f" {signs[level]} {value}" for level, value in self._parts)
+
+    @property
     def key(self) -> str:
-        """Canonical sortable key, e.g. "StGB § 232a" or "EMRK Art. 4"."""
-        return f"{self.book} {self._sign} {self.section}"
+        """Canonical sortable key, e.g. "StGB § 232a", "AufenthG § 25 Abs. 4a Satz 3"."""
+        return f"{self.book} {self._sign} {self.section}{self._structure}"
 
     @property
     def label(self) -> str:
-        """German display form, e.g. "§ 232a StGB" or "Art. 4 EMRK"."""
-        return f"{self._sign} {self.section} {self.book}"
+        """German display form, e.g. "§ 25 Abs. 4a Satz 3 AufenthG" or "Art. 4 EMRK"."""
+        return f"{self._sign} {self.section}{self._structure} {self.book}"
 
     @property
     def slug(self) -> str:
-        """URL form, e.g. "stgb-232a" or "sgb-xiv-71"."""
-        return f"{_slugify(self.book)}-{self.section}"
+        """URL form, e.g. "stgb-232a", "aufenthg-25-abs-4a-satz-3" or "sgb-xiv-71"."""
+        parts = "".join(f"-{_SLUG_WORDS[level]}-{value}" for level, value in self._parts)
+        return f"{_slugify(self.book)}-{self.section}{parts}"
+
+    @property
+    def is_sub_provision(self) -> bool:
+        """True below the section level ("§ 25 Abs. 4a AufenthG")."""
+        return bool(self._parts)
+
+    @property
+    def parent(self) -> Norm | None:
+        """The provision one level up ("§ 25 Abs. 4a Satz 3" -> "§ 25 Abs. 4a"), or None."""
+        parts = self._parts
+        if not parts:
+            return None
+        return replace(self, **{parts[-1][0]: ""})
+
+    @property
+    def ancestors(self) -> list[Norm]:
+        """Every provision above this one, the section first."""
+        found, norm = [], self.parent
+        while norm is not None:
+            found.append(norm)
+            norm = norm.parent
+        return found[::-1]
+
+    @property
+    def section_norm(self) -> Norm:
+        """The whole section or article ("§ 25 AufenthG")."""
+        return Norm(self.book, self.section)
+
+    def contains(self, other: Norm) -> bool:
+        """True if ``other`` is this provision or lies within it."""
+        return other == self or self in other.ancestors
 
     @classmethod
     def from_slug(cls, slug: str) -> Norm:
@@ -150,14 +215,78 @@ class Norm:
         Only books known by name (the portal's list or the library's ~1,900 codes) can be
         read back; a slug cannot restore the casing of an unknown book.
         """
-        book_slug, _, section = slug.strip().lower().rpartition("-")
-        book = _books_by_slug().get(book_slug)
-        if book is None or not re.fullmatch(r"[0-9]+[a-z]*", section):
+        m = _SLUG.fullmatch(slug.strip().lower())
+        book = _books_by_slug().get(m["book"]) if m else None
+        if book is None:
             raise ValueError(f"not a norm slug: {slug!r}")
-        return cls(book, section)
+        return cls(book, m["section"], **{level: m[level] or "" for level, _ in LEVELS})
+
+    @classmethod
+    def from_key(cls, key: str) -> Norm | None:
+        """The norm behind a key made by :attr:`key` ("AufenthG § 25 Abs. 4a"), or None."""
+        m = _KEY.fullmatch(key.strip())
+        if m is None:
+            return None
+        structure, end = _structure(m["rest"])
+        if m["rest"][end:].strip():
+            return None
+        return cls(m["book"], m["section"], **structure)
 
     def __str__(self) -> str:
         return self.label
+
+
+_SLUG_WORDS = {"paragraph": "abs", "sentence": "satz", "number": "nr", "letter": "lit"}
+_SLUG = re.compile(
+    r"(?P<book>[a-z0-9-]+?)-(?P<section>[0-9]+[a-z]*)"
+    r"(?:-abs-(?P<paragraph>[0-9]+[a-z]*))?(?:-satz-(?P<sentence>[0-9]+))?"
+    r"(?:-nr-(?P<number>[0-9]+[a-z]*))?(?:-lit-(?P<letter>[a-z]{1,3}))?"
+)
+_KEY = re.compile(r"(?P<book>.+?) (?:§|Art\.) (?P<section>[0-9]+[a-z]*)(?P<rest>.*)")
+
+# Absatz, Satz, Nummer, Buchstabe after a section number, as written in citations; an
+# Absatz may be a Roman numeral right after the section ("§ 232a I Nr. 1 StGB").
+_LEVEL_TOKEN = re.compile(
+    r"\s*(?:(?:Abs\.?|Absatz)\s*(?P<paragraph>[0-9]+[a-z]?)\b"
+    r"|(?:Satz|S\.)\s*(?P<sentence>[0-9]+)\b"
+    r"|(?:Nr\.?|Nummer)\s*(?P<number>[0-9]+[a-z]?)\b"
+    r"|(?:lit\.?|Buchst\.?|Buchstabe)\s*(?P<letter>[a-z]{1,3})\b"
+    r"|(?P<roman>[IVX]{1,4})(?:\s?(?P<roman_letter>[a-z])(?![\w.]))?\b)"
+)
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(value: str) -> str:
+    total = 0
+    for i, char in enumerate(value):
+        number = _ROMAN_VALUES[char]
+        following = _ROMAN_VALUES[value[i + 1]] if i + 1 < len(value) else 0
+        total += -number if number < following else number
+    return str(total)
+
+
+def _structure(text: str) -> tuple[dict[str, str], int]:
+    """The levels cited at the start of ``text`` (" Abs. 4a Satz 3 ...") and where they end.
+
+    Each level is read once and outermost first; the reading stops at anything else
+    ("Halbsatz 2", "i.V.m.", a second "Satz").
+    """
+    found: dict[str, str] = {}
+    order = [level for level, _ in LEVELS]
+    position = 0
+    while m := _LEVEL_TOKEN.match(text, position):
+        if m["roman"]:
+            if found:
+                break
+            level, value = "paragraph", _roman(m["roman"]) + (m["roman_letter"] or "")
+        else:
+            level = next(name for name in order if m[name])
+            value = m[level]
+        if found and order.index(level) <= order.index(list(found)[-1]):
+            break
+        found[level] = value
+        position = m.end()
+    return found, position
 
 
 def extract_norms(text: str) -> list[Norm]:
@@ -169,9 +298,21 @@ def extract_norms(text: str) -> list[Norm]:
         for citation in _extractor().extract(text, fmt="plain").citations
         if isinstance(citation, LawCitation) and citation.book and citation.number
     ]
+    # Where the reading of each matched text got to: "§§ 25 Abs. 4a, 25 Abs. 4b AufenthG"
+    # is one match with two citations of the same section.
+    read_to: dict[int, int] = {}
     for citation in citations:
-        norm = Norm(_display_book(citation.book, citation.span.text), citation.number)
-        found.append((citation.span.start, norm))
+        span = citation.span
+        structure: dict[str, str] = {}
+        digits, letters = re.fullmatch(r"([0-9]*)(.*)", citation.number).groups()
+        number = re.compile(
+            rf"(?<![0-9A-Za-z]){re.escape(digits)}\s?{re.escape(letters)}(?![0-9a-z])"
+        )
+        if m := number.search(span.text, read_to.get(span.start, 0)):
+            structure, length = _structure(span.text[m.end() :])
+            read_to[span.start] = m.end() + length
+        book = _display_book(citation.book, span.text)
+        found.append((span.start, Norm(book, citation.number, **structure)))
     found.extend(_sections_before_ivm(text, citations))
     found.sort(key=lambda item: item[0])
     return list(dict.fromkeys(norm for _, norm in found))
@@ -197,7 +338,8 @@ def _sections_before_ivm(text: str, citations: list[LawCitation]) -> list[tuple[
         if following and not text[match.end() : following.span.start].strip(" ."):
             book = _display_book(following.book, following.span.text)
             section = match["sect"].replace(" ", "").lower()
-            recovered.append((match.start(), Norm(book, section)))
+            structure, _ = _structure(text[match.end("sect") : match.end()])
+            recovered.append((match.start(), Norm(book, section, **structure)))
     return recovered
 
 
@@ -245,7 +387,21 @@ def _is_article_book(book: str) -> bool:
 _BOOK_FIRST = re.compile(
     r"^(?P<book>[A-Za-zÄÖÜäöüß][\w/-]*(?: [IVXivx]+)?) (?P<rest>(?:§ |Art\. )?[0-9].*)$"
 )
-_STRUCTURE_WORDS = {"abs.": "Abs.", "nr.": "Nr.", "satz": "Satz", "s.": "S.", "art.": "Art."}
+_STRUCTURE_WORDS = {
+    "abs.": "Abs.",
+    "abs": "Abs.",
+    "absatz": "Abs.",
+    "nr.": "Nr.",
+    "nr": "Nr.",
+    "nummer": "Nr.",
+    "satz": "Satz",
+    "s.": "S.",
+    "lit.": "lit.",
+    "lit": "lit.",
+    "buchst.": "lit.",
+    "buchstabe": "lit.",
+    "art.": "Art.",
+}
 
 
 def _normalise_spacing(text: str) -> str:
@@ -253,6 +409,10 @@ def _normalise_spacing(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFKC", text).split())
     text = re.sub(r"(§§?)(?=[0-9])", r"\1 ", text)
     text = re.sub(r"\b(Abs|Nr|S|Art|abs|nr|art)\.(?=[0-9])", r"\1. ", text)
+    # The library's pattern knows "Abs.", "Nr." and "lit." (as single letters), not these:
+    text = re.sub(r"\bAbsatz (?=[0-9])", "Abs. ", text)
+    text = re.sub(r"\bNummer (?=[0-9])", "Nr. ", text)
+    text = re.sub(r"\bBuchst(?:abe|\.)? ?(?=[a-z]{1,3}\b)", "lit. ", text)
     text = re.sub(r"\bi\. ?V\. ?m\.", "i.V.m.", text)
     return re.sub(r"^(?:Artikel|artikel|art\.?|Art)(?= [0-9])", "Art.", text)
 

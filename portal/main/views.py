@@ -4,16 +4,23 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal.auth.access import is_editor
 from portal.auth.forms import LanguageForm
-from portal.auth.views import safe_next
 from portal.extensions import db
+from portal.resources import lists as resource_lists
+from portal.search import outbox
+from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("main/dashboard.html")
+    # The office hears of an index backlog (searches miss recent changes until it is applied).
+    backlog = outbox.backlog() if is_editor(current_user) else 0
+    return render_template(
+        "main/dashboard.html", kb=resource_lists.dashboard(current_user), index_backlog=backlog
+    )
 
 
 @bp.route("/healthz")

@@ -1,4 +1,4 @@
-"""The norm index (/norms/) and one page per norm (/norms/<slug>)."""
+"""The norm index (/norms/) and one page per norm or provision (/norms/<slug>)."""
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
@@ -30,4 +30,10 @@ def detail(slug: str):
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template("norms/detail.html", norm=norm, page=page)
+    return render_template(
+        "norms/detail.html",
+        norm=norm,
+        page=page,
+        parents=norm.ancestors,
+        provisions=services.sub_provisions(current_user, norm),
+    )

@@ -1,4 +1,5 @@
-"""Who may see which resource: the one rule, in Python, SQL and search-index form.
+"""Who may see which resource (the one rule, in Python, SQL and search-index form), and who
+may do what with it (edit, submit, publish, ...), which builds on seeing it.
 
 A resource carries a set of audiences, a user belongs to a set of audiences, and the user may see
 the resource when the two sets meet. The same audiences are indexed in the search index, so
@@ -12,10 +13,14 @@ counts, facets, snippets and suggestions follow the same rule as pages and downl
 
 import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
+from portal.auth.access import is_editor
 from portal.extensions import db
+from portal.resources.errors import ResourceError
 from portal.resources.models import Resource, ResourceLink
 
 MEMBERS = "members"
@@ -84,6 +89,24 @@ def may_change_owner(user, resource, organisation_id: int, visibility: str) -> b
     return owner_keeps_sight(resource.organisation, organisation_id, visibility)
 
 
+def owner_loses_sight(owner):
+    """The German message for a change that would take a resource away from its owner."""
+    return _l(
+        "So würde „%(org)s“ den Zugriff auf den eigenen Eintrag verlieren. Einträge einer "
+        "Fachberatungsstelle bleiben bei ihr, und nur sie selbst kann sie auf „Nur "
+        "Geschäftsstelle“ stellen.",
+        org=owner.name,
+    )
+
+
+def check_owner(user, resource, organisation, visibility: str) -> None:
+    """ResourceError unless `user` may give `resource` this owner (None: the same) and
+    visibility (see `may_change_owner`)."""
+    organisation_id = organisation.id if organisation is not None else resource.organisation_id
+    if not may_change_owner(user, resource, organisation_id, visibility):
+        raise ResourceError(owner_loses_sight(resource.organisation))
+
+
 def visible_clause(user, model) -> ColumnElement[bool]:
     """SQL condition on `model` (the Resource class) equivalent to `can_view`."""
     audiences = user_audiences(user)
@@ -97,6 +120,77 @@ def visible_clause(user, model) -> ColumnElement[bool]:
         and_(model.organisation_id == user.organisation_id, model.visibility != "office"),
         and_(model.organisation_id == user.organisation_id, ~published),
     )
+
+
+def audited_download(resource) -> bool:
+    """Downloads of this resource's attachments are logged: all but those every member sees."""
+    return resource_audiences(resource.status, resource.visibility, resource.organisation_id) != {
+        MEMBERS
+    }
+
+
+# --- what a user may do with a resource ---------------------------------------------------
+
+
+def _same_organisation(user, resource) -> bool:
+    return bool(user.is_authenticated and user.organisation_id == resource.organisation_id)
+
+
+def can_edit(user, resource) -> bool:
+    """The owning organisation while draft/returned; editors always."""
+    if not can_view(user, resource):
+        return False
+    if is_editor(user):
+        return True
+    return _same_organisation(user, resource) and resource.status in ("draft", "returned")
+
+
+def can_submit(user, resource) -> bool:
+    return can_edit(user, resource) and resource.status in ("draft", "returned")
+
+
+def can_publish(user, resource) -> bool:
+    return (
+        is_editor(user)
+        and can_view(user, resource)
+        and resource.status in ("draft", "submitted", "returned")
+    )
+
+
+def can_return(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "submitted"
+
+
+def can_archive(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "published"
+
+
+def can_unarchive(user, resource) -> bool:
+    return is_editor(user) and can_view(user, resource) and resource.status == "archived"
+
+
+def can_see_history(user, resource) -> bool:
+    """Revisions may hold text from before anonymisation: only those who saw the drafts.
+
+    That is whoever may see the resource as an unpublished draft, by the one visibility rule.
+    """
+    unpublished = SimpleNamespace(
+        status="draft", visibility=resource.visibility, organisation_id=resource.organisation_id
+    )
+    return can_view(user, resource) and can_view(user, unpublished)
+
+
+TRANSITIONS = {
+    "submit": can_submit,
+    "publish": can_publish,
+    "return": can_return,
+    "archive": can_archive,
+    "unarchive": can_unarchive,
+}
+
+
+def allowed_actions(user, resource) -> list[str]:
+    return [name for name, check in TRANSITIONS.items() if check(user, resource)]
 
 
 # --- what a resource's records and history say about other resources -------------------------

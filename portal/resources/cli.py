@@ -1,4 +1,4 @@
-"""Commands `flask --app portal import FILE.jsonl` and `flask --app portal export FILE.jsonl`."""
+"""Knowledge-base commands: `import FILE.jsonl`, `export FILE.jsonl`, `sync-courts`."""
 
 import sys
 import time
@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from portal.audit import record
 from portal.audit.services import SYSTEM
 from portal.extensions import db
+from portal.resources.courts import sync_courts
 from portal.resources.models import RESOURCE_TYPES
 from portal.resources.transfer import ImportFailed, export_lines, import_lines
 
@@ -77,4 +78,13 @@ def export_command(file, types):
     click.echo(f"{count} Dokumente exportiert.", err=file.name == "-")
 
 
-COMMANDS = (import_command, export_command)
+@click.command("sync-courts")
+@with_appcontext
+def sync_courts_command():
+    """Create or update the court table from the curated catalogue (idempotent)."""
+    created, updated = sync_courts()
+    db.session.commit()
+    click.echo(f"Courts: {created} created, {updated} updated.")
+
+
+COMMANDS = (import_command, export_command, sync_courts_command)

@@ -27,17 +27,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import REQUIRED
+from portal.extensions import db
 from portal.resources.access import VISIBILITIES
+from portal.resources.fields import Field, form_fields, form_groups
+from portal.resources.lists import SORTS
 from portal.resources.models import (
-    DECISION_TYPES,
-    LANGUAGES,
     LEGAL_AREAS,
-    OUTCOMES,
     STATUSES,
-    TRAINING_FORMATS,
     VISIBILITY_LABELS,
+    Court,
 )
-from portal.resources.services import SORTS, parse_norm_lines
+from portal.resources.norms import chosen_norms, parse_norm_lines
 
 NONE_CHOSEN = _l("– bitte wählen –")
 
@@ -85,12 +85,50 @@ class HttpUrl(URL):
         super().__call__(form, field)
 
 
-class ResourceForm(FlaskForm):
-    """The fields every resource has; subclasses add the type's own fields."""
+def _table_field(f: Field):
+    """The form field for a row of the field table (its kind decides the widget)."""
+    text = f.kind in ("text", "longtext", "markdown", "url")
+    required = DataRequired(REQUIRED) if text else InputRequired(REQUIRED)
+    validators = [required if f.required else Optional()]
+    if f.length:
+        validators.append(Length(max=f.length))
+    options = {"description": f.help or ""}
+    if f.kind in ("text", "url"):
+        if f.kind == "url":
+            validators.append(HttpUrl())
+        return StringField(f.label, validators=validators, filters=[strip], **options)
+    if f.kind in ("longtext", "markdown"):
+        return TextAreaField(f.label, validators=validators, filters=[strip], **options)
+    if f.kind == "choice":
+        choices = list(f.choices.items())
+        if f.default is None:
+            choices = [("", NONE_CHOSEN), *choices]
+        return SelectField(f.label, choices=choices, default=f.default or "", **options)
+    if f.kind == "choices":
+        return MultiCheckboxField(f.label, choices=list(f.choices.items()), **options)
+    if f.kind == "list":
+        return StringField(f.label, validators=[Optional(), Length(max=1000)], **options)
+    if f.kind == "lines":
+        return TextAreaField(
+            f.label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}, **options
+        )
+    if f.kind == "date":
+        return DateField(f.label, validators=validators, **options)
+    if f.kind == "integer":
+        low = f.minimum if f.minimum is not None else 0
+        high = f.maximum if f.maximum is not None else 2**31 - 1
+        message = _l("Bitte eine ganze Zahl von %(min)s bis %(max)s angeben.")
+        validators.append(NumberRange(min=low, max=high, message=message))
+        return IntegerField(f.label, validators=validators, **options)
+    raise ValueError(f"{f.name}: the field kind {f.kind!r} needs a form field of its own")
 
-    title = StringField(
-        _l("Titel"), validators=[DataRequired(REQUIRED), Length(max=500)], filters=[strip]
-    )
+
+class ResourceForm(FlaskForm):
+    """The edit form of a resource type: the fields of the table (`fields.py`), plus the
+    few that need more than their kind gives (declared here, they win over the table's)."""
+
+    resource_type = ""
+
     summary = TextAreaField(
         _l("Kurzfassung"),
         validators=[DataRequired(REQUIRED), Length(max=2000)],
@@ -105,17 +143,6 @@ class ResourceForm(FlaskForm):
             "Links als [Text](https://…). HTML wird nicht übernommen."
         ),
         render_kw={"rows": 14},
-    )
-    language = SelectField(_l("Sprache"), choices=list(LANGUAGES.items()), default="de")
-    topics = StringField(
-        _l("Themen"),
-        validators=[Optional(), Length(max=1000)],
-        description=_l("Durch Kommas getrennt, z. B. Arbeitsausbeutung, Entschädigung"),
-    )
-    tags = StringField(
-        _l("Schlagwörter"),
-        validators=[Optional(), Length(max=1000)],
-        description=_l("Durch Kommas getrennt"),
     )
     visibility = SelectField(
         _l("Sichtbarkeit nach Veröffentlichung"),
@@ -141,8 +168,29 @@ class ResourceForm(FlaskForm):
     save = SubmitField(_l("Speichern"))
     suggest = SubmitField(_l("Normvorschläge aktualisieren"))
 
-    # Field groups shown as fieldsets: (legend, field names).
-    groups: tuple = ()
+    @classmethod
+    def for_type(cls, resource_type: str, base=None):
+        """The form class of a type: `base` (or this class) plus the table's fields."""
+        form_class = type(
+            f"{resource_type.title().replace('_', '')}Form",
+            (base or cls,),
+            {"resource_type": resource_type},
+        )
+        for f in form_fields(resource_type):
+            if not hasattr(form_class, f.name):
+                setattr(form_class, f.name, _table_field(f))
+        return form_class
+
+    @property
+    def groups(self) -> list:
+        """Fieldsets: (legend, field names), the norm suggestions after the norms."""
+        groups = []
+        for legend, names in form_groups(self.resource_type):
+            if "norms" in names:
+                at = names.index("norms") + 1
+                names = (*names[:at], "accept_norms", *names[at:])
+            groups.append((legend, names))
+        return groups
 
     def validate_norms(self, field):
         _, bad = parse_norm_lines(field.data or "")
@@ -155,64 +203,69 @@ class ResourceForm(FlaskForm):
                 )
             )
 
-    def typed_norms(self):
-        return parse_norm_lines(self.norms.data or "")[0]
+    def _text(self) -> str:
+        return "\n".join(filter(None, (self.title.data, self.summary.data, self.body.data)))
 
-    def data_for_service(self) -> dict:
-        """The form's values as the service's field names."""
-        data = {
-            "title": self.title.data,
-            "summary": self.summary.data or "",
-            "body": self.body.data or "",
-            "language": self.language.data,
-            "topics": split_list(self.topics.data),
-            "tags": split_list(self.tags.data),
-            "visibility": self.visibility.data,
-        }
-        data.update(self.type_data())
-        return data
+    def offer_norms(self) -> None:
+        """Offer the norms found in the typed text (those not typed) for acceptance."""
+        offered = chosen_norms(self.norms.data or "", [], self._text())[1]
+        self.accept_norms.choices = [(n.key, n.label) for n in offered]
 
-    def type_data(self) -> dict:
-        return {}
+    def record(self) -> dict:
+        """The typed values in the record format (see `records.py`): what a save writes."""
+        record = {}
+        for f in form_fields(self.resource_type):
+            if f.name in ("organisation", "accept_norms"):
+                continue
+            data = self[f.name].data
+            if f.kind == "norms":
+                accepted = list(self.accept_norms.data or [])
+                confirmed = chosen_norms(data or "", accepted, self._text())[0]
+                record[f.name] = [norm.label for norm in confirmed]
+            elif f.kind == "court":
+                court = db.session.get(Court, data) if data else None
+                record[f.name] = court.name if court else ""
+            elif f.kind == "list":
+                record[f.name] = split_list(data)
+            elif f.kind == "lines":
+                record[f.name] = [
+                    line.strip() for line in (data or "").splitlines() if line.strip()
+                ]
+            elif f.kind == "choices":
+                record[f.name] = list(data or [])
+            elif f.kind == "date":
+                record[f.name] = data.isoformat() if data else None
+            elif f.kind == "integer":
+                record[f.name] = data
+            else:
+                record[f.name] = data or f.empty
+        return record
 
     def fill_from(self, resource) -> None:
         """Set the fields from a resource (for GET)."""
-        for name in ("title", "summary", "body", "language", "visibility"):
-            getattr(self, name).data = getattr(resource, name)
-        self.topics.data = join_list(resource.topics)
-        self.tags.data = join_list(resource.tags)
-        self.norms.data = "\n".join(n.label for n in resource.norms if n.confirmed)
-        self.organisation.data = resource.organisation_id
+        for f in form_fields(self.resource_type):
+            if f.name not in self._fields:
+                continue
+            value = getattr(resource, f.name, None)
+            if f.kind == "norms":
+                value = "\n".join(n.label for n in resource.norms if n.confirmed)
+            elif f.kind == "court":
+                value = resource.court_id
+            elif f.kind == "organisation":
+                value = resource.organisation_id
+            elif f.kind == "list":
+                value = join_list(value)
+            elif f.kind == "lines":
+                value = "\n".join(value or [])
+            elif f.kind == "choices":
+                value = list(value or [])
+            self[f.name].data = value
         self.version.data = str(resource.version)
-        self.fill_type_fields(resource)
-
-    def fill_type_fields(self, resource) -> None:
-        pass
 
 
-COMMON_GROUPS = (
-    (_l("Inhalt"), ("title", "summary", "body", "language")),
-    (_l("Einordnung"), ("topics", "tags", "norms", "accept_norms")),
-    (_l("Sichtbarkeit"), ("visibility", "organisation")),
-)
-
-
-class CaseLawForm(ResourceForm):
+class _CaseLawFields(ResourceForm):
     court = SelectField(
         _l("Gericht"), coerce=optional_int, validators=[InputRequired(REQUIRED)], choices=[]
-    )
-    decision_date = DateField(_l("Entscheidungsdatum"), validators=[InputRequired(REQUIRED)])
-    file_number = StringField(
-        _l("Aktenzeichen"),
-        validators=[Optional(), Length(max=120)],
-        filters=[strip],
-        description=_l("z. B. 3 StR 123/19"),
-    )
-    decision_type = SelectField(
-        _l("Entscheidungsart"),
-        choices=[("", NONE_CHOSEN)] + list(DECISION_TYPES.items()),
-        default="",
-        validators=[Optional()],
     )
     ecli = StringField(
         _l("ECLI"),
@@ -226,151 +279,16 @@ class CaseLawForm(ResourceForm):
         ],
         filters=[strip],
     )
-    legal_areas = MultiCheckboxField(_l("Rechtsgebiete"), choices=list(LEGAL_AREAS.items()))
-    outcome = SelectField(
-        _l("Ergebnis für die betroffene Person"),
-        choices=[("", NONE_CHOSEN)] + list(OUTCOMES.items()),
-        default="",
-        validators=[Optional()],
-    )
-    outcome_amount = StringField(
-        _l("Betrag"),
-        validators=[Optional(), Length(max=60)],
-        description=_l("z. B. 12.500 €"),
-    )
-    outcome_note = TextAreaField(_l("Anmerkung zum Ergebnis"), validators=[Optional()])
-    source_url = StringField(
-        _l("Quelle (Adresse)"),
-        validators=[Optional(), Length(max=500), HttpUrl()],
-        filters=[strip],
-    )
-
-    groups = (
-        COMMON_GROUPS[0],
-        (_l("Entscheidung"), ("court", "decision_date", "file_number", "decision_type", "ecli")),
-        (_l("Ergebnis"), ("outcome", "outcome_amount", "outcome_note", "source_url")),
-        (_l("Einordnung"), ("legal_areas", "topics", "tags", "norms", "accept_norms")),
-        COMMON_GROUPS[2],
-    )
-
-    def type_data(self) -> dict:
-        return {
-            "court_id": self.court.data,
-            "decision_date": self.decision_date.data,
-            "file_number": self.file_number.data or "",
-            "decision_type": self.decision_type.data or "",
-            "ecli": self.ecli.data or "",
-            "legal_areas": list(self.legal_areas.data or []),
-            "outcome": self.outcome.data or "",
-            "outcome_amount": self.outcome_amount.data or "",
-            "outcome_note": self.outcome_note.data or "",
-            "source_url": self.source_url.data or "",
-        }
-
-    def fill_type_fields(self, resource) -> None:
-        self.court.data = resource.court_id
-        for name in (
-            "decision_date",
-            "file_number",
-            "decision_type",
-            "ecli",
-            "outcome",
-            "outcome_amount",
-            "outcome_note",
-            "source_url",
-        ):
-            getattr(self, name).data = getattr(resource, name)
-        self.legal_areas.data = list(resource.legal_areas or [])
-
-
-class TrainingForm(ResourceForm):
-    audience = StringField(
-        _l("Zielgruppe"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("z. B. Beratende, Polizei, Justiz"),
-    )
-    format = SelectField(
-        _l("Format"),
-        choices=[("", NONE_CHOSEN)] + list(TRAINING_FORMATS.items()),
-        default="",
-        validators=[Optional()],
-    )
-    duration_minutes = IntegerField(
-        _l("Dauer (Minuten)"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=100_000, message=_l("Bitte eine Zahl größer als 0 angeben.")),
-        ],
-    )
-    event_name = StringField(_l("Veranstaltung"), validators=[Optional(), Length(max=300)])
-    event_date = DateField(_l("Veranstaltungsdatum"), validators=[Optional()])
-
-    groups = (
-        COMMON_GROUPS[0],
-        (_l("Schulung"), ("audience", "format", "duration_minutes", "event_name", "event_date")),
-        COMMON_GROUPS[1],
-        COMMON_GROUPS[2],
-    )
-
-    def type_data(self) -> dict:
-        return {
-            "audience": self.audience.data or "",
-            "format": self.format.data or "",
-            "duration_minutes": self.duration_minutes.data,
-            "event_name": self.event_name.data or "",
-            "event_date": self.event_date.data,
-        }
-
-    def fill_type_fields(self, resource) -> None:
-        for name in ("audience", "format", "duration_minutes", "event_name", "event_date"):
-            getattr(self, name).data = getattr(resource, name)
-
-
-class PositionPaperForm(ResourceForm):
-    authors = TextAreaField(
-        _l("Verfassende Organisationen"),
-        validators=[Optional(), Length(max=2000)],
-        description=_l("Eine Organisation pro Zeile"),
-        render_kw={"rows": 3},
-    )
-    published_on = DateField(_l("Veröffentlichungsdatum"), validators=[Optional()])
-    addressee = StringField(
-        _l("Adressat"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("z. B. Bundesministerium der Justiz"),
-    )
-    occasion = StringField(
-        _l("Anlass"),
-        validators=[Optional(), Length(max=500)],
-        description=_l("z. B. Referentenentwurf zur Reform des § 232 StGB"),
-    )
-
-    groups = (
-        COMMON_GROUPS[0],
-        (_l("Stellungnahme"), ("authors", "published_on", "addressee", "occasion")),
-        COMMON_GROUPS[1],
-        COMMON_GROUPS[2],
-    )
-
-    def type_data(self) -> dict:
-        return {
-            "authors": [a.strip() for a in (self.authors.data or "").splitlines() if a.strip()],
-            "published_on": self.published_on.data,
-            "addressee": self.addressee.data or "",
-            "occasion": self.occasion.data or "",
-        }
-
-    def fill_type_fields(self, resource) -> None:
-        self.authors.data = "\n".join(resource.authors or [])
-        for name in ("published_on", "addressee", "occasion"):
-            getattr(self, name).data = getattr(resource, name)
 
 
 FORMS = {
-    "case_law": CaseLawForm,
-    "training_material": TrainingForm,
-    "position_paper": PositionPaperForm,
+    "case_law": ResourceForm.for_type("case_law", _CaseLawFields),
+    "training_material": ResourceForm.for_type("training_material"),
+    "position_paper": ResourceForm.for_type("position_paper"),
 }
+CaseLawForm = FORMS["case_law"]
+TrainingForm = FORMS["training_material"]
+PositionPaperForm = FORMS["position_paper"]
 
 
 class FilterForm(FlaskForm):

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.legal.citations import Norm
 from portal.timeutil import utcnow
 
 RESOURCE_TYPES = {
@@ -135,6 +136,7 @@ class Resource(db.Model):
     outcome_amount: Mapped[str] = mapped_column(String(60), default="")  # e.g. "12.500 €"
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
+    victims_count: Mapped[int | None]
 
     # Training material
     audience: Mapped[str] = mapped_column(String(300), default="")
@@ -193,20 +195,35 @@ class Resource(db.Model):
         return f"<Resource {self.id} {self.type} {self.status}>"
 
 
+def _section_key(context) -> str:
+    key = context.get_current_parameters()["key"]
+    norm = Norm.from_key(key)
+    return norm.section_norm.key if norm else key
+
+
 class ResourceNorm(db.Model):
-    """A norm a resource cites, e.g. key "StGB § 232a"; `confirmed` once an editor agreed."""
+    """A provision a resource cites, e.g. key "AufenthG § 25 Abs. 4a Satz 3" (Absatz, Satz,
+    Nummer, Buchstabe as cited); `confirmed` once an editor agreed. `section_key` is the whole
+    section's key ("AufenthG § 25"), for norm pages that roll up sub-provisions."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(80), index=True)  # Norm.key
-    label: Mapped[str] = mapped_column(String(80))  # Norm.label, e.g. "§ 232a StGB"
-    slug: Mapped[str] = mapped_column(String(80))  # Norm.slug, for /norms/<slug>
+    key: Mapped[str] = mapped_column(String(160), index=True)  # Norm.key
+    label: Mapped[str] = mapped_column(String(160))  # Norm.label, e.g. "§ 232a StGB"
+    slug: Mapped[str] = mapped_column(String(160))  # Norm.slug, for /norms/<slug>
+    # Set from the key on insert (a row's key never changes: another norm is another row).
+    section_key: Mapped[str] = mapped_column(String(160), default=_section_key, index=True)
     position: Mapped[int] = mapped_column(default=0)
     confirmed: Mapped[bool] = mapped_column(default=True)
 
     resource = relationship("Resource", back_populates="norms")
 
     __table_args__ = (UniqueConstraint("resource_id", "key"),)
+
+    @property
+    def norm(self) -> Norm | None:
+        """The cited provision as a :class:`Norm` (None for a key no longer readable)."""
+        return Norm.from_key(self.key)
 
 
 class ResourceLink(db.Model):

@@ -5,7 +5,8 @@ A record is what one line of an import/export JSONL file holds and what `Revisio
 canonical form (or the list of field errors); `apply_record(resource, record, ...)` writes a
 canonical record onto a resource. Importing what `to_record` wrote changes nothing (round trip).
 
-Fields (all optional unless marked):
+Fields (all optional unless marked; the table in `fields.py` is the source, this is a reader's
+summary):
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
@@ -16,13 +17,13 @@ Fields (all optional unless marked):
 - ``organisation``: slug of the owning organisation; default the office
 - ``status``: ``published`` (default) | ``draft`` (the other workflow states are accepted too)
 - ``published_on``: ``YYYY-MM-DD``
+- ``norms``: citation strings such as "§ 232a StGB" (every type)
 - ``links``: ``[{"kind": "related" | "instance", "target": "<external_id>"}]``; for "instance"
   this resource is the earlier decision and the target the later one.
 - case law: ``court`` (name, short name or alias; unknown courts are created and flagged for
   curation), ``decision_date``, ``file_number``, ``decision_type``, ``ecli``, ``legal_areas``,
-  ``norms`` (citation strings such as "§ 232a StGB"), ``outcome``, ``outcome_amount``,
-  ``outcome_note``, ``source_url``. Only confirmed norms are exported; imported ones are
-  confirmed.
+  ``outcome``, ``outcome_amount``, ``outcome_note``, ``source_url``, ``victims_count``
+  (integer). Only confirmed norms are exported; imported ones are confirmed.
 - training material: ``audience``, ``format``, ``event_name``, ``event_date``,
   ``duration_minutes``
 - position paper: ``authors`` (list), ``addressee``, ``occasion``
@@ -33,91 +34,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from portal.legal.citations import Norm, parse_norm
+from portal.extensions import db
 from portal.legal.courts import find_court, get_court, match_key
-from portal.legal.file_numbers import normalise_file_number
-from portal.resources.access import VISIBILITIES
-from portal.resources.models import (
-    DECISION_TYPES,
-    LANGUAGES,
-    LEGAL_AREAS,
-    OUTCOMES,
-    RESOURCE_TYPES,
-    STATUSES,
-    TRAINING_FORMATS,
-    Court,
-    Resource,
-    ResourceNorm,
-)
+from portal.legal.file_numbers import file_number_key, normalise_file_number
+from portal.orgs.models import Organisation
+from portal.orgs.services import office
+from portal.resources.courts import sync_courts
+from portal.resources.fields import BY_NAME, Field, form_fields, record_fields
+from portal.resources.models import RESOURCE_TYPES, Court, Resource, ResourceLink
+from portal.resources.norms import apply_norms, parse_norm_cached
 from portal.timeutil import utcnow
 
-COMMON_FIELDS = (
-    "external_id",
-    "type",
-    "title",
-    "summary",
-    "body",
-    "language",
-    "topics",
-    "tags",
-    "visibility",
-    "organisation",
-    "status",
-    "published_on",
-)
-TYPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "case_law": (
-        "court",
-        "decision_date",
-        "file_number",
-        "decision_type",
-        "ecli",
-        "legal_areas",
-        "norms",
-        "outcome",
-        "outcome_amount",
-        "outcome_note",
-        "source_url",
-    ),
-    "training_material": ("audience", "format", "event_name", "event_date", "duration_minutes"),
-    "position_paper": ("authors", "addressee", "occasion"),
-}
 LINK_KINDS = ("related", "instance")
-
-_LIST_FIELDS = frozenset({"topics", "tags", "legal_areas", "norms", "authors"})
-_DATE_FIELDS = frozenset({"published_on", "decision_date", "event_date"})
-# Plain text columns and their maximum length (from the model).
-_TEXT_FIELDS = {
-    "external_id": 200,
-    "court": 200,
-    "title": 500,
-    "summary": None,
-    "body": None,
-    "file_number": 120,
-    "ecli": 120,
-    "outcome_amount": 60,
-    "outcome_note": None,
-    "source_url": 500,
-    "audience": 300,
-    "event_name": 300,
-    "addressee": 300,
-    "occasion": 500,
-}
-_CHOICES = {
-    "language": LANGUAGES,
-    "decision_type": DECISION_TYPES,
-    "outcome": OUTCOMES,
-    "format": TRAINING_FORMATS,
-}
 
 
 def fields_for(resource_type: str) -> tuple[str, ...]:
     """Every record field a resource of this type has, in export order (links last)."""
-    return (*COMMON_FIELDS, *TYPE_FIELDS.get(resource_type, ()), "links")
+    return (*(f.name for f in record_fields(resource_type)), "links")
 
 
 def external_id_of(resource: Resource) -> str:
@@ -133,57 +71,33 @@ def to_record(resource: Resource, links: list[dict] | None = None) -> dict:
     """
     if links is None:
         links = outgoing_links(resource)
-    record: dict = {
-        "external_id": external_id_of(resource),
-        "type": resource.type,
-        "title": resource.title,
-        "summary": resource.summary or "",
-        "body": resource.body or "",
-        "language": resource.language or "de",
-        "topics": list(resource.topics or []),
-        "tags": list(resource.tags or []),
-        "visibility": resource.visibility,
-        "organisation": resource.organisation.slug if resource.organisation else None,
-        "status": resource.status,
-        "published_on": _iso(resource.published_on),
-    }
-    if resource.type == "case_law":
-        record.update(
-            court=resource.court.name if resource.court else "",
-            decision_date=_iso(resource.decision_date),
-            file_number=resource.file_number or "",
-            decision_type=resource.decision_type or "",
-            ecli=resource.ecli or "",
-            legal_areas=list(resource.legal_areas or []),
-            norms=[norm.label for norm in resource.norms if norm.confirmed],
-            outcome=resource.outcome or "",
-            outcome_amount=resource.outcome_amount or "",
-            outcome_note=resource.outcome_note or "",
-            source_url=resource.source_url or "",
-        )
-    elif resource.type == "training_material":
-        record.update(
-            audience=resource.audience or "",
-            format=resource.format or "",
-            event_name=resource.event_name or "",
-            event_date=_iso(resource.event_date),
-            duration_minutes=resource.duration_minutes,
-        )
-    elif resource.type == "position_paper":
-        record.update(
-            authors=list(resource.authors or []),
-            addressee=resource.addressee or "",
-            occasion=resource.occasion or "",
-        )
+    record = {f.name: _value_of(resource, f) for f in record_fields(resource.type)}
     record["links"] = links
     return record
 
 
+def _value_of(resource: Resource, f: Field):
+    """The record value of one field of a resource."""
+    if f.kind == "external_id":
+        return external_id_of(resource)
+    if f.kind == "organisation":
+        return resource.organisation.slug if resource.organisation else None
+    if f.kind == "court":
+        return resource.court.name if resource.court else ""
+    if f.kind == "norms":
+        return [norm.label for norm in resource.norms if norm.confirmed]
+    value = getattr(resource, f.name)
+    if f.kind == "date":
+        return _iso(value)
+    if f.kind in ("choices", "list", "lines"):
+        return list(value or [])
+    if f.kind == "integer":
+        return value
+    return value or f.empty
+
+
 def outgoing_links(resource: Resource) -> list[dict]:
     """The links this resource is the source of, as record entries."""
-    from portal.extensions import db
-    from portal.resources.models import ResourceLink
-
     if resource.id is None:
         return []
     rows = db.session.execute(
@@ -214,28 +128,44 @@ class FieldError:
 
 @dataclass
 class RecordContext:
-    """What reading records needs from the database, loaded once per import."""
+    """What reading and writing records needs from the database.
+
+    An import loads it once (`load`: every organisation and court); writing one record from
+    a form or a revision looks rows up as they are named (`for_one`).
+    """
 
     organisation_slugs: set[str]
     default_organisation: str | None
     # match_key(name / short name / alias) -> Court row, for courts already in the table
     courts_by_key: dict[str, Court] = field(default_factory=dict)
     courts_by_slug: dict[str, Court] = field(default_factory=dict)
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    lazy: bool = False  # rows not remembered yet are looked up when named
 
     @classmethod
     def load(cls) -> RecordContext:
-        from portal.extensions import db
-        from portal.orgs.models import Organisation
-        from portal.orgs.services import office
-
         home = office()
+        organisations = {o.slug: o for o in db.session.scalars(select(Organisation))}
         context = cls(
-            organisation_slugs=set(db.session.scalars(db.select(Organisation.slug))),
+            organisation_slugs=set(organisations),
             default_organisation=home.slug if home else None,
+            organisations=organisations,
         )
-        for court in db.session.scalars(db.select(Court)):
+        for court in db.session.scalars(select(Court)):
             context.remember_court(court)
         return context
+
+    @classmethod
+    def for_one(cls) -> RecordContext:
+        """A context for writing a single record (an edit, a restore)."""
+        return cls(organisation_slugs=set(), default_organisation=None, lazy=True)
+
+    def organisation(self, slug: str) -> Organisation:
+        if slug not in self.organisations and self.lazy:
+            found = db.session.scalar(select(Organisation).filter_by(slug=slug))
+            if found is not None:
+                self.organisations[slug] = found
+        return self.organisations[slug]
 
     def remember_court(self, court: Court) -> None:
         self.courts_by_slug[court.slug] = court
@@ -253,23 +183,27 @@ class RecordContext:
             return catalogued.name, True
         return " ".join(name.split()), False
 
+    def _lookup(self, **where) -> Court | None:
+        if not self.lazy:
+            return None
+        court = db.session.scalar(select(Court).filter_by(**where).order_by(Court.id).limit(1))
+        if court is not None:
+            self.remember_court(court)
+        return court
+
     def court(self, name: str) -> Court:
         """The Court row for a canonical court name, added to the session if new."""
-        from portal.extensions import db
-
-        key = match_key(name)
-        known = self.courts_by_key.get(key)
+        known = self.courts_by_key.get(match_key(name)) or self._lookup(name=name)
         if known is not None:
             return known
         catalogued = find_court(name)
-        if catalogued is not None and catalogued.slug in self.courts_by_slug:
-            return self.courts_by_slug[catalogued.slug]
         if catalogued is not None:
+            known = self.courts_by_slug.get(catalogued.slug) or self._lookup(slug=catalogued.slug)
+            if known is not None:
+                return known
             # A catalogue court missing from the table: seed the table from the catalogue.
-            from portal.resources.services import sync_courts
-
             sync_courts()
-            for court in db.session.scalars(db.select(Court)):
+            for court in db.session.scalars(select(Court)):
                 self.remember_court(court)
             return self.courts_by_slug[catalogued.slug]
         court = Court(
@@ -287,7 +221,11 @@ class RecordContext:
     def _free_slug(self, name: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", match_key(name)).strip("-")[:100] or "gericht"
         slug, n = base, 2
-        while slug in self.courts_by_slug or get_court(slug) is not None:
+        while (
+            slug in self.courts_by_slug
+            or get_court(slug) is not None
+            or self._lookup(slug=slug) is not None
+        ):
             slug, n = f"{base}-{n}", n + 1
         return slug
 
@@ -311,21 +249,18 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
     if allowed is not None:
         for name in raw:
             if name not in allowed:
-                other = next((t for t, names in TYPE_FIELDS.items() if name in names), None)
+                other = BY_NAME[name].types[0] if name in BY_NAME else None
                 if other:
                     error(name, _l("Dieses Feld gibt es nur beim Typ %(type)s.", type=other))
                 else:
                     error(name, _l("Unbekanntes Feld."))
 
     record: dict = {}
-    for name in allowed or COMMON_FIELDS:
-        if name == "links":
-            continue
-        value = raw.get(name)
+    for f in record_fields(resource_type):
         try:
-            record[name] = _read_field(name, value, context)
+            record[f.name] = _read_field(f, raw.get(f.name), context)
         except ValueError as exc:
-            error(name, exc.args[0])
+            error(f.name, exc.args[0])
     for name in ("external_id", "title"):
         if not record.get(name) and not any(e.field == name for e in errors):
             error(name, _l("Pflichtfeld fehlt oder ist leer."))
@@ -342,24 +277,23 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
     return {name: record[name] for name in fields_for(resource_type)}, []
 
 
-def _read_field(name: str, value, context: RecordContext):
+def _read_field(f: Field, value, context: RecordContext):
     """The canonical value of one field; ValueError with a German message if invalid."""
-    if name in _LIST_FIELDS:
+    if f.kind == "norms":
+        labels = []
+        for item in _read_list(value):
+            norm = parse_norm_cached(item)
+            if norm is None:
+                raise ValueError(str(_l("„%(value)s“ ist keine erkennbare Norm.", value=item)))
+            labels.append(norm.label)
+        return list(dict.fromkeys(labels))
+    if f.kind in ("list", "lines", "choices"):
         items = _read_list(value)
-        if name == "norms":
-            labels = []
-            for item in items:
-                norm = parse_norm_cached(item)
-                if norm is None:
-                    raise ValueError(str(_l("„%(value)s“ ist keine erkennbare Norm.", value=item)))
-                labels.append(norm.label)
-            return list(dict.fromkeys(labels))
-        if name == "legal_areas":
-            for item in items:
-                if item not in LEGAL_AREAS:
-                    raise ValueError(_unknown_choice(item, LEGAL_AREAS))
+        for item in items if f.kind == "choices" else ():
+            if item not in f.choices:
+                raise ValueError(_unknown_choice(item, f.choices))
         return items
-    if name in _DATE_FIELDS:
+    if f.kind == "date":
         if value in (None, ""):
             return None
         if not isinstance(value, str):
@@ -370,23 +304,13 @@ def _read_field(name: str, value, context: RecordContext):
             raise ValueError(
                 str(_l("„%(value)s“ ist kein Datum im Format JJJJ-MM-TT.", value=value))
             ) from None
-    if name == "duration_minutes":
-        if value in (None, ""):
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(str(_l("Ganze Zahl (Minuten) erwartet.")))
+    if f.kind == "integer":
+        return _read_integer(f, value)
+    if f.kind == "resource_type":
         return value
-    if name == "type":
-        return value
-    if name == "visibility":
-        return _choice(value, VISIBILITIES, "members")
-    if name == "status":
-        return _choice(value, STATUSES, "published")
-    if name == "language":
-        return _choice(value, LANGUAGES, "de")
-    if name in _CHOICES:
-        return _choice(value, _CHOICES[name], "")
-    if name == "organisation":
+    if f.kind == "choice":
+        return _choice(value, f.choices, f.empty)
+    if f.kind == "organisation":
         if value in (None, ""):
             return None
         if not isinstance(value, str) or value.strip() not in context.organisation_slugs:
@@ -394,22 +318,33 @@ def _read_field(name: str, value, context: RecordContext):
                 str(_l("Keine Organisation mit der Kennung „%(value)s“.", value=value))
             )
         return value.strip()
-    if name == "court":
-        text = _read_text(name, value)
+    text = _read_text(f, value)
+    if f.kind == "court":
         return context.court_name(text)[0] if text else ""
-    text = _read_text(name, value)
-    if name == "file_number" and text and not normalise_file_number(text):
+    if f.name == "file_number" and text and not normalise_file_number(text):
         raise ValueError(str(_l("Kein gültiges Aktenzeichen.")))
     return text
 
 
-def _read_text(name: str, value) -> str:
+def _read_integer(f: Field, value) -> int | None:
+    if value in (None, ""):
+        return None
+    low = f.minimum if f.minimum is not None else 0
+    high = f.maximum if f.maximum is not None else 2**31 - 1
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(
+            str(_l("Ganze Zahl von %(low)d bis %(high)d erwartet.", low=low, high=high))
+        )
+    return value
+
+
+def _read_text(f: Field, value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError(str(_l("Text erwartet.")))
     value = value.strip()
-    limit = _TEXT_FIELDS.get(name)
+    limit = f.length
     if limit and len(value) > limit:
         raise ValueError(str(_l("Höchstens %(limit)d Zeichen.", limit=limit)))
     return value
@@ -464,12 +399,6 @@ def _read_links(value) -> list[dict]:
     return sort_links(unique.values())
 
 
-@lru_cache(maxsize=4096)
-def parse_norm_cached(text: str) -> Norm | None:
-    """`parse_norm` with a cache: imports cite the same few norms thousands of times."""
-    return parse_norm(text)
-
-
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -478,55 +407,49 @@ def _iso(value: date | None) -> str | None:
 
 
 def apply_record(
-    resource: Resource, record: dict, context: RecordContext, organisations: dict
+    resource: Resource, record: dict, context: RecordContext, suggest_norms: bool = False
 ) -> None:
-    """Write a canonical record (from `read_record`) onto `resource`; links are left alone.
+    """Write a canonical record (or the part of one that an edit changes) onto `resource`.
 
-    `organisations` maps slugs to Organisation rows.
+    The one writer for creating, editing, restoring and importing: fields missing from
+    `record` stay as they are; links are left alone. With `suggest_norms`, norms found in
+    the text are kept as suggestions beside the record's confirmed norms.
     """
-    resource.type = record["type"]
-    resource.external_id = record["external_id"]
-    for name in ("title", "summary", "body", "language", "visibility", "status"):
-        setattr(resource, name, record[name])
-    resource.topics = list(record["topics"])
-    resource.tags = list(record["tags"])
-    resource.organisation = organisations[record["organisation"]]
-    resource.published_on = _date(record["published_on"])
+    for name, value in record.items():
+        f = BY_NAME.get(name)
+        if f is None or not f.exported:
+            continue
+        if f.kind == "external_id":
+            resource.external_id = value
+        elif f.kind == "resource_type":
+            resource.type = value
+        elif f.kind == "organisation":
+            resource.organisation = context.organisation(value)
+        elif f.kind == "court":
+            resource.court = context.court(value) if value else None
+        elif f.kind == "norms":
+            pass  # after the text is written: suggestions are read from it
+        elif f.kind == "date":
+            setattr(resource, name, _date(value))
+        elif f.kind in ("choices", "list", "lines"):
+            setattr(resource, name, list(value or []))
+        else:
+            setattr(resource, name, value)
+    if "file_number" in record:
+        resource.file_number_key = file_number_key(resource.file_number or "")
     if resource.status == "published" and resource.published_at is None:
         resource.published_at = utcnow()
-    if resource.type == "case_law":
-        resource.court = context.court(record["court"]) if record["court"] else None
-        resource.decision_date = _date(record["decision_date"])
-        resource.file_number = record["file_number"]
-        resource.file_number_key = normalise_file_number(record["file_number"])
-        for name in ("decision_type", "ecli", "outcome", "outcome_amount", "outcome_note"):
-            setattr(resource, name, record[name])
-        resource.source_url = record["source_url"]
-        resource.legal_areas = list(record["legal_areas"])
-        _apply_norms(resource, [parse_norm_cached(label) for label in record["norms"]])
-    elif resource.type == "training_material":
-        resource.audience = record["audience"]
-        resource.format = record["format"]
-        resource.event_name = record["event_name"]
-        resource.event_date = _date(record["event_date"])
-        resource.duration_minutes = record["duration_minutes"]
-    elif resource.type == "position_paper":
-        resource.authors = list(record["authors"])
-        resource.addressee = record["addressee"]
-        resource.occasion = record["occasion"]
-
-
-def _apply_norms(resource: Resource, norms) -> None:
-    """Make resource.norms these confirmed norms in this order (rows that stay are kept: the
-    key is unique per resource). Unconfirmed suggestions not in the record are dropped."""
-    existing = {row.key: row for row in resource.norms}
-    rows = []
-    for position, norm in enumerate(norms):
-        row = existing.pop(norm.key, None) or ResourceNorm(key=norm.key)
-        row.label, row.slug, row.position, row.confirmed = norm.label, norm.slug, position, True
-        rows.append(row)
-    resource.norms = rows
+    if "norms" in record:
+        norms = [parse_norm_cached(label) for label in record["norms"] or []]
+        apply_norms(resource, [n for n in norms if n], suggest=suggest_norms)
 
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def editable_part(record: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The part of a record that the edit form of this type changes (the owning
+    organisation aside: only editors move a resource, see `services.update_resource`)."""
+    names = {f.name for f in form_fields(resource_type) if f.kind != "organisation"}
+    return {name: value for name, value in record.items() if name in names}

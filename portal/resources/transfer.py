@@ -26,7 +26,7 @@ from portal.resources.records import (
     sort_links,
     to_record,
 )
-from portal.resources.services import snapshot
+from portal.resources.revisions import snapshot
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -162,15 +162,27 @@ def import_records(
 
     _write_links(changed, by_external_id, existing_links)
     # The same snapshot as every other revision (record plus attachments), so diffs compare.
-    session.add_all(
-        Revision(
-            resource_id=resource.id,
-            version=resource.version,
-            action=IMPORT_ACTION,
-            data=snapshot(resource),
-        )
-        for resource, _, _ in changed
-    )
+    # Links and attachments come in one query per batch (not two per resource), and no
+    # revision is flushed on its own.
+    changed_ids = [resource.id for resource, _, _ in changed]
+    links = _links_of(changed_ids)
+    for chunk in _chunks(changed_ids, BATCH_SIZE):
+        session.scalars(
+            select(Resource)
+            .where(Resource.id.in_(chunk))
+            .options(selectinload(Resource.attachments))
+        ).all()
+    with session.no_autoflush:
+        revisions = [
+            Revision(
+                resource_id=resource.id,
+                version=resource.version,
+                action=IMPORT_ACTION,
+                data=snapshot(resource, links.get(resource.id, [])),
+            )
+            for resource, _, _ in changed
+        ]
+    session.add_all(revisions)
     session.flush()
     summary.new_courts = sorted(
         court.name

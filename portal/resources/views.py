@@ -1,9 +1,7 @@
 """Knowledge-base pages: lists, detail, print, create/edit, workflow, revisions, attachments."""
 
 import logging
-from urllib.parse import quote
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -23,11 +21,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
-from portal.extensions import db
+from portal.auth.views import _current_user_key
+from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import services
+from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
 from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
@@ -38,23 +37,19 @@ from portal.resources.forms import (
     VersionForm,
 )
 from portal.resources.models import (
-    DECISION_TYPES,
-    LANGUAGES,
-    LEGAL_AREAS,
-    OUTCOMES,
     RESOURCE_TYPES,
-    TRAINING_FORMATS,
     Attachment,
     Resource,
     ResourceLink,
     Revision,
 )
 from portal.resources.rendering import render_markdown
+from portal.search.services import similar_resources
+from portal.security import write_lock
 
 logger = logging.getLogger(__name__)
 
-# cli_group=None: the blueprint's commands are top-level (`flask --app portal sync-courts`).
-bp = Blueprint("resources", __name__, url_prefix="/resources", cli_group=None)
+bp = Blueprint("resources", __name__, url_prefix="/resources")
 
 TYPE_SLUGS = {
     "case-law": "case_law",
@@ -70,14 +65,6 @@ LIST_ENDPOINTS = {
 PER_PAGE = 20
 
 
-@bp.cli.command("sync-courts")
-def sync_courts_command():
-    """Create or update the court table from the curated catalogue (idempotent)."""
-    created, updated = services.sync_courts()
-    db.session.commit()
-    click.echo(f"Courts: {created} created, {updated} updated.")
-
-
 @bp.app_template_filter("markdown")
 def markdown_filter(text):
     return render_markdown(text)
@@ -86,12 +73,32 @@ def markdown_filter(text):
 @bp.app_context_processor
 def inject_resource_helpers():
     def review_count() -> int:
-        return sum(services.review_counts(current_user).values())
+        return sum(lists.review_counts(current_user).values())
 
-    def resources_dashboard() -> dict:
-        return services.dashboard(current_user)
+    return {"review_count": review_count}
 
-    return {"review_count": review_count, "resources_dashboard": resources_dashboard}
+
+def _flash_attachment(attachment: Attachment) -> None:
+    if attachment.extraction_error and attachment.text:
+        flash(
+            _(
+                "Die Datei „%(name)s“ wurde angehängt, ihr Text ist aber nur teilweise "
+                "durchsuchbar: %(note)s",
+                name=attachment.filename,
+                note=attachment.extraction_error,
+            ),
+            "warning",
+        )
+    elif attachment.extraction_error:
+        flash(
+            _(
+                "Die Datei wurde gespeichert, ihr Text ist aber nicht durchsuchbar: %(error)s",
+                error=attachment.extraction_error,
+            ),
+            "warning",
+        )
+    else:
+        flash(_("Die Datei „%(name)s“ wurde angehängt.", name=attachment.filename), "success")
 
 
 def _resource_or_404(resource_id: int) -> Resource:
@@ -122,11 +129,11 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 def _list(resource_type: str | None):
     form = FilterForm(request.args)
-    form.court.choices = [("", _("alle Gerichte"))] + services.court_choices()
+    form.court.choices = [("", _("alle Gerichte"))] + courts.court_choices()
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None
-    stmt = services.resource_query(
+    stmt = lists.resource_query(
         current_user,
         resource_type,
         court_id=form.court.data if valid else None,
@@ -146,7 +153,7 @@ def _list(resource_type: str | None):
         resource_type=resource_type,
         title=RESOURCE_TYPES[resource_type] if resource_type else _("Wissensdatenbank"),
         endpoint=LIST_ENDPOINTS[resource_type],
-        topics=services.known_topics(current_user),
+        topics=lists.known_topics(current_user),
     )
 
 
@@ -173,7 +180,7 @@ def position_papers():
 @bp.route("/mine")
 def mine():
     page = db.paginate(
-        services.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template("resources/mine.html", page=page)
 
@@ -183,12 +190,12 @@ def review_queue():
     if not is_editor(current_user):
         abort(403)
     page = db.paginate(
-        services.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
+        lists.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
     )
     return render_template(
         "resources/review_queue.html",
         page=page,
-        counts=services.review_counts(current_user),
+        counts=lists.review_counts(current_user),
         types=RESOURCE_TYPES,
     )
 
@@ -197,7 +204,7 @@ def review_queue():
 
 
 def _detail_context(resource: Resource) -> dict:
-    history = services.can_see_history(current_user, resource)
+    history = access.can_see_history(current_user, resource)
     return {
         "resource": resource,
         "links": services.visible_links(resource, current_user),
@@ -206,14 +213,10 @@ def _detail_context(resource: Resource) -> dict:
         "history": history,
         "revisions": resource.revisions if history else [],
         "notes": _notes(resource.revisions) if history else {},
-        "actions": services.allowed_actions(current_user, resource),
-        "may_edit": services.can_edit(current_user, resource),
-        "action_labels": services.ACTION_LABELS,
-        "decision_types": DECISION_TYPES,
-        "legal_areas": LEGAL_AREAS,
-        "outcomes": OUTCOMES,
-        "training_formats": TRAINING_FORMATS,
-        "languages": LANGUAGES,
+        "actions": access.allowed_actions(current_user, resource),
+        "may_edit": access.can_edit(current_user, resource),
+        "action_labels": revisions.ACTION_LABELS,
+        "facts": fields.facts_of(resource),
     }
 
 
@@ -224,22 +227,24 @@ def _notes(revisions) -> dict[int, str]:
 
 def _diff(before: dict | None, after: dict | None) -> list:
     """What changed between two snapshots, as far as the reader may see (links included)."""
-    return services.diff_records(
+    return revisions.diff_records(
         redact_record(current_user, before), redact_record(current_user, after)
     )
 
 
 def norm_url(slug: str) -> str:
-    """The norm page (built by the norms blueprint); a plain path until it exists."""
-    if "norms.detail" in current_app.view_functions:
-        return url_for("norms.detail", slug=slug)
-    return f"/norms/{slug}"
+    """The page of a norm (norms blueprint) listing what cites it."""
+    return url_for("norms.detail", slug=slug)
 
 
 @bp.route("/<int:resource_id>")
 def detail(resource_id: int):
     resource = _resource_or_404(resource_id)
-    return render_template("resources/detail.html", **_detail_context(resource))
+    return render_template(
+        "resources/detail.html",
+        similar=similar_resources(current_user, resource),
+        **_detail_context(resource),
+    )
 
 
 @bp.route("/<int:resource_id>/print")
@@ -253,8 +258,8 @@ def print_view(resource_id: int):
 
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
     if resource_type == "case_law":
-        services.ensure_courts()
-        form.court.choices = [("", _("– bitte wählen –"))] + services.court_choices()
+        courts.ensure_courts()
+        form.court.choices = [("", _("– bitte wählen –"))] + courts.court_choices()
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:
@@ -263,26 +268,6 @@ def _prepare_form(form, resource_type: str, resource: Resource | None = None) ->
             )
     else:
         del form.organisation
-
-
-def _suggestions(form) -> list:
-    """Norms found in the typed text that are not confirmed yet."""
-    text = "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-    typed = {n.key for n in form.typed_norms()}
-    found = [n for n in services.suggest_norms(text) if n.key not in typed]
-    form.accept_norms.choices = [(n.key, n.label) for n in found]
-    return found
-
-
-def _norms_from_form(form) -> list:
-    found = {
-        n.key: n
-        for n in services.suggest_norms(
-            "\n".join(filter(None, (form.title.data, form.summary.data, form.body.data)))
-        )
-    }
-    accepted = [found[key] for key in (form.accept_norms.data or []) if key in found]
-    return form.typed_norms() + [n for n in accepted if n not in form.typed_norms()]
 
 
 def _chosen_organisation(form) -> Organisation | None:
@@ -310,17 +295,16 @@ def create(type_slug: str):
             resource = services.create_resource(
                 current_user,
                 resource_type,
-                form.data_for_service(),
-                norms=_norms_from_form(form),
+                form.record(),
                 organisation=_chosen_organisation(form),
             )
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("Der Entwurf wurde gespeichert."), "success")
             return redirect(url_for("resources.detail", resource_id=resource.id))
-    _suggestions(form)
+    form.offer_norms()
     return render_template(
         "resources/edit.html",
         form=form,
@@ -331,7 +315,7 @@ def create(type_slug: str):
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
-    _suggestions(form)
+    form.offer_norms()
     attachment_form = attachment_form or AttachmentForm(formdata=None)
     attachment_form.file.description = _(
         "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
@@ -383,13 +367,13 @@ def _conflict(form, resource: Resource, base_version: int):
             "error",
         )
         return _render_edit(resource, form, status=400)
-    history = services.can_see_history(current_user, resource)
+    history = access.can_see_history(current_user, resource)
     changes, newer = [], []
     if history and base_version < resource.version:
-        base = services.revision_at(resource, base_version)
-        changes = _diff(base.data if base else {}, services.snapshot(resource))
+        base = revisions.revision_at(resource, base_version)
+        changes = _diff(base.data if base else {}, revisions.snapshot(resource))
         newer = [r for r in resource.revisions if r.version > base_version]
-    _suggestions(form)
+    form.offer_norms()
     return (
         render_template(
             "resources/conflict.html",
@@ -400,7 +384,7 @@ def _conflict(form, resource: Resource, base_version: int):
             history=history,
             changes=changes,
             newer=newer,
-            action_labels=services.ACTION_LABELS,
+            action_labels=revisions.ACTION_LABELS,
         ),
         409,
     )
@@ -409,7 +393,7 @@ def _conflict(form, resource: Resource, base_version: int):
 @bp.route("/<int:resource_id>/edit", methods=["GET", "POST"])
 def edit(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = _edit_form(resource)
     if request.method == "GET":
@@ -420,21 +404,20 @@ def edit(resource_id: int):
             services.update_resource(
                 resource,
                 current_user,
-                form.data_for_service(),
+                form.record(),
                 base_version=base_version,
-                norms=_norms_from_form(form),
                 comment=form.comment.data or "",
                 organisation=_chosen_organisation(form),
             )
             db.session.commit()
-        except services.EditConflict:
+        except errors.EditConflict:
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
         except StaleDataError:
             # Somebody committed between our read and our write.
             db.session.rollback()
             return _conflict(form, _resource_or_404(resource_id), base_version)
-        except services.ResourceError as exc:
+        except errors.ResourceError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -469,7 +452,7 @@ def _highlight(finding) -> tuple[str, str, str]:
 )
 def transition(resource_id: int, action: str):
     resource = _resource_or_404(resource_id)
-    if action not in services.allowed_actions(current_user, resource):
+    if action not in access.allowed_actions(current_user, resource):
         abort(403)
     form = TransitionForm()
     if request.method == "GET":
@@ -495,7 +478,7 @@ def transition(resource_id: int, action: str):
                     base_version=_version(form.version.data) if form.version.data else None,
                 )
                 db.session.commit()
-            except (services.EditConflict, StaleDataError):
+            except (errors.EditConflict, StaleDataError):
                 db.session.rollback()
                 flash(
                     _(
@@ -507,7 +490,7 @@ def transition(resource_id: int, action: str):
                 return redirect(
                     url_for("resources.transition", resource_id=resource_id, action=action)
                 )
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
@@ -535,7 +518,7 @@ def transition(resource_id: int, action: str):
 
 
 def _revision_or_404(resource: Resource, revision_id: int) -> Revision:
-    if not services.can_see_history(current_user, resource):
+    if not access.can_see_history(current_user, resource):
         abort(404)
     revision = db.session.get(Revision, revision_id)
     if revision is None or revision.resource_id != resource.id:
@@ -549,10 +532,10 @@ def revision(resource_id: int, revision_id: int):
     rev = _revision_or_404(resource, revision_id)
     compare = request.args.get("compare", "previous")
     if compare == "current":
-        before, after = rev.data, services.snapshot(resource)
+        before, after = rev.data, revisions.snapshot(resource)
     else:
         compare = "previous"
-        previous = services.previous_revision(rev)
+        previous = revisions.previous_revision(rev)
         before, after = (previous.data if previous else {}), rev.data
     form = VersionForm(formdata=None)
     form.version.data = str(resource.version)
@@ -564,8 +547,8 @@ def revision(resource_id: int, revision_id: int):
         changes=_diff(before, after),
         note=redact_note(current_user, rev.action, rev.comment),
         form=form,
-        may_restore=services.can_edit(current_user, resource),
-        action_labels=services.ACTION_LABELS,
+        may_restore=access.can_edit(current_user, resource),
+        action_labels=revisions.ACTION_LABELS,
     )
 
 
@@ -573,19 +556,19 @@ def revision(resource_id: int, revision_id: int):
 def restore(resource_id: int, revision_id: int):
     resource = _resource_or_404(resource_id)
     rev = _revision_or_404(resource, revision_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.restore_revision(resource, rev, current_user, _version(form.version.data))
+        revisions.restore_revision(resource, rev, current_user, _version(form.version.data))
         db.session.commit()
-    except (services.EditConflict, StaleDataError):
+    except (errors.EditConflict, StaleDataError):
         db.session.rollback()
         flash(_("Der Eintrag wurde inzwischen geändert. Bitte prüfen Sie den Stand."), "error")
         return redirect(url_for("resources.revision", resource_id=resource_id, revision_id=rev.id))
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -597,9 +580,10 @@ def restore(resource_id: int, revision_id: int):
 
 
 @bp.route("/<int:resource_id>/attachments", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_UPLOAD"], key_func=_current_user_key)
 def upload(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     attachment_form = AttachmentForm()
     if attachment_form.validate_on_submit():
@@ -607,29 +591,30 @@ def upload(resource_id: int):
         data = attachment_form.file.data.read(limit + 1)
         if len(data) > limit:
             abort(413)
+        # Reading the text takes up to EXTRACTION_TIMEOUT: end the read transaction first,
+        # then check again what may have changed meanwhile (portal.security.write_lock).
+        write_lock.end_reads()
         try:
-            attachment = services.add_attachment(
-                resource, current_user, data, attachment_form.file.data.filename or ""
-            )
-            db.session.commit()
-        except (UploadRejected, services.ResourceError) as exc:
-            db.session.rollback()
+            upload = attachments.read_upload(data, attachment_form.file.data.filename or "")
+        except (UploadRejected, errors.ResourceError) as exc:
             attachment_form.file.errors = [str(exc)]
-        else:
-            if attachment.extraction_error:
-                flash(
-                    _(
-                        "Die Datei wurde gespeichert, ihr Text ist aber nicht durchsuchbar: "
-                        "%(error)s",
-                        error=attachment.extraction_error,
-                    ),
-                    "warning",
-                )
-            else:
-                flash(
-                    _("Die Datei „%(name)s“ wurde angehängt.", name=attachment.filename), "success"
-                )
-            return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
+            upload = None
+        resource = _resource_or_404(resource_id)
+        if upload is not None:
+            attachment, committed = None, False
+            try:
+                attachment = attachments.add_attachment(resource, current_user, upload)
+                db.session.commit()
+                committed = True
+            except errors.ResourceError as exc:
+                db.session.rollback()
+                attachment_form.file.errors = [str(exc)]
+            finally:
+                if attachment is not None and not committed:
+                    attachments.delete_file(attachment.stored_name)  # nothing refers to it
+            if not attachment_form.file.errors:
+                _flash_attachment(attachment)
+                return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
     form = _edit_form_for_get(resource)
     return _render_edit(resource, form, attachment_form=attachment_form, status=400)
 
@@ -647,11 +632,11 @@ def download(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    path = services.attachment_path(attachment)
+    path = attachments.attachment_path(attachment)
     if not path.is_file():
         logger.error("Attachment %s is missing its file %s", attachment.id, path)
         abort(404)
-    if resource.status != "published" or resource.visibility != "members":
+    if access.audited_download(resource):
         audit_record("attachment.downloaded", target=attachment, details={"resource": resource.id})
         db.session.commit()
     response = send_file(
@@ -661,13 +646,7 @@ def download(resource_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-        for c in attachment.filename
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.filename)}"
-    )
+    response.headers["Content-Disposition"] = attachments.content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -679,17 +658,17 @@ def remove_attachment(resource_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.resource_id != resource.id:
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     stored_name, name = attachment.stored_name, attachment.filename
     try:
-        services.remove_attachment(attachment, current_user)
+        attachments.remove_attachment(attachment, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        services.delete_file(stored_name)
+        attachments.delete_file(stored_name)
         flash(_("Der Anhang „%(name)s“ wurde entfernt.", name=name), "success")
     return redirect(url_for("resources.edit", resource_id=resource.id) + "#attachments")
 
@@ -700,7 +679,7 @@ def remove_attachment(resource_id: int, attachment_id: int):
 @bp.route("/<int:resource_id>/links", methods=["POST"])
 def add_link(resource_id: int):
     resource = _resource_or_404(resource_id)
-    if not services.can_edit(current_user, resource):
+    if not access.can_edit(current_user, resource):
         abort(403)
     link_form = LinkForm()
     if link_form.validate_on_submit():
@@ -710,15 +689,10 @@ def add_link(resource_id: int):
                 _("Einen Eintrag mit dieser Nummer gibt es nicht oder Sie dürfen ihn nicht sehen.")
             )
         else:
-            source, target, kind = {
-                "related": (resource, other, "related"),
-                "earlier": (other, resource, "instance"),
-                "later": (resource, other, "instance"),
-            }[link_form.kind.data]
             try:
-                services.add_link(source, target, kind, current_user)
+                services.link_resources(resource, other, link_form.kind.data, current_user)
                 db.session.commit()
-            except services.ResourceError as exc:
+            except errors.ResourceError as exc:
                 db.session.rollback()
                 link_form.reference.errors.append(str(exc))
             else:
@@ -734,12 +708,12 @@ def remove_link(resource_id: int, link_id: int):
     link = db.session.get(ResourceLink, link_id)
     if link is None or resource.id not in (link.source_id, link.target_id):
         abort(404)
-    if not services.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
+    if not access.can_edit(current_user, resource) or not VersionForm().validate_on_submit():
         abort(403)
     try:
         services.remove_link(link, current_user)
         db.session.commit()
-    except services.ResourceError as exc:
+    except errors.ResourceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
-from portal.auth.services import external_url
+from portal.urls import external_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 

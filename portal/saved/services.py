@@ -19,10 +19,13 @@ from werkzeug.datastructures import MultiDict
 
 from portal.api import params
 from portal.extensions import db
+from portal.mail import send_mail
 from portal.resources.access import can_view, visible_clause
 from portal.resources.models import Resource
 from portal.saved.models import SavedSearch
+from portal.search import services as search
 from portal.timeutil import utcnow
+from portal.urls import external_url
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +124,6 @@ def delete_search(saved: SavedSearch) -> None:
 
 def run(saved: SavedSearch, user, *, sort: str = "relevance", page: int = 1, per_page: int = 20):
     """The saved search's results for `user` (normally its owner), via the search entry point."""
-    from portal.search import services as search
-
     return search.search(
         user,
         saved.query,
@@ -226,9 +227,6 @@ def send_alerts(today: date | None = None) -> int:
 
     Commits after each search, so a failure half-way neither loses nor repeats a mail.
     """
-    from portal.auth.services import external_url
-    from portal.mail import send_mail
-
     today = today or utcnow().date()
     sent = 0
     due = db.session.scalars(

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.services import external_url
 from portal.extensions import db
 from portal.saved import services
 from portal.saved.atom import atom_feed
 from portal.saved.forms import SaveSearchForm
+from portal.urls import external_url
 
 bp = Blueprint("saved", __name__, url_prefix="/saved")
 feeds_bp = Blueprint("feeds", __name__, url_prefix="/feeds")

@@ -17,8 +17,9 @@ def index_dir(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the index (opened lazily), the outbox session hooks and the CLI commands."""
-    from portal.search import cli, outbox
+    """Attach the index (opened lazily) and the outbox session hooks."""
+    # Imported here: the index modules load whoosh, which `import portal.search` should not.
+    from portal.search import outbox
     from portal.search.index import WhooshIndex
 
     app.config.setdefault("SEARCH_WRITE_TIMEOUT", 30.0)
@@ -27,12 +28,3 @@ def init_app(app: Flask) -> None:
         index_dir(app), write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"])
     )
     outbox.register_hooks()
-    cli.register(app)
-    # For templates/search/_similar.html on resource pages.
-    app.jinja_env.globals["search_similar"] = _similar
-
-
-def _similar(user, resource):
-    from portal.search.services import similar_resources
-
-    return similar_resources(user, resource)

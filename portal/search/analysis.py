@@ -42,6 +42,9 @@ from whoosh.analysis import (
     Tokenizer,
 )
 
+from portal.legal.citations import Norm
+from portal.search.mentions import find_norms
+
 DATA_DIR = Path(__file__).parent / "data"
 
 #: A word: starts with a letter or digit, goes on with letters, digits, "_", combining accents
@@ -268,10 +271,42 @@ def spelling_analyzer() -> Analyzer:
     return _words()
 
 
-class NormMentionTokenizer(Tokenizer):
-    """The norms a text mentions, one term each: "§ 232a Abs. 1 StGB" -> "StGB § 232a".
+#: Between the lower-case word and its written form in the ``spell_case`` field.
+WRITTEN_SEPARATOR = "|"
 
-    Uses the recogniser of the search box (``portal.search.query.find_norms``), so a norm is
+
+class WrittenFormFilter(Filter):
+    """Words written with capitals, as "lower|Written" ("zwangsprostitution|Zwangsprostitution",
+    "egmr|EGMR"); words written in lower case and stop words are left out.
+
+    The lower-case part equals the word of the ``spell`` field, so suggestions and completions
+    (lower case) can look up how people write them.
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        stops = german_stop_words()
+        for t in tokens:
+            written = t.text.replace("\u00ad", "")
+            lower = t.text.lower()
+            if not t.text.isascii():
+                written = unicodedata.normalize("NFC", written)
+                lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+            if written == lower or lower in stops:
+                continue
+            t.text = f"{lower}{WRITTEN_SEPARATOR}{written}"
+            yield t
+
+
+def written_form_analyzer() -> Analyzer:
+    """Return the analyzer of the ``spell_case`` field (see ``WrittenFormFilter``)."""
+    return RegexTokenizer(TOKEN_PATTERN) | WrittenFormFilter()
+
+
+class NormMentionTokenizer(Tokenizer):
+    """The norms a text mentions, each with the provisions above it: "§ 232a Abs. 1 Nr. 1
+    StGB" -> "StGB § 232a Abs. 1 Nr. 1", "StGB § 232a", "StGB § 232a Abs. 1".
+
+    Uses the recogniser of the search box (``portal.search.mentions.find_norms``), so a norm is
     found in a text as it would be recognised when typed. Indexing runs this in the writer's
     processes, not in the process that reads the database.
     """
@@ -289,9 +324,9 @@ class NormMentionTokenizer(Tokenizer):
         mode: str = "",
         **kwargs,
     ) -> Iterator[Token]:
-        from portal.search.query import find_norms  # the query side imports this module
-
-        keys = [key for _, _, key in find_norms(value)] if tokenize else [value]
+        keys = [value]
+        if tokenize:
+            keys = [k for _, _, key in find_norms(value) for k in (key, *norm_ancestor_keys(key))]
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for n, key in enumerate(keys):
             token.text = key
@@ -304,6 +339,13 @@ class NormMentionTokenizer(Tokenizer):
             if chars:
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
+
+
+def norm_ancestor_keys(key: str) -> list[str]:
+    """Keys of the provisions above a norm key ("StGB § 232a Abs. 1 Nr. 1" -> "StGB § 232a",
+    "StGB § 232a Abs. 1"): a search for one of them finds the norm too."""
+    norm = Norm.from_key(key)
+    return [parent.key for parent in norm.ancestors] if norm else []
 
 
 def keyword_analyzer(commas: bool = True) -> Analyzer:

@@ -1,13 +1,13 @@
-"""Commands: ``flask --app portal reindex`` and ``flask --app portal check-index``."""
+"""Commands: ``flask --app portal reindex``, ``check-index`` and ``drain-index``."""
 
 import sys
 import time
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.search import maintenance
+from portal.search import maintenance, outbox
 
 
 def _index():
@@ -69,13 +69,27 @@ def check_index_command(limit):
         if values:
             click.echo(f"{len(values)} resources {label}: {ids(values)}")
     if drift.pending:
-        click.echo(f"{drift.pending} index tasks pending.")
+        click.echo(
+            f"Backlog: {drift.pending} index tasks pending. The portal's background drainer "
+            "applies them while it runs; `flask --app portal drain-index` applies them now."
+        )
     if not drift.ok:
         click.echo("Run `flask --app portal reindex` to rebuild the index.", err=True)
         sys.exit(1)
     click.echo("The search index matches the database.")
 
 
-def register(app: Flask) -> None:
-    for command in (reindex_command, check_index_command):
-        app.cli.add_command(command)
+@click.command("drain-index")
+@with_appcontext
+def drain_index_command():
+    """Apply every pending index task now (a backlog after a crash or a killed import)."""
+    search_index = _index()
+    if maintenance.ensure_index(search_index):
+        click.echo("The search index was missing and has been built.")
+    started = time.perf_counter()
+    applied = outbox.apply_pending(search_index)
+    seconds = time.perf_counter() - started
+    click.echo(f"Applied {applied} index tasks in {seconds:.1f} s; none are pending.")
+
+
+COMMANDS = (reindex_command, check_index_command, drain_index_command)

@@ -27,6 +27,8 @@ from whoosh.reading import TermNotFound
 
 from portal.resources.access import user_audiences
 from portal.search.query import MAX_LENGTH
+from portal.search.services import catch_up
+from portal.search.spelling import READ_BUDGET, written_form
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,6 @@ MAX_LIMIT = 20
 CANDIDATES = 40
 #: Visible documents counted per candidate (the ranking key; bounds the cost).
 VISIBLE_CAP = 100
-#: Postings read per candidate at most: a word found only in hidden resources costs no more.
-READ_BUDGET = 2000
 #: Prefixes whose candidates are kept per searcher (a searcher lives until the index changes).
 EXPANSION_CACHE = 256
 
@@ -87,15 +87,14 @@ def _complete(user, text: str, limit: int) -> list[str]:
     if not audiences:
         return []
 
-    from portal.search.services import _catch_up
-
     search_index = current_app.extensions["search_index"]
-    _catch_up(search_index)  # what a hidden resource no longer shows must not complete
+    catch_up(search_index)  # a backlog is the drainer's; the own change was applied
     snap = search_index.snapshot()
     visible = snap.visible_docs(audiences)
     if not visible:
         return []
     words = completions(snap.searcher, prefix, visible, limit)
+    words = [written_form(snap.searcher, w, visible) for w in words]
     if word[0].isupper():
         words = [w[:1].upper() + w[1:] for w in words]
     return [head + w for w in words]
@@ -172,10 +171,10 @@ def _frequent_expansions(reader, bprefix: bytes, n: int) -> list[bytes]:
     return heapq.nsmallest(n, frequency, key=lambda t: (-frequency[t], t))
 
 
-def _visible_count(reader, btext: bytes, visible: frozenset[int]) -> int:
+def _visible_count(reader, btext: bytes, visible: frozenset[int], fieldname: str = "spell") -> int:
     """Visible documents containing the word, up to ``VISIBLE_CAP`` (``READ_BUDGET`` read)."""
     try:
-        postings = reader.postings("spell", btext)
+        postings = reader.postings(fieldname, btext)
     except TermNotFound:  # gone from every segment since the expansion
         return 0
     count = 0

@@ -24,14 +24,23 @@ import numpy as np
 from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
+from portal.legal.file_numbers import ecli_key, file_number_keys
 from portal.resources.access import resource_audiences
-from portal.search.analysis import NormMentionTokenizer, german_analyzer, spelling_analyzer
+from portal.resources.fields import indexed_text
+from portal.resources.models import RESOURCE_TYPES
+from portal.search.analysis import (
+    NormMentionTokenizer,
+    german_analyzer,
+    norm_ancestor_keys,
+    spelling_analyzer,
+    written_form_analyzer,
+)
 from portal.search.engine import Engine, Scored, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
 #: Bump when the schema or a document's content changes; check-index then reports drift.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
@@ -90,10 +99,15 @@ def make_schema() -> fields.Schema:
         tag_text=text(),
         meta=text(),
         organisation_text=text(),
-        # Exact keys: "3 StR 123/19" and "StGB § 232a" as typed-independent terms.
-        file_number_key=fields.ID(),
+        # Exact keys, whatever the spelling: "3 StR 123/19" and "3StR123/19" -> "3str123/19",
+        # an ECLI in upper case without spaces, norms "StGB § 232a".
+        file_number_key=fields.KEYWORD(lowercase=False),
+        ecli_key=fields.ID(),
+        # Norms as cited ("AufenthG § 25 Abs. 4a"): the facet and its filter.
         norm=exact(),
-        # Norms the text mentions ("§ 232a Abs. 1 StGB" -> "StGB § 232a"), for norm queries.
+        # The same with the provisions above each ("AufenthG § 25"): what norm queries match.
+        norm_tree=exact(),
+        # Norms the text mentions, with the provisions above each, for norm queries.
         norm_mention=fields.TEXT(analyzer=NormMentionTokenizer(), phrase=False),
         # Filters and facets.
         type=fields.ID(),
@@ -107,6 +121,9 @@ def make_schema() -> fields.Schema:
         date=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
         # Surface words (neither stemmed nor folded) for "did you mean".
         spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
+        # How the words with capitals are written ("egmr|EGMR"), for suggestions in the case
+        # people write.
+        spell_case=fields.TEXT(analyzer=written_form_analyzer(), phrase=False),
     )
 
 
@@ -138,15 +155,6 @@ def _values(items: Iterable[str]) -> str:
 
 def document_for(resource) -> dict:
     """Return the index document of a resource (with its ``stamp``)."""
-    from portal.legal.file_numbers import normalise_file_number
-    from portal.resources.models import (
-        DECISION_TYPES,
-        LEGAL_AREAS,
-        OUTCOMES,
-        RESOURCE_TYPES,
-        TRAINING_FORMATS,
-    )
-
     court = resource.court
     organisation = resource.organisation
     norms = list(resource.norms)
@@ -157,20 +165,12 @@ def document_for(resource) -> dict:
         court_names = [court.name, court.short_name, *(court.aliases or [])]
         if court.level in COURT_LEVELS:
             court_names.append(COURT_LEVELS[court.level])
-    meta = [
-        str(RESOURCE_TYPES.get(resource.type, "")),
-        str(DECISION_TYPES.get(resource.decision_type, "")),
-        str(OUTCOMES.get(resource.outcome, "")),
-        str(TRAINING_FORMATS.get(resource.format, "")),
-        *(str(LEGAL_AREAS.get(area, area)) for area in resource.legal_areas or []),
-        resource.ecli,
-        resource.outcome_note,
-        resource.audience,
-        resource.event_name,
-        resource.addressee,
-        resource.occasion,
-        *(resource.authors or []),
-    ]
+    meta = [str(RESOURCE_TYPES.get(resource.type, "")), *indexed_text(resource)]
+    spelling = " ".join(
+        [resource.title or "", resource.summary or "", resource.body or ""]
+        + list(resource.topics or [])
+        + list(resource.tags or [])
+    )
     doc = {
         "id": str(resource.id),
         "audience": " ".join(
@@ -184,10 +184,13 @@ def document_for(resource) -> dict:
         "body": resource.body or "",
         "attachments": attachments,
         "file_number": resource.file_number or "",
-        "file_number_key": (
-            resource.file_number_key or normalise_file_number(resource.file_number or "")
-        ),
+        # The file number's key, and its keys without court prefix or suffix.
+        "file_number_key": " ".join(file_number_keys(resource.file_number or "")),
+        "ecli_key": ecli_key(resource.ecli or ""),
         "norm": _values(n.key for n in norms),
+        "norm_tree": _values(
+            dict.fromkeys(k for n in norms for k in (*norm_ancestor_keys(n.key), n.key))
+        ),
         "norm_mention": "\n".join(
             [resource.title or "", resource.summary or "", resource.body or "", attachments]
         ),
@@ -207,11 +210,8 @@ def document_for(resource) -> dict:
         "organisation": str(resource.organisation_id),
         "year": str(when.year) if when else "",
         "language": resource.language or "",
-        "spell": " ".join(
-            [resource.title or "", resource.summary or "", resource.body or ""]
-            + list(resource.topics or [])
-            + list(resource.tags or [])
-        ),
+        "spell": spelling,
+        "spell_case": spelling,
     }
     if when is not None:
         doc["date"] = _yyyymmdd(when)
@@ -246,6 +246,9 @@ class Snapshot:
     _facets: dict[str, tuple[list[str], list[np.ndarray]]] = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Document frequencies of terms by (field, term), and prefix expansions, for the query
+    #: compiler (``portal.search.query.Compiler``); a snapshot belongs to one thread.
+    frequencies: dict[tuple, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):

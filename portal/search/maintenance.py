@@ -11,6 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.resources.models import Resource
+from portal.search.index import document_for
 from portal.search.models import IndexTask
 from portal.search.outbox import apply_pending, load_resources
 
@@ -23,15 +25,11 @@ MAX_PROCS = 4
 
 
 def _all_resource_ids(s: Session) -> list[int]:
-    from portal.resources.models import Resource
-
     return list(s.scalars(select(Resource.id).order_by(Resource.id)))
 
 
 def iter_documents(s: Session, ids: list[int], progress: Callable[[int], None] | None = None):
     """Index documents of the resources ``ids``, loaded in chunks."""
-    from portal.search.index import document_for
-
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         resources = load_resources(s, chunk)
@@ -75,8 +73,6 @@ def ensure_index(search_index) -> bool:
 
     Called when a command starts (``bootstrap``, ``check-index``); True if it was built.
     """
-    from portal.resources.models import Resource
-
     if search_index.exists():
         with search_index.open().searcher() as searcher:
             if searcher.doc_count_all() > 0:

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -24,10 +23,9 @@ class IndexTask(db.Model):
     # id, and a reused id would delete a newer task it never saw.
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(index=True)
-    action: Mapped[str] = mapped_column(String(10), default="upsert")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = {"sqlite_autoincrement": True}
 
     def __repr__(self) -> str:
-        return f"<IndexTask {self.id} {self.action} {self.resource_id}>"
+        return f"<IndexTask {self.id} {self.resource_id}>"

@@ -3,10 +3,18 @@
 ``after_flush`` records one ``IndexTask`` per created, changed or deleted resource (and per
 resource whose attachments, norms, court or organisation name changed) on the flush's own
 connection, so the task commits or rolls back with the change. ``after_commit`` then applies
-every pending task: it waits for the Whoosh write lock, writes, commits the index and only then
-deletes the tasks it applied. A crash between the two commits leaves the tasks for the next
-writer (the next commit that records tasks, the next search, ``reindex``). Applying is
-idempotent: a task means "make the index document of this resource match the database".
+tasks: it waits for the Whoosh write lock, writes, commits the index and only then deletes the
+tasks it applied. Applying is idempotent: a task means "make the index document of this
+resource match the database".
+
+A request applies only the tasks of the resources it changed itself, at most
+``REQUEST_BATCH`` of them, so its own change is searchable at once and it never pays for a
+backlog (a killed import, a crash between the two commits, a renamed court with thousands of
+decisions). A backlog belongs to the ``Drainer``: one thread per process, started when a
+request or search sees pending tasks, applying ``DRAIN_BATCH`` tasks per Whoosh commit until
+none are left; Whoosh's write lock lets one writer at a time work across processes.
+Searches apply nothing (their totals never grow while one pages through them). The command
+line (imports, ``reindex``, ``drain-index``) applies everything at once.
 
 Not seen by the hooks: bulk ``update()``/``delete()`` statements and raw SQL; ``check-index``
 reports what they leave behind.
@@ -16,12 +24,18 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
+from datetime import timedelta
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import db
+from portal.orgs.models import Organisation
+from portal.resources.models import Attachment, Court, Resource, ResourceNorm
+from portal.search.index import document_for
 from portal.search.models import IndexTask
 from portal.timeutil import utcnow
 
@@ -37,6 +51,12 @@ PARALLEL_BATCH = 20_000
 PROCS = min(2, os.cpu_count() or 1)
 #: Resources loaded from the database per query.
 LOAD_CHUNK = 500
+#: Tasks a request applies after its commit (its own resources only).
+REQUEST_BATCH = 50
+#: Tasks the background drainer applies per Whoosh commit (it holds the lock that long).
+DRAIN_BATCH = 200
+#: Tasks older than this count as a backlog (admin notice); younger ones are being applied.
+BACKLOG_AGE_SECONDS = 30
 _APPLY_FLAG = "search_apply_pending"
 
 # Attributes of a court and an organisation that appear in index documents.
@@ -68,29 +88,26 @@ def _changed(session: Session, obj, attrs: tuple[str, ...]) -> bool:
 
 def _after_flush(session: Session, _flush_context) -> None:
     # The session still shows the pre-flush state here, and new objects have their ids.
-    from portal.orgs.models import Organisation
-    from portal.resources.models import Attachment, Court, Resource, ResourceNorm
-
     if _search_index() is None:
         return
-    tasks: dict[int, str] = {}
+    tasks: set[int] = set()  # whether to write or remove is decided when applying
     courts: set[int] = set()
     organisations: set[int] = set()
     record = False
 
     for obj in session.deleted:
         if isinstance(obj, Resource) and obj.id is not None:
-            tasks[obj.id] = "delete"
+            tasks.add(obj.id)
         elif isinstance(obj, Attachment | ResourceNorm) and obj.resource_id is not None:
-            tasks.setdefault(obj.resource_id, "upsert")
+            tasks.add(obj.resource_id)
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Resource):
             if obj in session.new or session.is_modified(obj):
-                tasks.setdefault(obj.id, "upsert")
+                tasks.add(obj.id)
         elif isinstance(obj, Attachment | ResourceNorm):
             resource_id = obj.resource_id or (obj.resource.id if obj.resource else None)
             if resource_id is not None:
-                tasks.setdefault(resource_id, "upsert")
+                tasks.add(resource_id)
         elif (
             isinstance(obj, Court)
             and obj not in session.new
@@ -111,34 +128,44 @@ def _after_flush(session: Session, _flush_context) -> None:
     if tasks:
         connection.execute(
             insert(IndexTask),
-            [
-                {"resource_id": rid, "action": action, "created_at": now}
-                for rid, action in tasks.items()
-            ],
+            [{"resource_id": rid, "created_at": now} for rid in sorted(tasks)],
         )
     for column, ids in ((Resource.court_id, courts), (Resource.organisation_id, organisations)):
         if ids:
             connection.execute(
                 insert(IndexTask).from_select(
-                    ["resource_id", "action", "created_at"],
-                    select(Resource.id, literal("upsert"), literal(now)).where(column.in_(ids)),
+                    ["resource_id", "created_at"],
+                    select(Resource.id, literal(now)).where(column.in_(ids)),
                 )
             )
     if tasks or courts or organisations or record:
-        session.info[_APPLY_FLAG] = True
+        own = session.info.setdefault(_APPLY_FLAG, set())
+        own.update(tasks)
+        if courts or organisations or record:
+            own.add(None)  # tasks of resources not listed here: more than the own ones
 
 
 def _after_commit(session: Session) -> None:
-    if not session.info.pop(_APPLY_FLAG, False):
+    own = session.info.pop(_APPLY_FLAG, None)
+    if own is None:
         return
     search_index = _search_index()
     if search_index is None:
         return
     try:
-        apply_pending(search_index)
+        if has_request_context():
+            ids = sorted(i for i in own if i is not None)
+            if ids:
+                apply_pending(search_index, resource_ids=ids, batch=REQUEST_BATCH, max_batches=1)
+            if None in own or len(ids) > REQUEST_BATCH or has_pending():
+                wake_drainer()
+        else:
+            apply_pending(search_index)  # the command line and scripts: everything, now
     except Exception:
-        # The tasks stay in the outbox; the next writer applies them.
+        # The tasks stay in the outbox; the drainer or the next writer applies them.
         logger.exception("Applying index tasks failed; they stay pending")
+        if has_request_context():
+            wake_drainer()
 
 
 def _after_rollback(session: Session, _previous_transaction) -> None:
@@ -152,17 +179,25 @@ def has_pending() -> bool:
         return s.execute(select(IndexTask.id).limit(1)).first() is not None
 
 
-def _pending_count(at_most: int) -> int:
-    """How many tasks are pending, counted up to ``at_most``."""
+def _pending_count(at_most: int, resource_ids=None) -> int:
+    """How many tasks are pending (of ``resource_ids``, if given), counted up to ``at_most``."""
     with Session(db.engine) as s:
-        rows = select(IndexTask.id).limit(at_most).subquery()
+        rows = select(IndexTask.id)
+        if resource_ids is not None:
+            rows = rows.where(IndexTask.resource_id.in_(resource_ids))
+        rows = rows.limit(at_most).subquery()
         return s.scalar(select(func.count()).select_from(rows)) or 0
+
+
+def backlog() -> int:
+    """Tasks pending for longer than ``BACKLOG_AGE_SECONDS`` (0: the index is up to date)."""
+    older = utcnow() - timedelta(seconds=BACKLOG_AGE_SECONDS)
+    with Session(db.engine) as s:
+        return s.scalar(select(func.count(IndexTask.id)).where(IndexTask.created_at < older)) or 0
 
 
 def load_resources(session: Session, ids) -> dict:
     """Resources by id, with everything their index document needs loaded."""
-    from portal.resources.models import Resource
-
     rows = session.scalars(
         select(Resource)
         .where(Resource.id.in_(list(ids)))
@@ -177,25 +212,35 @@ def load_resources(session: Session, ids) -> dict:
 
 
 def apply_pending(
-    search_index, *, blocking: bool = True, batch: int = BATCH, max_batches: int | None = None
+    search_index,
+    *,
+    blocking: bool = True,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+    resource_ids: list[int] | None = None,
 ) -> int:
     """Apply pending index tasks (all, or ``max_batches`` of ``batch``); return how many.
 
-    Waits up to the index's write timeout for the lock (``blocking=False``: gives up at once,
-    leaving the tasks to the writer that holds it). Tasks are read after the lock is taken,
-    so what is written reflects the database at that moment, and deleted only after the
-    Whoosh commit. Raises ``whoosh.index.LockError`` if the lock stayed busy.
+    ``resource_ids``: only the tasks of these resources. Waits up to the index's write timeout
+    for the lock (``blocking=False``: gives up at once, leaving the tasks to the writer that
+    holds it). Tasks are read after the lock is taken, so what is written reflects the
+    database at that moment, and deleted only after the Whoosh commit. Raises
+    ``whoosh.index.LockError`` if the lock stayed busy.
     """
     from whoosh.index import LockError
 
-    from portal.search.index import document_for
-
     applied = batches = 0
     while True:
-        pending = _pending_count(PARALLEL_FROM)
+        pending = _pending_count(PARALLEL_FROM, resource_ids)
         if not pending:
             return applied
-        large = blocking and PROCS > 1 and pending >= PARALLEL_FROM and batch == BATCH
+        large = (
+            blocking
+            and PROCS > 1
+            and pending >= PARALLEL_FROM
+            and batch == BATCH
+            and resource_ids is None
+        )
         limit = PARALLEL_BATCH if large else batch
         try:
             if not blocking:
@@ -213,9 +258,10 @@ def apply_pending(
             # answer from the snapshot of before the wait, and a writer that committed
             # meanwhile would be missed.
             with Session(db.engine) as s:
-                tasks = s.execute(
-                    select(IndexTask.id, IndexTask.resource_id).order_by(IndexTask.id).limit(limit)
-                ).all()
+                query = select(IndexTask.id, IndexTask.resource_id)
+                if resource_ids is not None:
+                    query = query.where(IndexTask.resource_id.in_(resource_ids))
+                tasks = s.execute(query.order_by(IndexTask.id).limit(limit)).all()
                 resource_ids = sorted({resource_id for _, resource_id in tasks})
                 _write(writer, s, resource_ids, document_for)
         except BaseException:
@@ -261,3 +307,84 @@ def _write(writer, session: Session, resource_ids: list[int], document_for) -> N
                     doc["stamp"] = "older schema"  # never equal to a current stamp
                 writer.add_document(**doc)
         session.expunge_all()  # a whole import's resources need not stay in memory
+
+
+# --- the background drainer -------------------------------------------------------------
+
+
+class Drainer:
+    """One thread per process that applies a backlog in small batches, then ends."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._app: Flask | None = None
+        self._checked: dict[int, float] = {}
+
+    def wake(self, app: Flask) -> None:
+        """Start the thread unless it runs (cheap; safe to call from any request)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive() and self._app is app:
+                return
+            self._app = app
+            self._thread = threading.Thread(
+                target=self._run, args=(app,), name="portal-index-drainer", daemon=True
+            )
+            self._thread.start()
+
+    def wake_if_pending(self, app: Flask, every: float = 5.0) -> None:
+        """Wake the drainer if tasks are pending; looks at most every ``every`` seconds."""
+        now = time.monotonic()
+        if now - self._checked.get(id(app), -every) < every:
+            return
+        self._checked[id(app)] = now
+        if has_pending():
+            self.wake(app)
+
+    def running(self) -> bool:
+        with self._lock:
+            return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until the thread has ended (tests, commands); False on timeout."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _run(self, app: Flask) -> None:
+        search_index = app.extensions["search_index"]
+        idle = 0.2
+        with app.app_context():
+            while True:
+                try:
+                    applied = apply_pending(
+                        search_index, blocking=False, batch=DRAIN_BATCH, max_batches=1
+                    )
+                except Exception:
+                    logger.exception("The index drainer failed; it tries again")
+                    applied = 0
+                    idle = min(idle * 2, 30.0)
+                if applied:
+                    logger.info("Index drainer applied %s tasks", applied)
+                    idle = 0.2
+                    continue
+                with self._lock:
+                    if not has_pending():
+                        if self._thread is threading.current_thread():
+                            self._thread = None
+                        return
+                # Another writer holds the index lock (another process drains, a request
+                # writes its own change): try again shortly.
+                time.sleep(idle)
+                idle = min(idle * 2, 5.0)
+
+
+drainer = Drainer()
+
+
+def wake_drainer() -> None:
+    """Start this process's drainer for the current app."""
+    drainer.wake(current_app._get_current_object())

@@ -6,8 +6,10 @@ Documented syntax (see templates/search/help.html):
 - ``"exact phrase"``; ``-word`` or ``-"phrase"`` excludes; ``a OR b`` either word
 - ``word*``: words starting with at least 3 letters (the expansion is capped)
 - field filters ``name:value`` or ``name:"two words"`` with the names in ``FIELDS``
-- file numbers ("3 StR 123/19", "3StR123/19") and norms ("§ 232a StGB", "232a StGB",
-  "StGB 232a", "§25 Abs.4a AufenthG") anywhere in the query; resources that carry them rank first
+- file numbers ("3 StR 123/19", "3StR123/19", "4 St RR 181/05" as "4StRR181/05"), ECLIs
+  ("ECLI:DE:BGH:2019:120319B3STR123.19.0", any case and spacing) and norms ("§ 232a StGB",
+  "232a StGB", "StGB 232a", "§25 Abs.4a AufenthG") anywhere in the query; resources that carry
+  them rank first
 
 Everything else is text: unknown ``name:`` prefixes, brackets, ``~``, ``^``, ranges, stray
 quotes and stars. Input is capped at ``MAX_LENGTH`` characters and ``MAX_CLAUSES`` clauses, so
@@ -19,15 +21,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from whoosh.query import And, AndNot, NullQuery, Or, Phrase, Query, Term
 from whoosh.query.compound import PreloadedOr
 
-from portal.legal.citations import KNOWN_BOOKS, canonical_book, extract_norms, parse_norm
-from portal.legal.file_numbers import normalise_file_number
+from portal.legal.citations import Norm, extract_norms, parse_norm
+from portal.legal.file_numbers import (
+    ECLI_PATTERN,
+    ecli_key,
+    file_number_keys,
+    normalise_file_number,
+)
+from portal.resources.models import LEGAL_AREAS
 from portal.search.analysis import compound_parts, fold, german_analyzer, stem_term
 from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS
+from portal.search.mentions import find_file_numbers, find_norms
 
 MAX_LENGTH = 500
 MAX_CLAUSES = 30
@@ -89,7 +97,7 @@ DESCRIBE_FIELDS = ("title", "summary", "body", "attachments", "topic_text")
 
 @dataclass
 class Clause:
-    kind: str  # word, phrase, prefix, field, norm, file_number
+    kind: str  # word, phrase, prefix, field, norm, file_number, ecli
     text: str
     field: str = ""
     negated: bool = False
@@ -115,22 +123,7 @@ class ParsedQuery:
 
 # --- parsing ---------------------------------------------------------------------------
 
-_BOOK = r"[A-Za-zÄÖÜäöü][A-Za-zÄÖÜäöü/-]*(?: [IVX]{1,5}\b)?"
-_SECTION = r"\d{1,4}\s?[a-z]?\b"
-_PARTS = r"(?:\s*(?:Abs\.?|Absatz|S\.|Satz|Nr\.?|Nummer|lit\.?|Buchst\.?|UAbs\.?)\s*\d*[a-z]?\b)*"
-_NORM_PATTERNS = (
-    # "§ 232a StGB", "§25 Abs.4a AufenthG", "Art. 4 EMRK"
-    re.compile(rf"(?:§§?|\bArt\.?|\bArtikel)\s*{_SECTION}{_PARTS}\s*(?P<book>{_BOOK})"),
-    # "StGB 232a", "StGB § 232a", "EMRK Art. 4"
-    re.compile(rf"\b(?P<book>{_BOOK})\s+(?:§\s*|Art\.?\s*)?{_SECTION}{_PARTS}"),
-    # "232a StGB"
-    re.compile(rf"\b{_SECTION}{_PARTS}\s+(?P<book>{_BOOK})"),
-)
-_FILE_NUMBER = re.compile(
-    r"(?<![\w/])(?:(?:[A-ZÄÖÜ][A-Za-z]{0,3}\s+)?\d{1,4}\s*[A-Za-zÄÖÜäöü]{1,6}"
-    r"(?:\s+[A-Za-z]{1,3})?\s*\d{1,6}\s*[/.]\s*\d{2,4}(?:\s+[A-Z]\b)?"
-    r"|[CTF]\s*-\s*\d{1,4}/\d{2,4})(?![\w/])"
-)
+
 _TOKEN = re.compile(
     r"""(?P<neg>-)?(?:(?P<field>[A-Za-zÄÖÜäöü]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"()]+))"""
 )
@@ -140,41 +133,6 @@ _WORDISH = re.compile(r"\w", re.UNICODE)
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")[:MAX_LENGTH]
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-@lru_cache(maxsize=1)
-def _book_keys() -> frozenset[str]:
-    return frozenset(book.lower() for book in KNOWN_BOOKS)
-
-
-def _is_book(name: str) -> bool:
-    return name.lower() in _book_keys() or canonical_book(name) is not None
-
-
-def find_norms(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, norm key) of the norms typed in ``text``, as people type them."""
-    found: list[tuple[int, int, str]] = []
-    for pattern in _NORM_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e, _ in found):
-                continue
-            if not _is_book(m["book"]):
-                continue
-            norm = parse_norm(m.group(0))
-            if norm is not None:
-                found.append((m.start(), m.end(), norm.key))
-    return found
-
-
-def find_file_numbers(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, canonical file number) typed in ``text``."""
-    found = []
-    for m in _FILE_NUMBER.finditer(text):
-        # "232a StGB 123/19" is no file number; "3 StR 123/19" is.
-        letters = re.sub(r"[^A-Za-zÄÖÜäöü]", "", m.group(0))
-        if letters and not _is_book(letters):
-            found.append((m.start(), m.end(), normalise_file_number(m.group(0))))
-    return found
 
 
 def parse(raw: str) -> ParsedQuery:
@@ -192,8 +150,11 @@ def parse(raw: str) -> ParsedQuery:
         return not any(s < end and start < e for s, e, *_ in taken)
 
     spans: list[tuple[int, int, Clause]] = []
+    for m in ECLI_PATTERN.finditer(text):
+        if free(m.start(), m.end(), quoted):
+            spans.append((m.start(), m.end(), Clause("ecli", ecli_key(m.group(0)))))
     for start, end, key in find_file_numbers(text):
-        if free(start, end, quoted):
+        if free(start, end, quoted) and free(start, end, spans):
             spans.append((start, end, Clause("file_number", key)))
     for start, end, key in find_norms(text):
         if free(start, end, quoted) and free(start, end, spans):
@@ -277,9 +238,11 @@ def analyse(text: str) -> list[str]:
 class Compiler:
     """Turns clauses into Whoosh queries against one reader (terms absent there are skipped)."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, frequencies: dict[tuple[str, str], int] | None = None):
         self.reader = reader
-        self._frequencies: dict[tuple[str, str], int] = {}
+        #: Document frequencies by (field, term); pass the snapshot's to share them between
+        #: searches on the same index state (``Snapshot.frequencies``).
+        self._frequencies = {} if frequencies is None else frequencies
         #: Terms to highlight in the hits besides the query's own (the words of norms).
         self.highlight: list[Query] = []
 
@@ -333,11 +296,8 @@ class Compiler:
             prefix = fold(text)
         frequency: dict[str, int] = {}
         for name in PREFIX_FIELDS:
-            for n, btext in enumerate(self.reader.expand_prefix(name, prefix)):
-                if n >= PREFIX_CANDIDATES:
-                    break
-                term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                frequency[term] = frequency.get(term, 0) + self.frequency(name, term)
+            for term, count in self._expansions(name, prefix).items():
+                frequency[term] = frequency.get(term, 0) + count
         best = sorted(frequency, key=lambda t: -frequency[t])[:MAX_PREFIX_TERMS]
         queries = [
             Term(name, term, boost=TEXT_FIELDS[name] * 0.8)
@@ -349,21 +309,59 @@ class Compiler:
         # documents); the search records the matched terms of the page's hits afterwards.
         return PreloadedOr(queries) if len(queries) > 12 else _or(queries)
 
-    def file_number(self, key: str) -> Query:
-        exact = Term("file_number_key", key, boost=EXACT_BOOST)
-        mention = self.phrase(analyse(key), ("file_number", "title", "summary", "body"))
-        return _or([exact, mention] if self.has("file_number_key", key) else [mention])
+    def _expansions(self, fieldname: str, prefix: str) -> dict[str, int]:
+        """The first ``PREFIX_CANDIDATES`` terms of a field starting with ``prefix`` (in term
+        order), with their document frequencies.
+
+        One pass over each segment's terms, reading the frequencies on the way: a term among
+        the first n of the whole index is among the first n of every segment holding it, so
+        the sums are complete (a lookup per term and segment cost half of a prefix search).
+        """
+        key = ("prefix", fieldname, prefix)
+        found = self._frequencies.get(key)
+        if found is not None:
+            return found
+        counts: dict[bytes, int] = {}
+        for reader in getattr(self.reader, "readers", None) or [self.reader]:
+            for n, (btext, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
+                if n >= PREFIX_CANDIDATES:
+                    break
+                counts[btext] = counts.get(btext, 0) + info.doc_frequency()
+        found = {btext.decode("utf-8"): counts[btext] for btext in sorted(counts)}
+        found = dict(list(found.items())[:PREFIX_CANDIDATES])
+        for term, count in found.items():
+            self._frequencies[fieldname, term] = count
+        self._frequencies[key] = found
+        return found
+
+    def file_number(self, text: str) -> Query:
+        """Resources with this file number (first: any spelling), then those mentioning it."""
+        mention = self.phrase(
+            analyse(normalise_file_number(text)), ("file_number", "title", "summary", "body")
+        )
+        for key in file_number_keys(text):
+            if self.has("file_number_key", key):
+                return _or([Term("file_number_key", key, boost=EXACT_BOOST), mention])
+        return mention
+
+    def ecli(self, key: str) -> Query:
+        """The resource with this ECLI, else the words of the ECLI where they occur."""
+        if self.has("ecli_key", key):
+            return Term("ecli_key", key, boost=EXACT_BOOST)
+        return self.phrase(analyse(key.replace(":", " ")), ("meta", "body", "summary"))
 
     def norm(self, key: str) -> Query:
-        """Resources that carry the norm (first), then those whose text mentions it."""
-        norm = parse_norm(key)
+        """Resources that carry the norm or a provision within it (first), then those whose
+        text mentions it: "§ 25 AufenthG" finds "§ 25 Abs. 4a Satz 3 AufenthG" too, while
+        "§ 25 Abs. 4a AufenthG" finds neither "§ 25 Abs. 4b" nor the whole "§ 25"."""
+        norm = Norm.from_key(key)
         # The words of the citation, for highlighting only: matching uses the keys.
         for term in analyse(norm.label if norm else key):
             self.highlight.extend(
                 Term(name, term) for name in SNIPPET_FIELDS if self.has(name, term)
             )
         queries = [
-            Term("norm", key, boost=EXACT_BOOST),
+            Term("norm_tree", key, boost=EXACT_BOOST),
             Term("norm_mention", key, boost=NORM_MENTION_BOOST),
         ]
         return _or([q for q in queries if self.has(q.fieldname, key)])
@@ -381,7 +379,7 @@ class Compiler:
         if kind == "organisation":
             return self.phrase(analyse(value), ("organisation_text",))
         if kind == "file_number":
-            return self.file_number(normalise_file_number(value))
+            return self.file_number(value)
         if kind == "norm":
             norm = parse_norm(value)
             if norm is None:
@@ -411,6 +409,8 @@ class Compiler:
             return self.file_number(clause.text)
         if clause.kind == "norm":
             return self.norm(clause.text)
+        if clause.kind == "ecli":
+            return self.ecli(clause.text)
         if clause.kind == "field":
             return self.field(clause)
         return None
@@ -494,7 +494,6 @@ def _lookup(value: str, table: dict[str, tuple[str, ...]]) -> str | None:
 
 def legal_area_slug(value: str) -> str | None:
     """The legal area slug for a typed name ("Aufenthaltsrecht", "aufenthaltsrecht")."""
-    from portal.resources.models import LEGAL_AREAS
 
     key = fold(value).strip()
     for slug, label in LEGAL_AREAS.items():

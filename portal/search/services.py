@@ -16,6 +16,7 @@ status facet (counts per status) appears when the viewer's matches include unpub
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -28,17 +29,28 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from whoosh import highlight
 from whoosh.query import And, NumericRange, Or, Term
 from whoosh.searching import Results
 
 from portal.extensions import db
-from portal.legal.citations import parse_norm
+from portal.legal.citations import Norm, canonical_book
+from portal.legal.courts import COURT_LEVELS, find_court
+from portal.orgs.models import Organisation
 from portal.resources.access import can_view, user_audiences
-from portal.resources.models import STATUSES
+from portal.resources.models import (
+    LANGUAGES,
+    LEGAL_AREAS,
+    RESOURCE_TYPES,
+    STATUSES,
+    Court,
+    Resource,
+)
 from portal.search import outbox
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
+from portal.search.spelling import written_form
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +58,6 @@ MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
-#: Tasks a search applies itself when a writer left some behind (never waits for the lock).
-SEARCH_APPLY_BATCH = 50
 
 #: Filter key -> index field.
 FILTER_FIELDS = {
@@ -55,7 +65,8 @@ FILTER_FIELDS = {
     "court": "court_id",
     "court_level": "court_level",
     "legal_area": "legal_area",
-    "norm": "norm",
+    # A norm filter takes the provisions within it too ("§ 25 AufenthG": also "Abs. 4a").
+    "norm": "norm_tree",
     "topic": "topic",
     "organisation": "organisation",
     "year": "year",
@@ -63,6 +74,9 @@ FILTER_FIELDS = {
 }
 #: Facets shown with counts, in this order (filter key = facet name).
 FACETS = tuple(FILTER_FIELDS)
+#: Facets whose values are those cited at the level written ("§ 25 Abs. 4a AufenthG"), from
+#: this field, while counting as their filter does (the provisions within included).
+FACET_VALUES = {"norm": "norm"}
 #: Workflow status: published only unless the viewer asks for others it may see (drafts of
 #: the own organisation; the office sees every organisation's).
 STATUS_FILTER = "status"
@@ -70,6 +84,8 @@ DEFAULT_STATUSES = ("published",)
 #: Every filter the search accepts: the facets, the status and a date range.
 FILTER_KEYS = (*FACETS, STATUS_FILTER, "date_from", "date_to")
 FACET_LIMIT = 12
+#: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
+FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
 
@@ -238,10 +254,12 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         return result
 
     search_index = current_app.extensions["search_index"]
-    _catch_up(search_index)
+    catch_up(search_index)
     snap = search_index.snapshot()
     searcher = snap.searcher
-    compiler = Compiler(searcher.reader())
+    if len(snap.frequencies) > FREQUENCY_CACHE:
+        snap.frequencies.clear()
+    compiler = Compiler(searcher.reader(), snap.frequencies)
 
     # Every status the viewer may see, narrowed by the filters; the status filter comes last
     # so that the status facet can count the other statuses.
@@ -281,7 +299,8 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
         result.facets[STATUS_FILTER] = status_facet
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
         allowed = frozenset(np.flatnonzero(allowed_any & in_status).tolist())
-        result.suggestion = _suggest(snap, compiler, parsed, allowed)
+        visible = snap.visible_docs(audiences, statuses=None)
+        result.suggestion = _suggest(snap, compiler, parsed, allowed, visible)
     # Only the page's hits become Whoosh results: highlighting loads data for each of them.
     page_docnums = ranked.docnums[(page - 1) * per_page : page * per_page].tolist()
     top_n = [
@@ -336,12 +355,10 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
     if docnums:
-        terms = dict.fromkeys(query.existing_terms(reader))
+        terms = dict.fromkeys(_existing_terms(query, reader, known))
         for q in extra:
-            terms.update(dict.fromkeys(q.existing_terms(reader)))
+            terms.update(dict.fromkeys(_existing_terms(q, reader, known)))
         for fieldname, btext in terms:
-            if fieldname not in MATCH_LABELS:
-                continue
             ids = known.get((fieldname, btext))
             if ids is not None:
                 page = np.array(docnums, dtype=np.int64)
@@ -365,15 +382,32 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     results.termdocs = termdocs
 
 
-def _catch_up(search_index) -> None:
-    """Apply index tasks a crashed or locked-out writer left behind (never waits)."""
+def _existing_terms(query, reader, known: dict):
+    """(field, bytes) of the query's terms in "why it matched" fields that the index holds.
+
+    As ``Query.existing_terms``, but the terms the engine has read (``known``) need no
+    lookup in every segment.
+    """
+    schema = reader.schema
+    for leaf in query.leaves():
+        for fieldname, text in leaf.terms(phrases=True):
+            if fieldname not in MATCH_LABELS or fieldname not in schema:
+                continue
+            try:
+                btext = schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            if (fieldname, btext) in known or (fieldname, btext) in reader:
+                yield fieldname, btext
+
+
+def catch_up(search_index) -> None:
+    """Searches apply no index tasks (totals must not grow while one pages through results):
+    a backlog a crashed or locked-out writer left behind wakes the background drainer."""
     try:
-        if outbox.has_pending():
-            outbox.apply_pending(
-                search_index, blocking=False, batch=SEARCH_APPLY_BATCH, max_batches=1
-            )
+        outbox.drainer.wake_if_pending(current_app._get_current_object())
     except Exception:
-        logger.exception("Applying pending index tasks during a search failed")
+        logger.exception("Waking the index drainer during a search failed")
 
 
 # --- facets ----------------------------------------------------------------------------
@@ -391,6 +425,12 @@ def _facets(
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         values, counts = _counts(snap, FILTER_FIELDS[name], matched)
+        if name in FACET_VALUES:
+            # Only values a matched resource cites at that level (never a parent key that
+            # only hidden resources cite), counted with the provisions within.
+            cited = _counts(snap, FACET_VALUES[name], matched)
+            shown = {value for value, count in zip(*cited, strict=True) if count}
+            counts = [count if values[i] in shown else 0 for i, count in enumerate(counts)]
         selected = set(filters.get(name, []))
         items = [
             FacetValue(values[i], values[i], count, values[i] in selected)
@@ -426,10 +466,6 @@ def _status_facet(snap, everything, filters) -> list[FacetValue]:
 
 def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
     """Set the labels; those read from the database are cached with the index snapshot."""
-    from portal.legal.courts import COURT_LEVELS
-    from portal.orgs.models import Organisation
-    from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, Court
-
     static = {
         "type": RESOURCE_TYPES,
         "legal_area": LEGAL_AREAS,
@@ -457,9 +493,10 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
                 )
             )
         ),
-        # The label follows from the key ("StGB § 232a" -> "§ 232a StGB"), no query needed.
+        # The label follows from the key ("AufenthG § 25 Abs. 4a" -> "§ 25 Abs. 4a AufenthG"),
+        # no query needed.
         "norm": lambda keys: (
-            (key, norm.label if (norm := parse_norm(key)) else key) for key in keys
+            (key, norm.label if (norm := Norm.from_key(key)) else key) for key in keys
         ),
     }
     # Court, organisation and norm labels change only with a reindex of the resources that
@@ -486,15 +523,25 @@ def _visible_count(searcher, query, allowed: set[int]) -> int:
     return sum(1 for docnum in searcher.docs_for_query(query) if docnum in allowed)
 
 
-def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -> str | None:
-    """A corrected query string, built only from words in documents the viewer may see."""
+def _suggest(
+    snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int], visible: frozenset[int]
+) -> str | None:
+    """A corrected query string, built only from words in documents the viewer may see.
+
+    ``allowed``: the documents the search may find (filters applied); ``visible``: every
+    document the viewer may see. A word found in ``visible`` is never replaced (only the
+    filters keep it out), nor is a law book or court ("EGMR" never becomes "EMRK"). Words
+    are suggested as the viewer's documents write them ("Zwangsprostitution", "EGMR").
+    """
     searcher = snap.searcher
     text = parsed.raw
     changed = False
     for word in parsed.words()[:6]:
         word_query = compiler.words(word)
-        if word_query is None or _visible_count(searcher, word_query, allowed):
+        if word_query is None or _visible_count(searcher, word_query, visible):
             continue  # stop word, or the word is fine
+        if _is_legal_term(word):
+            continue
         lowered = word.lower()
         try:
             candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
@@ -506,7 +553,10 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
                 continue
             # A candidate counts only if a document the viewer may see contains it.
             if _visible_count(searcher, compiler.words(candidate), allowed):
-                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, text, count=1)
+                written = written_form(searcher, candidate, visible)
+                if word[:1].isupper() and written.islower():
+                    written = written[:1].upper() + written[1:]
+                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text, count=1)
                 changed = True
                 break
     if not changed:
@@ -517,6 +567,11 @@ def _suggest(snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int]) -
         if _visible_count(searcher, corrected, allowed) == 0:
             return None
     return text
+
+
+def _is_legal_term(word: str) -> bool:
+    """A law book ("EMRK", "StGB") or a court ("EGMR", "BGH") by its abbreviation or name."""
+    return canonical_book(word) is not None or find_court(word) is not None
 
 
 # --- hits and snippets -----------------------------------------------------------------
@@ -552,28 +607,47 @@ def _plain_snippet(text: str, length: int = 240) -> Markup:
     return escape(text)
 
 
-def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
-    from portal.resources.models import Resource
+def _fields_hit(hit, scored: bool) -> set[str]:
+    """Index fields in which the hit contains a term of the query."""
+    if scored and hit.results.has_matched_terms():
+        return {name for name, _ in hit.matched_terms()}
+    return set()
 
+
+def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
+    """The page's resources with what a hit shows (court, norms), in two or three queries."""
     ids = [int(hit["id"]) for hit in page_hits]
-    resources = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    fields_hit = [_fields_hit(hit, scored) for hit in page_hits]
+    # Attachment texts can be long: loaded only for hits whose snippet may come from them.
+    with_attachments = {
+        i for i, names in zip(ids, fields_hit, strict=True) if "attachments" in names
+    }
+    options = [joinedload(Resource.court), selectinload(Resource.norms)]
+    resources = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)).options(*options))
+    }
+    if with_attachments:
+        db.session.scalars(
+            select(Resource)
+            .where(Resource.id.in_(with_attachments))
+            .options(selectinload(Resource.attachments))
+        ).all()
     hits = []
-    for hit in page_hits:
+    for hit, names in zip(page_hits, fields_hit, strict=True):
         resource = resources.get(int(hit["id"]))
         if resource is None or not can_view(user, resource):
             # The index lags behind the database for a moment: never show what the viewer
             # may not see now.
             logger.info("Search hit %s skipped: gone or hidden", hit["id"])
             continue
-        hits.append(_make_hit(hit, resource, scored))
+        hits.append(_make_hit(hit, resource, names))
     return hits
 
 
-def _make_hit(hit, resource, scored: bool) -> Hit:
+def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
     matched_fields: list[str] = []
-    fields_hit: set[str] = set()
-    if scored and hit.results.has_matched_terms():
-        fields_hit = {name for name, _ in hit.matched_terms()}
+    if fields_hit:
         matched_fields = list(
             dict.fromkeys(str(MATCH_LABELS[name]) for name in MATCH_LABELS if name in fields_hit)
         )
@@ -611,6 +685,8 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
     if not text:
         return None
     try:
+        if fieldname not in hit.results._char_cache:
+            _load_chars(hit.results, fieldname)
         html = hit.highlights(fieldname, text=text, top=top)
     except Exception:  # a snippet is never worth an error page
         logger.exception("Highlighting %s of hit %s failed", fieldname, hit.get("id"))
@@ -618,13 +694,39 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
     return _clean_html(html) if html else None
 
 
+def _load_chars(results, fieldname: str) -> None:
+    """Where the page's hits hold their matched words of a field (for pinpoint snippets).
+
+    What Whoosh's highlighter loads itself (``Highlighter._load_chars``), read from each
+    segment's postings directly: without a scorer per term and segment, and only in the
+    segments of the hits that hold the term.
+    """
+    leaves = [(leaf.reader(), offset) for leaf, offset in results.searcher.leaf_searchers()]
+    ends = [offset + reader.doc_count_all() for reader, offset in leaves]
+    from_bytes = results.searcher.schema[fieldname].from_bytes
+    cache: dict[int, dict[str, list]] = {docnum: {} for _, docnum in results.top_n}
+    for (name, btext), docnums in results.termdocs.items():
+        if name != fieldname or not docnums:
+            continue
+        text = from_bytes(btext)
+        by_leaf: dict[int, list[int]] = {}
+        for docnum in sorted(docnums):
+            by_leaf.setdefault(bisect.bisect_right(ends, docnum), []).append(docnum)
+        for leaf, found in by_leaf.items():
+            reader, offset = leaves[leaf]
+            postings = reader.postings(fieldname, btext)
+            for docnum in found:
+                postings.skip_to(docnum - offset)
+                if postings.is_active() and postings.id() == docnum - offset:
+                    cache[docnum][text] = postings.value_as("characters")
+    results._char_cache[fieldname] = cache
+
+
 # --- similar resources -----------------------------------------------------------------
 
 
 def more_like_this(user, resource, limit: int = 5) -> list:
     """Up to ``limit`` published resources like ``resource`` that ``user`` may see."""
-    from portal.resources.models import Resource
-
     audiences = user_audiences(user)
     if resource is None or not audiences:
         return []
@@ -645,7 +747,9 @@ def more_like_this(user, resource, limit: int = 5) -> list:
         for name in ("title", "summary", "body", "topic_text")
         if compiler.has(name, term)
     ]
-    queries += [Term("norm", norm.key, boost=2.0) for norm in resource.norms]
+    # Like resources cite the same sections (whatever Absatz or Satz).
+    sections = {row.section_key or row.key for row in resource.norms}
+    queries += [Term("norm_tree", key, boost=2.0) for key in sorted(sections)]
     queries += [
         Term("topic", t.replace(",", " ").strip(), boost=1.5) for t in resource.topics or []
     ]

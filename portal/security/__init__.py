@@ -1,6 +1,6 @@
 """Response headers and the start-up checks of a production configuration."""
 
 from portal.security.checks import check_production_config
-from portal.security.headers import init_app
+from portal.security.headers import set_security_headers
 
-__all__ = ["check_production_config", "init_app"]
+__all__ = ["check_production_config", "set_security_headers"]

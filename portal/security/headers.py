@@ -4,7 +4,7 @@ The Content-Security-Policy allows scripts, styles, fonts and frames only from t
 and no inline code; images may also be data: URIs (the QR code of the second factor).
 """
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -62,7 +62,3 @@ def set_security_headers(response: Response) -> Response:
     headers.pop("Server", None)
     headers.pop("X-Powered-By", None)
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(set_security_headers)

@@ -5,7 +5,7 @@ import pytest
 from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ADMIN_ONLY = ["/admin/users", "/admin/organisations", "/admin/organisations/new"]
 EDITOR_PAGES = ["/admin/invitations", "/admin/invitations/new"]

@@ -11,7 +11,7 @@ from portal.audit import record
 from portal.audit.models import GENESIS_HASH, AuditEntry
 from portal.audit.services import SYSTEM, spreadsheet_safe, truncate_ip, verify_chain
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def entries(app, action=None):

@@ -11,7 +11,7 @@ from portal.audit.services import verify_chain
 from portal.auth.models import OneTimeToken, ServerSession, User
 from portal.extensions import db
 from portal.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 NEW = "neu.adresse@beratung.example"
 SENT = "Wir haben einen Bestätigungslink an die neue Adresse geschickt"

@@ -5,7 +5,7 @@ from datetime import timedelta
 from portal.auth.models import Invitation, User
 from portal.extensions import db
 from portal.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def invite(client, email, organisation_id, role="member"):

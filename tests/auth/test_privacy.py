@@ -10,7 +10,7 @@ from portal.audit.services import verify_chain
 from portal.auth.models import ServerSession, User
 from portal.extensions import db
 from portal.resources.models import Resource
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_a_person_downloads_their_own_data_after_entering_the_password(

@@ -1,6 +1,6 @@
 """The profile page: password, language and the list of active sessions."""
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 NEW_PASSWORD = "Ein ganz neuer Satz als Passwort 7"
 

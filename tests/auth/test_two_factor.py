@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEntry
 from portal.auth.models import RecoveryCode, User
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
-"""A live portal on a free local port and a headless Chromium (Debian's) driven by Playwright."""
+"""A headless Chromium (Debian's) driven by Playwright, against the live server of
+tests/conftest.py."""
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import _free_port
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -25,18 +22,6 @@ def app_config(app_config):
     # Browser tests run with CSRF protection on, as in production.
     app_config["WTF_CSRF_ENABLED"] = True
     return app_config
-
-
-@pytest.fixture
-def live_server(app):
-    port = _free_port()
-    app.config["EXTERNAL_BASE_URL"] = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -5,16 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, email, password=PASSWORD):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def test_an_admin_invites_a_member_who_accepts_and_logs_in(
@@ -76,9 +69,9 @@ def test_pages_load_nothing_from_other_hosts(page, live_server, create_user, off
     admin = create_user(role="admin", organisation=office)
     log_in(page, live_server, admin.email)
     for path in ["/", "/organisations/", "/auth/profile", "/admin/users", "/admin/invitations"]:
-        page.goto(live_server + path)
+        page.goto(f"{live_server}{path}")
     hosts = {urlsplit(url).netloc for url in page.requested_urls}
-    assert hosts == {urlsplit(live_server).netloc}
+    assert hosts == {urlsplit(live_server.url).netloc}
 
 
 def test_the_layout_adapts_to_a_phone_screen(page, live_server, create_user):

@@ -3,7 +3,7 @@
 from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_create_org_and_create_user_with_password_from_stdin(app, runner):

@@ -3,7 +3,7 @@
 import pytest
 
 from portal.auth.guard import PUBLIC_ENDPOINTS
-from tests.security.test_routes import example_url
+from tests.helpers import example_url
 
 
 def test_every_non_public_route_redirects_anonymous_visitors_to_login(app, client):

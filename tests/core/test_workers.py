@@ -117,7 +117,7 @@ def gunicorn(app):
 def test_four_workers_share_the_rate_limits_the_sessions_and_the_search_index(
     app, gunicorn, create_user, office, create_resource
 ):
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     # Sessions live in the database: every worker knows every reader's login.
     resource = create_resource(

@@ -6,41 +6,7 @@ import pytest
 from odf.opendocument import OpenDocumentText
 from odf.text import H, P
 
-
-def _pdf(objects: list[bytes]) -> bytes:
-    """Assemble numbered objects into a PDF with a correct cross-reference table."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
-
-
-def build_pdf(text: str = "Grüße aus Köln", catalog: bytes = b"", extra=()) -> bytes:
-    """A one-page PDF showing `text`; `catalog` and `extra` add active content."""
-    escaped = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(")
-    escaped = escaped.replace(b")", b"\\)")
-    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % escaped
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog,
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            *extra,
-        ]
-    )
+from tests.helpers import build_pdf
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pypdf import PdfWriter
 
 from portal.files import extract_text
 from portal.files.extraction import MAX_TEXT_LENGTH
+from tests.helpers import build_pages_pdf, build_slow_pdf
 
 SECRET = "streng-geheim-4711"
 
@@ -163,3 +164,29 @@ def test_extracted_text_is_capped_at_two_million_characters():
     assert len(result.text) == MAX_TEXT_LENGTH
     assert result.truncated
     assert result.error is None
+
+
+# --- the PDF budget -----------------------------------------------------------------------
+
+
+def test_a_pdf_that_takes_too_long_keeps_the_pages_read_and_says_the_rest_is_missing():
+    data = build_slow_pdf(pages=4, first_page="Lesbare erste Seite")
+    result = extract_text(data, "pdf", time_budget=2.0)
+    assert "Lesbare erste Seite" in result.text
+    assert result.error is None
+    assert result.incomplete and "von 5 Seiten" in result.incomplete
+    assert "nicht durchsuchbar" in result.incomplete
+
+
+def test_a_pdf_with_more_pages_than_the_budget_is_read_up_to_the_limit():
+    data = build_pages_pdf("Seite eins", "Seite zwei", "Seite drei", "Seite vier")
+    result = extract_text(data, "pdf", max_pages=2)
+    assert "Seite eins" in result.text and "Seite zwei" in result.text
+    assert "Seite drei" not in result.text
+    assert result.incomplete and "2 von 4 Seiten" in result.incomplete
+
+
+def test_a_pdf_within_the_budget_is_read_completely_without_a_note():
+    result = extract_text(build_pages_pdf("Seite eins", "Seite zwei"), "pdf")
+    assert "Seite eins" in result.text and "Seite zwei" in result.text
+    assert (result.error, result.incomplete) == (None, None)

@@ -1,6 +1,7 @@
 """The norm pages: cited norms by law book, and the resources citing one norm."""
 
 import json
+import re
 
 import pytest
 
@@ -128,3 +129,73 @@ def test_an_unknown_slug_answers_404(client, resources, login_member, slug):
 
 def test_norm_pages_need_a_login(client, resources):
     assert client.get("/norms/").status_code == 302
+
+
+@pytest.fixture
+def residence(app, office, member_org):
+    """Decisions on § 25 AufenthG at several levels, and one hidden from other members."""
+    records = [
+        decision("whole", ["§ 25 AufenthG"]),
+        decision("abs-4a", ["§ 25 Abs. 4a AufenthG"]),
+        decision("abs-4a-satz-3", ["§ 25 Abs. 4a Satz 3 AufenthG"]),
+        decision("abs-4b", ["§ 25 Abs. 4b AufenthG", "§ 25 Abs. 4a Satz 3 AufenthG"]),
+        decision("hidden-4b", ["§ 25 Abs. 4b Satz 1 AufenthG"], visibility="office"),
+    ]
+    with app.app_context():
+        import_lines([json.dumps(record) for record in records])
+        db.session.commit()
+
+
+def test_a_paragraph_page_lists_its_cited_provisions_with_counts_and_includes_them(
+    client, residence, login_member
+):
+    login_member("fbs-nord")
+
+    page = client.get("/norms/aufenthg-25").get_data(as_text=True)
+
+    assert "4 Einträge zitieren diese Vorschrift" in page  # not the office's hidden one
+    for name in ("whole", "abs-4a", "abs-4a-satz-3", "abs-4b"):
+        assert f"Entscheidung {name}<" in page
+    assert "hidden-4b" not in page
+    provisions = re.findall(
+        r'<li class="depth-(\d)"><a href="/norms/([^"]+)">([^<]+)</a>\s*'
+        r'<span class="meta">\((\d+) Eintr(?:ag|äge)\)</span>',
+        page,
+    )
+    assert provisions == [
+        ("0", "aufenthg-25-abs-4a", "§ 25 Abs. 4a AufenthG", "3"),
+        ("1", "aufenthg-25-abs-4a-satz-3", "§ 25 Abs. 4a Satz 3 AufenthG", "2"),
+        ("0", "aufenthg-25-abs-4b", "§ 25 Abs. 4b AufenthG", "1"),
+    ]
+    index = client.get("/norms/").get_data(as_text=True)
+    assert "§ 25 AufenthG</a>" in index and "(4 Einträge)" in index
+
+
+def test_a_provision_has_its_own_page_with_a_link_up_and_no_sibling(
+    client, residence, login_member
+):
+    login_member("fbs-nord")
+
+    page = client.get("/norms/aufenthg-25-abs-4a").get_data(as_text=True)
+
+    assert "<h1>§ 25 Abs. 4a AufenthG</h1>" in page
+    assert '<a href="/norms/aufenthg-25" rel="up">§ 25 AufenthG</a>' in page
+    assert "3 Einträge zitieren diese Vorschrift" in page
+    assert "Entscheidung abs-4a<" in page and "Entscheidung abs-4a-satz-3<" in page
+    assert "Entscheidung whole<" not in page  # the whole section is not within 4a
+    satz = client.get("/norms/aufenthg-25-abs-4a-satz-3").get_data(as_text=True)
+    assert '<a href="/norms/aufenthg-25-abs-4a" rel="up">§ 25 Abs. 4a AufenthG</a>' in satz
+    assert "2 Einträge zitieren diese Vorschrift" in satz
+    office_only = client.get("/norms/aufenthg-25-abs-4b-satz-1").get_data(as_text=True)
+    assert "Keine Einträge, die Sie sehen dürfen" in office_only
+
+
+def test_a_citation_links_to_the_page_of_its_provision(client, residence, login_member, app):
+    login_member("fbs-nord")
+    from portal.resources.models import Resource
+
+    with app.app_context():
+        resource_id = db.session.scalar(db.select(Resource.id).filter_by(external_id="abs-4b"))
+    page = client.get(f"/resources/{resource_id}").get_data(as_text=True)
+    assert 'href="/norms/aufenthg-25-abs-4b"' in page
+    assert 'href="/norms/aufenthg-25-abs-4a-satz-3"' in page

@@ -52,8 +52,8 @@ def attach(app):
     import hashlib
     import secrets
 
+    from portal.resources.attachments import upload_folder
     from portal.resources.models import Attachment
-    from portal.resources.services import upload_folder
 
     def make(resource_id: int, data: bytes = b"Hallo Welt\n", filename: str = "notiz.txt"):
         with app.app_context():

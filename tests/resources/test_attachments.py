@@ -10,23 +10,9 @@ from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.files import ExtractedText
-from portal.resources import services
+from portal.resources import attachments
 from portal.resources.models import Attachment, Resource
-from tests.files.conftest import _pdf
-
-
-def pdf_with(text: str) -> bytes:
-    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("cp1252")
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        ]
-    )
+from tests.helpers import build_pdf as pdf_with
 
 
 def upload(client, resource_id, data: bytes, filename: str):
@@ -124,7 +110,9 @@ def test_an_unreadable_file_is_kept_and_flagged(
     resource = create_resource(status="draft")
     login_as("member")
     monkeypatch.setattr(
-        services, "extract_text", lambda data, kind: ExtractedText("", "Datei beschädigt?")
+        attachments,
+        "extract_text",
+        lambda data, kind, **budget: ExtractedText("", "Datei beschädigt?"),
     )
     response = upload(client, resource.id, pdf_with("egal"), "kaputt.pdf")
     assert response.status_code == 302

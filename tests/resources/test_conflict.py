@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.extensions import db
 from portal.resources import services
 from portal.resources.models import Resource
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 
 
 def version_on(html: str) -> str:

@@ -70,8 +70,8 @@ def test_a_valid_file_is_imported_with_summary_and_progress(app, runner, office,
         assert resource.organisation.slug == "kok"  # default: the office
         assert resource.status == "published"
         assert resource.court.name == "Landgericht Berlin"
-        assert [n.label for n in resource.norms] == ["§ 232a StGB", "§ 397a StPO"]
-        assert [n.slug for n in resource.norms] == ["stgb-232a", "stpo-397a"]
+        assert [n.label for n in resource.norms] == ["§ 232a Abs. 1 StGB", "§ 397a StPO"]
+        assert [n.slug for n in resource.norms] == ["stgb-232a-abs-1", "stpo-397a"]
         revision = resource.revisions[0]
         assert (revision.action, revision.version) == ("import", 1)
         assert revision.data["external_id"] == "a"
@@ -195,7 +195,11 @@ def test_export_then_import_into_a_fresh_instance_round_trips(
     app, runner, office, member_org, write_jsonl, tmp_path, fresh_instance
 ):
     lines = [
-        case("first", norms=["§ 232 StGB"], links=[{"kind": "instance", "target": "second"}]),
+        case(
+            "first",
+            norms=["§ 232 StGB", "§232 Abs.1 S.1 Nr.1 Buchst. b StGB", "§ 25 IV a AufenthG"],
+            links=[{"kind": "instance", "target": "second"}],
+        ),
         case("second", court="BGH", file_number="5 StR 12/20", decision_date="2020-06-02"),
         paper(visibility="office", status="draft", topics=["Arbeitsausbeutung"], tags=["Gesetz"]),
         {
@@ -237,6 +241,13 @@ def test_export_then_import_into_a_fresh_instance_round_trips(
     assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
     exported = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
     assert exported[0]["links"] == [{"kind": "instance", "target": "second"}]
+    # Norms keep Absatz, Satz, Nummer and Buchstabe, written in German citation style.
+    assert exported[0]["norms"] == [
+        "§ 232 StGB",
+        "§ 232 Abs. 1 Satz 1 Nr. 1 Buchst. b StGB",
+        "§ 25 Abs. 4a AufenthG",
+    ]
+    assert exported[1]["norms"] == ["§ 232a Abs. 1 StGB", "§ 397a StPO"]
     assert exported[0]["court"] == "Landgericht Berlin"
     assert exported[2]["visibility"] == "office"
     # ...and importing the export into the instance it came from changes nothing.

@@ -55,7 +55,7 @@ def test_a_member_creates_a_case_law_draft_through_the_form(app, client, login_a
         assert resource.author_id == user.id
         assert resource.organisation_id == user.organisation_id
         assert resource.court.slug == "bgh"
-        assert resource.file_number_key == "3 StR 123/19"
+        assert resource.file_number_key == "3str123/19"
         assert resource.legal_areas == ["strafrecht", "opferentschaedigung"]
         assert [(n.label, n.confirmed) for n in resource.norms] == [("§ 232a StGB", True)]
         assert [r.action for r in resource.revisions] == ["create"]

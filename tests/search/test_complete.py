@@ -50,7 +50,8 @@ def test_the_office_gets_words_of_office_and_organisation_resources(
 
 def test_the_owning_organisation_gets_the_words_of_its_own_resources(app, world, create_user):
     insider = create_user(organisation=world)
-    assert complete_as(app, insider, "quokka") == ["quokkabaum", "quokkainterna"]
+    # As the resources write them (nouns with a capital), whatever the case typed.
+    assert complete_as(app, insider, "quokka") == ["Quokkabaum", "Quokkainterna"]
 
 
 def test_unpublished_resources_are_never_completed_as_the_search_does_not_find_them(
@@ -76,7 +77,8 @@ def test_a_word_disappears_when_its_resource_is_hidden(app, create_resource, cre
 def test_earlier_words_are_kept_and_the_typed_capital_stays(app, world, create_user):
     member = create_user()
     assert complete_as(app, member, "Menschenhandel Quokk") == ["Menschenhandel Quokkabaum"]
-    assert complete_as(app, member, "menschenhandel  quokk") == ["menschenhandel  quokkabaum"]
+    # Earlier words stay as typed; the completed word is written as the resources write it.
+    assert complete_as(app, member, "menschenhandel  quokk") == ["menschenhandel  Quokkabaum"]
     assert complete_as(app, member, '"sexuelle Ausbeutung" -Quokk') == [
         '"sexuelle Ausbeutung" -Quokkabaum'
     ]
@@ -189,3 +191,19 @@ def test_the_endpoint_is_rate_limited(app, client, world, login_as):
     login_as("member")
     codes = [client.get("/search/complete?q=Quokka").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_completions_come_in_the_case_people_write_from_visible_resources_only(
+    app, create_resource, create_user, office
+):
+    create_resource(title="Urteil des EGMR zur Zwangsprostitution", summary="sexuelle Ausbeutung")
+    create_resource(title="Sexuelle Ausbeutung", summary="Zur sexuellen und sexuelle Gewalt")
+    create_resource(title="Zweiter Fall", summary="Die sexuelle Ausbeutung bleibt.")
+    # Hidden resources write words otherwise: that must not change what members see.
+    for _ in range(3):
+        create_resource(title="ZWANGSPROSTITUTION Egmr", visibility="office", organisation=office)
+    member = create_user()
+    assert complete_as(app, member, "zwangsp") == ["Zwangsprostitution"]
+    assert complete_as(app, member, "egm") == ["EGMR"]
+    assert complete_as(app, member, "sexuel") == ["sexuelle", "sexuellen"]
+    assert complete_as(app, member, "Sexuel") == ["Sexuelle", "Sexuellen"]

@@ -109,7 +109,7 @@ def test_tasks_left_by_a_crash_are_applied_by_the_next_commit(app, create_resour
             )
         )
         lost_id = result.inserted_primary_key[0]
-        db.session.execute(insert(IndexTask).values(resource_id=lost_id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=lost_id))
         db.session.commit()
     assert pending(app) == 1
     assert indexed(app, "title", "landgericht") == set()
@@ -173,7 +173,7 @@ def test_apply_pending_without_blocking_leaves_work_to_the_lock_holder(app, crea
     search_index = app.extensions["search_index"]
     create_resource(title="Vorher")
     with app.app_context():
-        db.session.execute(insert(IndexTask).values(resource_id=12345, action="delete"))
+        db.session.execute(insert(IndexTask).values(resource_id=12345))
         db.session.commit()
         writer = search_index.open().writer()
         try:

@@ -172,12 +172,16 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_malformed_input_answers_a_normal_page_quickly(client, member, library):
+    client.get("/search/", query_string={"q": "Ausbeutung"})  # compiles the templates once
     for q in MALFORMED:
         started = time.perf_counter()
         response = client.get("/search/", query_string={"q": q})
         assert response.status_code == 200, q
-        assert time.perf_counter() - started < 1.0, q
+        # A guard against pathological parsing (seconds per query), not a speed measurement:
+        # the bench measures speed; a shared machine makes tight bounds flaky.
+        assert time.perf_counter() - started < 5.0, q
         html = response.get_data(as_text=True)
         assert "<script>alert" not in html
         assert "Treffer" in html, q
@@ -248,7 +252,7 @@ def test_all_words_first_then_any_word_with_a_notice(client, member, library):
 
 def test_did_you_mean(client, member, library):
     html = client.get("/search/?q=Zwangsprostituion").get_data(as_text=True)
-    assert "Meinten Sie" in html and "zwangsprostitution" in html
+    assert "Meinten Sie" in html and "<strong>Zwangsprostitution</strong>" in html
     assert "Meinten Sie" not in client.get("/search/?q=Zwangsprostitution").get_data(as_text=True)
 
 
@@ -300,7 +304,11 @@ def test_search_needs_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_pending_tasks_are_applied_by_the_next_search(app, client, member, member_org):
+def test_pending_tasks_found_by_a_search_are_applied_by_the_drainer(
+    app, client, member, member_org
+):
+    from portal.search import outbox
+
     with app.app_context():
         resource_id = db.session.execute(
             insert(Resource).values(
@@ -312,8 +320,10 @@ def test_pending_tasks_are_applied_by_the_next_search(app, client, member, membe
                 version=1,
             )
         ).inserted_primary_key[0]
-        db.session.execute(insert(IndexTask).values(resource_id=resource_id, action="upsert"))
+        db.session.execute(insert(IndexTask).values(resource_id=resource_id))
         db.session.commit()
+    assert hit_titles(client.get("/search/?q=Nachgeholter")) == []  # the search applies nothing
+    assert outbox.drainer.wait(30)  # ... but woke the drainer
     assert hit_titles(client.get("/search/?q=Nachgeholter")) == ["Nachgeholter Eintrag"]
 
 

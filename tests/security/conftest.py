@@ -1,9 +1,6 @@
-"""Fixtures the attack tests share: no rate limits and a real server."""
-
-import threading
+"""Fixtures the attack tests share: no rate limits (the real server is `live_server`)."""
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal.extensions import limiter
 
@@ -14,14 +11,3 @@ def no_rate_limits(app):
     limiter.enabled = False
     yield
     limiter.enabled = True
-
-
-@pytest.fixture
-def server(app):
-    """The app on a real HTTP server (a free local port); yields the port."""
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join()

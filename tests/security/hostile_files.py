@@ -9,7 +9,7 @@ import zipfile
 
 import docx
 
-from tests.files.conftest import build_pdf
+from tests.helpers import build_pdf
 
 TXT = b"Hallo Welt, eine harmlose Notiz.\n"
 

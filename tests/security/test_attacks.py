@@ -19,7 +19,7 @@ from portal import background
 from portal.auth.models import Invitation, User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
@@ -88,7 +88,7 @@ def page_token(client, path="/auth/profile") -> str:
 
 
 def test_posts_without_a_csrf_token_are_refused_on_every_route(app, client, create_user, office):
-    from tests.security.test_routes import example_url, rules
+    from tests.helpers import example_url, rules
 
     admin = create_user(role="admin", organisation=office)
     assert browser_login(client, admin.email).status_code == 302
@@ -114,9 +114,9 @@ def test_a_token_from_another_session_does_not_count(app, create_user):
     assert response.status_code == 400
 
 
-def test_csrf_over_http_with_a_cross_site_form(app, server, create_user):
+def test_csrf_over_http_with_a_cross_site_form(app, live_server, create_user):
     user = create_user()
-    browser = Browser(server)
+    browser = Browser(live_server.port)
     response, _ = browser.login(user.email)
     assert response.status == 302
     response, text = browser.request(
@@ -154,14 +154,14 @@ def test_an_anonymous_next_parameter_stays_on_site(client):
 # --- sessions -----------------------------------------------------------------------------
 
 
-def test_session_fixation_a_planted_cookie_is_not_logged_in(app, server, create_user):
+def test_session_fixation_a_planted_cookie_is_not_logged_in(app, live_server, create_user):
     user = create_user()
-    attacker = Browser(server)
+    attacker = Browser(live_server.port)
     attacker.request("GET", "/auth/login")
     planted = dict(attacker.cookies)
     assert planted["portal_session"]
 
-    victim = Browser(server)
+    victim = Browser(live_server.port)
     victim.cookies = dict(planted)
     response, _ = victim.login(user.email)
     assert response.status == 302
@@ -170,23 +170,23 @@ def test_session_fixation_a_planted_cookie_is_not_logged_in(app, server, create_
     assert response.status == 302
 
 
-def test_a_session_cookie_is_dead_after_logout_over_http(app, server, create_user):
+def test_a_session_cookie_is_dead_after_logout_over_http(app, live_server, create_user):
     user = create_user()
-    browser = Browser(server)
+    browser = Browser(live_server.port)
     browser.login(user.email)
     copied = dict(browser.cookies)
     token = browser.csrf("/auth/profile")
     response, _ = browser.request("POST", "/auth/logout", {"csrf_token": token})
     assert response.status == 302
-    thief = Browser(server)
+    thief = Browser(live_server.port)
     thief.cookies = copied
     response, _ = thief.request("GET", "/auth/profile")
     assert response.status == 302 and response.headers["Location"].startswith("/auth/login")
 
 
-def test_a_copied_cookie_is_dead_after_a_password_change(app, server, create_user):
+def test_a_copied_cookie_is_dead_after_a_password_change(app, live_server, create_user):
     user = create_user()
-    owner, thief = Browser(server), Browser(server)
+    owner, thief = Browser(live_server.port), Browser(live_server.port)
     owner.login(user.email)
     thief.login(user.email)  # a second session, e.g. a stolen one
     token = owner.csrf("/auth/profile")
@@ -201,8 +201,8 @@ def test_a_copied_cookie_is_dead_after_a_password_change(app, server, create_use
     assert owner.request("GET", "/")[0].status == 200
 
 
-def test_security_headers_over_http(server):
-    response, _ = Browser(server).request("GET", "/auth/login")
+def test_security_headers_over_http(live_server):
+    response, _ = Browser(live_server.port).request("GET", "/auth/login")
     assert response.getheader("Content-Security-Policy").startswith("default-src 'self'")
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("Cache-Control") == "no-store"

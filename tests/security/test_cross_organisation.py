@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from portal.extensions import db
 from portal.legal.citations import parse_norm
 from portal.resources.models import Attachment, Resource, ResourceLink, Revision
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
@@ -56,7 +56,7 @@ class World:
 
 
 def _store_attachment(resource_id: int, data: bytes) -> int:
-    from portal.resources.services import upload_folder
+    from portal.resources.attachments import upload_folder
 
     stored = f"{secrets.token_hex(16)}.txt"
     (upload_folder() / stored).write_bytes(data)
@@ -89,7 +89,7 @@ def _saved_search_with_feed(user_id: int, query: str) -> tuple[int, str]:
 def world(app, create_org, create_user, create_resource, member_org) -> World:
     from portal.api import services as api_services
     from portal.audit.services import SYSTEM
-    from portal.resources import services
+    from portal.resources.revisions import record_revision
 
     other_org = create_org(slug="fbs-sued", name="Fachberatungsstelle Süd")
     owner = create_user(organisation=member_org)
@@ -118,7 +118,7 @@ def world(app, create_org, create_user, create_resource, member_org) -> World:
         revisions, attachments, links = {}, {}, []
         for which, resource in (("org_only", org_only), ("draft", draft)):
             row = db.session.get(Resource, resource.id)
-            revisions[which] = services.record_revision(row, None, "create").id
+            revisions[which] = record_revision(row, None, "create").id
             attachments[which] = _store_attachment(resource.id, FILE_BYTES)
             for source, target, kind in (
                 (visible.id, resource.id, "related"),
@@ -388,20 +388,22 @@ def _http_get(port: int, path: str, headers=None):
     return response, data
 
 
-def test_over_http_feed_and_api_hide_everything(world, server):
-    response, data = _http_get(server, f"/feeds/{world.feed_token}.atom")
+def test_over_http_feed_and_api_hide_everything(world, live_server):
+    response, data = _http_get(live_server.port, f"/feeds/{world.feed_token}.atom")
     assert response.status == 200 and b"<entry>" not in data
     assert_no_hidden_words(data, "feed over http")
     bearer = {"Authorization": f"Bearer {world.outsider_token}"}
     for which in ("org_only", "draft"):
-        response, data = _http_get(server, f"/api/v1/resources/{world.hidden(which).id}", bearer)
+        response, data = _http_get(
+            live_server.port, f"/api/v1/resources/{world.hidden(which).id}", bearer
+        )
         assert response.status == 404
         assert_no_hidden_words(data, "api over http")
-    response, data = _http_get(server, f"/api/v1/search?q={BODY_WORD}", bearer)
+    response, data = _http_get(live_server.port, f"/api/v1/search?q={BODY_WORD}", bearer)
     assert response.status == 200 and json.loads(data)["total"] == 0
     assert_no_hidden_words(data, "search over http")
     # A bearer token does not open HTML pages, hidden or not.
-    response, _ = _http_get(server, f"/resources/{world.org_only.id}", bearer)
+    response, _ = _http_get(live_server.port, f"/resources/{world.org_only.id}", bearer)
     assert response.status == 302
 
 

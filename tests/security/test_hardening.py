@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.security import checks
 from portal.security.headers import CONTENT_SECURITY_POLICY
 from portal.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.resources import services
+from portal.resources import access
 from portal.resources.models import Resource, Revision
-from tests.conftest import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, AuthActions
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
@@ -290,7 +290,7 @@ def test_an_old_version_shows_no_changes_to_someone_who_may_not_see_the_history(
     """Today everybody who may edit may also see the history; should the rules ever part, the
     conflict page keeps the input and shows neither old text nor who saved meanwhile."""
     owner, resource = edited
-    monkeypatch.setattr(services, "can_see_history", lambda user, resource: False)
+    monkeypatch.setattr(access, "can_see_history", lambda user, resource: False)
     response = login(app, owner).post(
         f"/resources/{resource.id}/edit",
         data=form_data("Entwurf mit Namen", "Meine neue Kurzfassung", "1"),

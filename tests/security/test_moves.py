@@ -21,7 +21,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.resources.models import Resource, ResourceLink
 from portal.timeutil import utcnow
-from tests.conftest import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, AuthActions
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.resources.models import Resource
 from portal.timeutil import utcnow
-from tests.conftest import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, AuthActions
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 

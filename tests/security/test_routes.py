@@ -1,35 +1,16 @@
 """Every route, enumerated from the URL map: login required, no state change on GET."""
 
 import pytest
-from flask import url_for
 from sqlalchemy import func, select
 
 from portal.auth.guard import PUBLIC_ENDPOINTS
 from portal.extensions import db
+from tests.helpers import example_url, rules
 
 # Tables a GET may legitimately write: the session row, the audit trail (downloads of
 # protected attachments) and the search outbox.
 BOOKKEEPING = {"server_session", "audit_entry", "index_task"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
-
-
-def example_url(app, rule) -> str:
-    values = {}
-    for arg in rule.arguments:
-        converter = rule._converters[arg]
-        name = type(converter).__name__
-        if name == "IntegerConverter":
-            values[arg] = 1
-        elif name == "AnyConverter":
-            values[arg] = sorted(converter.items)[0]
-        else:
-            values[arg] = "x"
-    with app.test_request_context():
-        return url_for(rule.endpoint, **values)
-
-
-def rules(app):
-    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
 
 
 def row_counts(app) -> dict[str, int]:
@@ -59,7 +40,7 @@ def test_no_get_request_changes_data(app, client, login_as, create_resource, off
     login_as("admin")
     create_resource(organisation=office, status="draft", attachments=["Text"])
     with app.app_context():
-        from portal.resources.services import ensure_courts
+        from portal.resources.courts import ensure_courts
 
         ensure_courts()  # reference data the first form loads once; not a user's change
         db.session.commit()

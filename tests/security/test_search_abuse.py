@@ -114,6 +114,7 @@ def test_control_the_hidden_resources_are_indexed_and_the_visible_one_found(
     assert {hit["id"] for hit in found["results"]} == {visible.id, hidden[0].id, hidden[1].id}
 
 
+@pytest.mark.slow  # asserts a duration: runs alone, after the parallel part
 def test_the_search_page_answers_200_and_reveals_nothing(client, corpus, login_as):
     visible, hidden = corpus
     login_as("member")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.resources.models import Attachment, Resource, Revision
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.security import hostile_files as hf
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
@@ -235,12 +235,12 @@ class Http:
         self.cookie = response.getheader("Set-Cookie").split(";", 1)[0]
 
 
-def test_over_http_a_crlf_name_cannot_inject_headers(app, client, draft, server):
+def test_over_http_a_crlf_name_cannot_inject_headers(app, client, draft, live_server):
     resource, user = draft
     name = "bericht\r\nSet-Cookie: portal_session=evil\r\nX-Injected: 1.txt"
     assert raw_upload(client, resource.id, hf.TXT, name).status_code == 302
     (row,) = attachment_rows(app)
-    browser = Http(server)
+    browser = Http(live_server.port)
     browser.login(user.email)
     response, data = browser.request("GET", f"/resources/{resource.id}/attachments/{row.id}")
     assert response.status == 200 and data == hf.TXT
@@ -362,11 +362,11 @@ def test_traversal_in_the_download_url_answers_404_via_test_client(
 
 
 def test_traversal_in_the_download_url_answers_404_over_http(
-    app, client, draft, attach_txt, planted_secret, server
+    app, client, draft, attach_txt, planted_secret, live_server
 ):
     resource, user = draft
     aid = attach_txt(resource.id)
-    browser = Http(server)
+    browser = Http(live_server.port)
     browser.login(user.email)
     for template in TRAVERSALS:
         url = template.format(rid=resource.id, aid=aid)
@@ -381,11 +381,11 @@ def test_traversal_in_the_download_url_answers_404_over_http(
 def attach_txt(app):
     def make(resource_id: int) -> int:
         with app.app_context():
-            from portal.resources import services
+            from portal.resources.attachments import add_attachment, read_upload
 
             resource = db.session.get(Resource, resource_id)
             user = resource.author
-            attachment = services.add_attachment(resource, user, hf.TXT, "notiz.txt")
+            attachment = add_attachment(resource, user, read_upload(hf.TXT, "notiz.txt"))
             db.session.commit()
             return attachment.id
 

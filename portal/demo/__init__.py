@@ -4,10 +4,10 @@ import secrets
 
 from portal.auth import services as auth_services
 from portal.auth.models import User
+from portal.demo.resources import load_demo_resources
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.services import find_organisation, save_organisation
-from portal.resources.demo import load_demo_resources
 
 ORGANISATIONS = [
     dict(
