@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-fast lint format translations update-translations bench bench-load clean-venv
+.PHONY: help run test test-postgres test-fast lint format translations update-translations bench bench-load bench-relevance clean-venv
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -27,9 +27,9 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/activate
 translations: $(VENV)/.run-deps ## Compile the message catalogues
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f
 
-run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127.0.0.1:5000
-	$(APP) bootstrap
-	$(APP) run --host $(HOST) --port $(PORT)
+run: $(VENV)/.run-deps translations ## Set up and start the portal on http://127.0.0.1:5000 (or: make run HOST=… PORT=5101)
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(APP) bootstrap
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(APP) run --host $(HOST) --port $(PORT)
 
 # Tests run in parallel on every core (pytest-xdist; the browser tests share one worker and
 # one Chromium); tests marked `slow` (timing assertions, killed processes) run afterwards alone.
@@ -70,3 +70,6 @@ bench-load: $(VENV)/.dev-deps translations ## Load test: 50 users for 5 min on g
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)
+
+bench-relevance: $(VENV)/.dev-deps translations ## Run the relevance benchmark (portal vs BM25; --quick: make bench-relevance ARGS=--quick)
+	$(BIN)/python bench/relevance_bench.py $(ARGS)

@@ -30,8 +30,13 @@ class Config:
     # Refuse to start with a known or short secret, debug, no TRUSTED_HOSTS (production).
     REFUSE_UNSAFE_CONFIG = False
 
-    # Public base URL used for links in e-mails; never taken from the request.
-    EXTERNAL_BASE_URL = "http://127.0.0.1:5000"
+    # Address and port the development server listens on (`make run HOST=… PORT=…` passes
+    # them through as PORTAL_HOST / PORTAL_PORT).
+    HOST = "127.0.0.1"
+    PORT = 5000
+    # Public base URL used for links in e-mails and feeds; never taken from the request.
+    # None means: the address the portal serves, http://HOST:PORT.
+    EXTERNAL_BASE_URL: str | None = None
     # Host names the portal answers to; None disables the check (development).
     TRUSTED_HOSTS: list[str] | None = None
     # Number of proxies in front of the portal whose X-Forwarded-* headers are trusted.
@@ -42,7 +47,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
 
-    # E-mail. With MAIL_SERVER unset, mails go to the log and to instance/mail/.
+    # E-mail. With MAIL_SERVER unset, mails go to instance/mail/ (the log: subject, recipient).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587
     MAIL_USE_TLS = True

@@ -1,9 +1,10 @@
 """gunicorn settings: `gunicorn -c gunicorn.conf.py 'portal:create_app()'`.
 
-PORTAL_WORKERS sets the number of worker processes; the portal reads the same variable and, on
-SQLite, refuses to start several workers unless WAL is on. gunicorn's `Server` header names
-only "gunicorn", no version; remove it at the reverse proxy (nginx: `proxy_hide_header Server;`
-and `server_tokens off;`).
+PORTAL_WORKERS sets the number of worker processes (default: `WORKERS` in config.py). This
+file passes the number gunicorn really uses (also `--workers`, except with `--preload`) on to
+the portal in PORTAL_WORKERS, so the production checks (WAL, a shared rate-limit store) judge
+the real number. gunicorn's `Server` header names only "gunicorn", no version; remove it at
+the reverse proxy (nginx: `proxy_hide_header Server;` and `server_tokens off;`).
 """
 
 import os
@@ -11,10 +12,18 @@ import re
 
 from gunicorn.glogging import Logger
 
+from config import Config
+
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("PORTAL_WORKERS", "2"))
+workers = int(os.environ.get("PORTAL_WORKERS") or Config.WORKERS)
+os.environ["PORTAL_WORKERS"] = str(workers)  # the portal's checks read it (also with --preload)
 # Requests that wait for SQLite's write lock wait up to SQLITE_BUSY_TIMEOUT_MS (15 s).
 timeout = 60
+# A case description (up to 5,000 characters) travels in the URL of a GET search; URL-encoded
+# it can be longer than gunicorn's default request line of 4,094 bytes. 0 lifts the line limit
+# (the portal cuts the query itself); the proxy needs room too (nginx:
+# `large_client_header_buffers 4 32k;`).
+limit_request_line = 0
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
@@ -49,3 +58,8 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def on_starting(server):
+    """`--workers` on the command line wins over this file: tell the portal the real number."""
+    os.environ["PORTAL_WORKERS"] = str(server.cfg.workers)

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None, instance_path: str | os.PathLike | No
     setup.init_extensions(app)
     setup.register_blueprints(app)
     setup.install_login_guard(app)
+    setup.install_clean_input(app)
     setup.install_security_headers(app)
     setup.register_error_handlers(app)
     setup.register_template_helpers(app)

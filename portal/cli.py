@@ -35,10 +35,21 @@ def init_db_command():
 @with_appcontext
 def seed_demo_command():
     """Load demo organisations and users (idempotent); prints new accounts' passwords."""
-    for email, password in seed_demo():
-        click.echo(f"  {email}  {password}")
+    accounts = seed_demo()
     db.session.commit()
+    _echo_accounts(accounts)
     click.echo("Demo content is loaded.")
+
+
+def _echo_accounts(accounts: list[tuple[str, str]]) -> None:
+    """One line per new demo account: e-mail, one-time password, role and organisation."""
+    from portal.auth.models import ROLES
+    from portal.auth.services import find_user
+
+    for email, password in accounts:
+        user = find_user(email)
+        organisation = user.organisation.name if user.organisation else "-"
+        click.echo(f"  {email:<36} {password}  {ROLES.get(user.role, user.role)}, {organisation}")
 
 
 @click.command("bootstrap")
@@ -51,8 +62,7 @@ def bootstrap_command():
         accounts = seed_demo()
         db.session.commit()
         click.echo("\nFirst start: demo content loaded. One-time passwords (shown only now):")
-        for email, password in accounts:
-            click.echo(f"  {email:<36} {password}")
+        _echo_accounts(accounts)
     click.echo(f"\nKOK-Wissensportal: {current_app.config['EXTERNAL_BASE_URL']}\n")
 
 

@@ -1,4 +1,5 @@
-"""Outgoing e-mail over SMTP; without an SMTP server, mails go to the log and instance/mail/.
+"""Outgoing e-mail over SMTP; without an SMTP server, mails go to instance/mail/ (the log
+names subject, recipient and file, never the body with its links).
 
 A mail sent while a request (or background task) has a transaction open waits for its commit
 and is dropped if it rolls back: nobody gets a link to a token that was never stored, and a
@@ -105,10 +106,10 @@ def _write_to_folder(msg: EmailMessage) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
     (folder / name).write_bytes(bytes(msg))
+    # Subject and recipient only: the body holds links with tokens, and logs travel further.
     logger.warning(
-        "No SMTP server configured: mail %r to %s written to %s\n%s",
+        "No SMTP server configured: mail %r to %s written to %s",
         msg["Subject"],
         msg["To"],
         folder / name,
-        msg.get_content(),
     )

@@ -1,12 +1,15 @@
 """The parts `create_app` assembles, each in one function."""
 
 import logging
+import math
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -16,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.security import write_lock
+from portal.security.text import CleanRequest
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +56,25 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if not app.config.get("EXTERNAL_BASE_URL"):
+        app.config["EXTERNAL_BASE_URL"] = served_base_url(app.config)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
     from portal.security import check_production_config
 
     check_production_config(app)
+
+
+def served_base_url(config) -> str:
+    """The address the portal serves (HOST/PORT), for links when no public base URL is set."""
+    host = str(config.get("HOST") or "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - all interfaces: link to this machine
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if config.get("HTTPS") else "http"
+    return f"{scheme}://{host}:{int(config.get('PORT') or 5000)}"
 
 
 def _instance_secret_key(instance: Path) -> str:
@@ -196,6 +213,11 @@ def install_login_guard(app: Flask) -> None:
     api.init_app(app)
 
 
+def install_clean_input(app: Flask) -> None:
+    """No control characters in form fields or query strings (portal/security/text.py)."""
+    app.request_class = CleanRequest
+
+
 def install_security_headers(app: Flask) -> None:
     """CSP, frame, referrer and cache headers on every response (portal/security/headers.py)."""
     from portal.security.headers import set_security_headers
@@ -226,11 +248,21 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the answer matters more than the cleanup
             logger.warning("Rolling back after an error failed", exc_info=True)
             g.database_failed = True
+        wait = retry_after() if code == 429 else None
+        headers = {"Retry-After": str(wait)} if wait else {}
         if request.path.startswith("/api/"):
             name = getattr(error, "name", None) or "Internal Server Error"
-            return json_error(code, name)
+            body, status = json_error(code, name)
+            return body, status, headers
         bare = bool(g.get("database_failed"))
-        return render_template("errors/error.html", code=code, error=error, bare=bare), code
+        wait_words = format_timedelta(timedelta(seconds=wait), threshold=1) if wait else ""
+        return (
+            render_template(
+                "errors/error.html", code=code, error=error, bare=bare, wait_words=wait_words
+            ),
+            code,
+            headers,
+        )
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, handle)
@@ -249,11 +281,16 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("date_de")
     def date_de(value, fmt="medium"):
-        return format_date(value, fmt) if value else ""
+        if not value:
+            return ""
+        # English pages are read in Germany: day before month ("14 May 2025"), not US style.
+        return format_date(value, ENGLISH_PATTERNS["date"] if _english() else fmt)
 
     @app.template_filter("datetime_de")
     def datetime_de(value, fmt="medium"):
-        return format_datetime(value, fmt) if value else ""
+        if not value:
+            return ""
+        return format_datetime(value, ENGLISH_PATTERNS["datetime"] if _english() else fmt)
 
     @app.template_filter("number_de")
     def number_de(value):
@@ -268,6 +305,24 @@ def register_template_helpers(app: Flask) -> None:
             "get_locale": get_locale,
             "csrf_field": csrf_field,
         }
+
+
+# European style for the English interface: `14 May 2025`, `14 May 2025, 15:08`.
+ENGLISH_PATTERNS = {"date": "d MMM y", "datetime": "d MMM y, HH:mm"}
+
+
+def _english() -> bool:
+    return str(get_locale() or "").startswith("en")
+
+
+def retry_after() -> int | None:
+    """Seconds until the rate limit this request ran into lets it through again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return None
+    # The storage rounds the window's end up to a whole second: never say more than a window.
+    wait = math.ceil(limit.reset_at - time.time())
+    return max(1, min(wait, limit.limit.get_expiry()))
 
 
 def csrf_field() -> Markup:

@@ -123,3 +123,22 @@ def log_in(page, base, email, password=PASSWORD):
     page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
+
+
+def edit_form_data(title, summary, version):
+    """The fields of a resource's edit form, as a browser posts them."""
+    return {
+        "title": title,
+        "summary": summary,
+        "language": "de",
+        "visibility": "members",
+        "version": version,
+        "save": "1",
+    }
+
+
+def logged_in_client(app, user):
+    """A new test client signed in as `user` (beside the test's own client)."""
+    client = app.test_client()
+    assert AuthActions(client).login(user.email).status_code == 302
+    return client

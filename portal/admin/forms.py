@@ -1,30 +1,30 @@
 """Forms of the admin area."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
-from portal.auth.forms import REQUIRED, email_field
+from portal.auth.forms import REQUIRED, ValidEmail, email_field
 from portal.auth.models import ROLES
+from portal.forms import PortalForm
 from portal.legal.courts import COURT_LEVELS
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     email = email_field()
     organisation = SelectField(_l("Organisation"), coerce=int)
     role = SelectField(_l("Rolle"))
     submit = SubmitField(_l("Einladung senden"))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(PortalForm):
     organisation = SelectField(_l("Organisation"), coerce=int)
     role = SelectField(_l("Rolle"), choices=[(k, v) for k, v in ROLES.items()])
     submit = SubmitField(_l("Änderungen speichern"))
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -42,7 +42,7 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     short_name = StringField(_l("Kurzname"), validators=[Optional(), Length(max=60)])
     slug = StringField(
@@ -74,9 +74,7 @@ class OrganisationForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254),
-            Email(
-                _l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False
-            ),
+            ValidEmail(),
         ],
     )
     contact_phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=60)])
@@ -92,7 +90,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField(_l("Speichern"))
 
 
-class CourtForm(FlaskForm):
+class CourtForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     short_name = StringField(_l("Kurzname"), validators=[Optional(), Length(max=80)])
     level = SelectField(

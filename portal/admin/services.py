@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from portal.audit import record
 from portal.auth.access import OFFICE_ROLES_ONLY, role_allowed
 from portal.auth.models import ROLES, Invitation, User
+from portal.auth.services import cancel_open_links, revoke_access_tokens
 from portal.auth.sessions import end_sessions
 from portal.orgs.models import Organisation
 from portal.resources.models import Court
@@ -61,6 +62,9 @@ def set_active(user: User, active: bool, actor: User) -> None:
     user.active = active
     if not active:
         end_sessions(user.id)
+        # Nothing of the account may work again after a reactivation without a new grant.
+        cancel_open_links(user)
+        revoke_access_tokens(user, actor=actor)
 
 
 def invitation_query() -> Select:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from portal.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MODES, SORTS
+from portal.api.params import (
+    DEFAULT_PER_PAGE,
+    MAX_DESCRIPTION,
+    MAX_PER_PAGE,
+    MAX_QUERY,
+    MODES,
+    SORTS,
+)
 from portal.resources.fields import FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 
@@ -236,8 +243,10 @@ DOCUMENT = {
                 "parameters": [
                     _param(
                         "q",
-                        'Words, "phrases", prefixes (ver*), file numbers, norms',
-                        {"type": "string", "maxLength": 1000},
+                        'Words, "phrases", prefixes (ver*), file numbers, norms; at most '
+                        f"{MAX_QUERY} characters, a case description (mode=describe) at most "
+                        f"{MAX_DESCRIPTION}",
+                        {"type": "string", "maxLength": MAX_DESCRIPTION},
                     ),
                     _param(
                         "mode",

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.legal.citations import parse_norm
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
+from portal.search.query import DESCRIBE_MAX_LENGTH
 from portal.search.services import FACETS, STATUS_FILTER
 
 MODES = ("search", "describe")
@@ -17,6 +18,8 @@ SORTS = ("relevance", "newest", "oldest")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY = 1000
+#: A case description is long by nature: the API takes what the search page takes.
+MAX_DESCRIPTION = DESCRIBE_MAX_LENGTH
 MAX_PAGE = 500  # the search entry point pages no further
 # Filters that may be repeated (?topic=a&topic=b means both); the others take one value.
 FILTERS = (*FACETS, STATUS_FILTER)
@@ -101,11 +104,16 @@ def parse_search(args: MultiDict) -> SearchQuery:
     if unknown:
         raise InvalidParameter(f"unknown parameter: {unknown[0]}")
     q = args.get("q", "")
-    if len(q) > MAX_QUERY:
-        raise InvalidParameter(f"q must be at most {MAX_QUERY} characters")
+    mode = _choice(args, "mode", MODES, "search")
+    if mode == "describe" and len(q) > MAX_DESCRIPTION:
+        raise InvalidParameter(f"q must be at most {MAX_DESCRIPTION} characters with mode=describe")
+    if mode != "describe" and len(q) > MAX_QUERY:
+        raise InvalidParameter(
+            f"q must be at most {MAX_QUERY} characters ({MAX_DESCRIPTION} with mode=describe)"
+        )
     query = SearchQuery(
         q=q.strip(),
-        mode=_choice(args, "mode", MODES, "search"),
+        mode=mode,
         sort=_choice(args, "sort", SORTS, "relevance"),
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),

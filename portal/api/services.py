@@ -75,6 +75,15 @@ def revoke_token(user, token_id: int, *, actor=None) -> ApiToken:
     return row
 
 
+def revoke_all_tokens(user, *, actor=None) -> int:
+    """Revoke every working token of `user` (password reset, deactivation); returns how many."""
+    rows = list_tokens(user)
+    for row in rows:
+        row.revoked_at = utcnow()
+        _audit("token.revoked", row, actor)
+    return len(rows)
+
+
 def token_owner(token: str):
     """The active user a presented token belongs to, with the token row; else (None, None)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:

@@ -14,6 +14,7 @@ Action names (German labels in `ACTIONS`, used by the admin filter):
 - invitation.created, invitation.resent, invitation.revoked, invitation.accepted
 - user.created, user.role_changed, user.organisation_changed, user.deactivated,
   user.activated, user.sessions_ended, user.deleted, user.data_exported
+- sessions.all_ended (`flask end-sessions`)
 - organisation.created, organisation.updated
 - token.created, token.revoked
 - resource.published, resource.returned, resource.archived, resource.restored,

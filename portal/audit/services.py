@@ -66,6 +66,7 @@ ACTIONS = {
     "user.deactivated": _l("Konto deaktiviert"),
     "user.activated": _l("Konto aktiviert"),
     "user.sessions_ended": _l("Alle Sitzungen beendet"),
+    "sessions.all_ended": _l("Sitzungen aller Konten beendet"),
     "user.deleted": _l("Konto gelöscht"),
     "user.data_exported": _l("Eigene Daten heruntergeladen"),
     "organisation.created": _l("Organisation angelegt"),

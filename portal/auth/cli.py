@@ -1,15 +1,17 @@
-"""Account commands: `create-user`, `delete-user`, `prune-sessions`."""
+"""Account commands: `create-user`, `delete-user`, `prune-sessions`, `end-sessions`."""
 
 import sys
 
 import click
 from flask.cli import with_appcontext
 
+from portal.audit import record
+from portal.audit.services import SYSTEM
 from portal.auth import services as auth_services
 from portal.auth.models import ROLES
 from portal.auth.privacy import delete_user
 from portal.auth.services import find_user
-from portal.auth.sessions import prune_expired
+from portal.auth.sessions import end_all_sessions, prune_expired
 from portal.extensions import db
 from portal.orgs.services import find_organisation
 
@@ -70,4 +72,14 @@ def prune_sessions_command():
     click.echo(f"Deleted {count} expired sessions.")
 
 
-COMMANDS = (create_user_command, delete_user_command, prune_sessions_command)
+@click.command("end-sessions")
+@with_appcontext
+def end_sessions_command():
+    """End every session: everybody has to log in again (audited)."""
+    count = end_all_sessions()
+    record("sessions.all_ended", actor=SYSTEM, details={"count": count})
+    db.session.commit()
+    click.echo(f"Ended {count} sessions.")
+
+
+COMMANDS = (create_user_command, delete_user_command, prune_sessions_command, end_sessions_command)

@@ -1,9 +1,19 @@
 """Forms of the login, reset, invitation and profile pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from portal.auth.models import INVALID_EMAIL, User
+from portal.forms import PortalForm
 
 # Passwords are capped generously (never truncated); the policy asks for at least 15.
 PASSWORD_MAX = 256
@@ -19,15 +29,24 @@ def strip(value):
 EMAIL_LABEL = _l("E-Mail-Adresse")
 
 
+class ValidEmail:
+    """WTForms validator calling `User.valid_email`, the check the command line uses too."""
+
+    def __init__(self, message=INVALID_EMAIL):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not User.valid_email(field.data):
+            raise ValidationError(self.message)
+
+
 def email_field(label=EMAIL_LABEL) -> EmailField:
     return EmailField(
         label,
         validators=[
             DataRequired(REQUIRED),
             Length(max=254),
-            Email(
-                _l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False
-            ),
+            ValidEmail(),
         ],
         filters=[strip],
         render_kw={"autocomplete": "email"},
@@ -55,7 +74,7 @@ def new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField(
         _l("Passwort"),
@@ -66,17 +85,25 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
     submit = SubmitField(_l("Link zum Zurücksetzen senden"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password, confirm = new_password_fields()
+    revoke_tokens = BooleanField(
+        _l("Auch alle API-Zugangstoken und privaten Feed-Adressen widerrufen"),
+        default=True,
+        description=_l(
+            "Empfohlen, wenn jemand anderes Ihr Passwort kennen könnte: Token und Feed-Adressen "
+            "funktionieren ohne Anmeldung weiter."
+        ),
+    )
     submit = SubmitField(_l("Passwort speichern"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PortalForm):
     name = StringField(
         _l("Ihr Name"),
         validators=[DataRequired(REQUIRED), Length(max=120)],
@@ -86,7 +113,7 @@ class AcceptInvitationForm(FlaskForm):
     submit = SubmitField(_l("Konto anlegen"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Aktuelles Passwort"),
         validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX)],
@@ -96,18 +123,18 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Passwort ändern"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Sprache der Oberfläche"), choices=LANGUAGE_CHOICES)
     submit = SubmitField(_l("Sprache speichern"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """An empty form for buttons that change state (CSRF-protected POST)."""
 
     submit = SubmitField()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(
         _l("Bestätigungscode"),
         validators=[DataRequired(REQUIRED), Length(max=40)],
@@ -128,7 +155,7 @@ def current_password_field():
     )
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(PortalForm):
     current_password = current_password_field()
     code = StringField(
         _l("Code aus der App"),
@@ -138,14 +165,14 @@ class TwoFactorSetupForm(FlaskForm):
     submit = SubmitField(_l("Zweiten Faktor einrichten"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     """Sensitive changes ask for the current password again."""
 
     current_password = current_password_field()
     submit = SubmitField(_l("Bestätigen"))
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PortalForm):
     """Shown with prefix "email" on the profile page (its ids must not clash)."""
 
     new_email = email_field(_l("Neue E-Mail-Adresse"))

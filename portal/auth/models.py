@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, func
@@ -17,6 +18,8 @@ ROLES = {
     "editor": _l("Redaktion"),
     "admin": _l("Administration"),
 }
+
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
 
 
 class User(UserMixin, db.Model):
@@ -45,6 +48,17 @@ class User(UserMixin, db.Model):
     @staticmethod
     def normalise_email(email: str) -> str:
         return (email or "").strip().lower()
+
+    @staticmethod
+    def valid_email(email: str) -> bool:
+        """The one address check of forms, services and the command line (email-validator)."""
+        if not email or len(email) > 254:
+            return False
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            return False
+        return True
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this on every request

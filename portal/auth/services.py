@@ -5,20 +5,22 @@ import logging
 import secrets
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from portal.api.services import revoke_all_tokens
 from portal.audit import record
 from portal.auth import passwords
 from portal.auth.access import OFFICE_ROLES_ONLY, role_allowed
-from portal.auth.models import Invitation, OneTimeToken, User
+from portal.auth.models import INVALID_EMAIL, Invitation, OneTimeToken, User
 from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
+from portal.saved.services import revoke_all_feeds
+from portal.security.text import clean_text
 from portal.timeutil import utcnow
 from portal.urls import external_url
 
@@ -98,11 +100,14 @@ def create_user(
     """Create an account; raises AuthError for a taken e-mail, a weak password or an office
     role outside the office."""
     email = User.normalise_email(email)
+    if not User.valid_email(email):
+        raise AuthError(INVALID_EMAIL)
     check_role(role, organisation)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     validate_new_password(password, email, name, organisation)
-    user = User(email=email, name=name.strip(), organisation=organisation, role=role)
+    name = clean_text(name, multiline=False).strip()  # the command line passes raw text
+    user = User(email=email, name=name, organisation=organisation, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -176,6 +181,8 @@ def _record_failure(user: User) -> None:
 
 # --- password reset ----------------------------------------------------------------------
 
+RESET = "reset"
+
 
 def request_password_reset(email: str) -> None:
     """Send a reset link if an active account exists; silent otherwise."""
@@ -183,11 +190,11 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         logger.info("Password reset requested for an unknown or inactive address")
         return
-    token, hashed = make_token("reset")
+    token, hashed = make_token(RESET)
     record("password.reset_requested", target=user)
     db.session.add(
         OneTimeToken(
-            purpose="reset",
+            purpose=RESET,
             token_hash=hashed,
             user=user,
             expires_at=utcnow() + current_app.config["PASSWORD_RESET_MAX_AGE"],
@@ -221,20 +228,29 @@ def open_token(purpose: str, token: str, max_age: timedelta) -> OneTimeToken | N
 
 def reset_token_user(token: str) -> OneTimeToken | None:
     """The open reset token for a link, or None if invalid, used or expired."""
-    return open_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    return open_token(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def reset_password(row: OneTimeToken, password: str) -> User:
+def reset_password(row: OneTimeToken, password: str, *, revoke_tokens: bool = True) -> User:
+    """Set the new password; end sessions and every open link, and revoke tokens if asked."""
     user = row.user
     validate_new_password(password, user.email, user.name, user.organisation)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
     row.used_at = utcnow()
-    cancel_email_changes(user)
+    cancel_open_links(user)
     end_sessions(user.id)
-    record("password.reset", target=user)
+    record("password.reset", target=user, details={"tokens_revoked": revoke_tokens})
+    if revoke_tokens:
+        revoke_access_tokens(user, actor=user)
     return user
+
+
+def revoke_access_tokens(user: User, actor=None) -> None:
+    """Revoke the user's API tokens and feed addresses (things that work without a session)."""
+    revoke_all_tokens(user, actor=actor)
+    revoke_all_feeds(user)
 
 
 def change_password(
@@ -244,8 +260,9 @@ def change_password(
         raise AuthError(_l("Das aktuelle Passwort ist falsch."))
     validate_new_password(new_password, user.email, user.name, user.organisation)
     user.set_password(new_password)
-    # Whoever knew the old password may have asked for a new address: that request ends too.
-    cancel_email_changes(user)
+    # Whoever knew the old password may have asked for a new address: that request ends too,
+    # and so do reset links mailed before.
+    cancel_open_links(user)
     end_sessions(user.id, except_id=keep_session)
     record("password.changed", target=user, actor=user)
 
@@ -253,7 +270,6 @@ def change_password(
 # --- e-mail change ----------------------------------------------------------------------
 
 EMAIL_CHANGE = "email_change"
-INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")
 
 
 class EmailChangeError(AuthError):
@@ -264,12 +280,12 @@ class EmailChangeError(AuthError):
         self.field = field
 
 
-def _open_email_changes(user: User) -> list[OneTimeToken]:
+def _open_links(user: User, purposes: tuple[str, ...]) -> list[OneTimeToken]:
     return list(
         db.session.scalars(
             select(OneTimeToken).where(
                 OneTimeToken.user_id == user.id,
-                OneTimeToken.purpose == EMAIL_CHANGE,
+                OneTimeToken.purpose.in_(purposes),
                 OneTimeToken.used_at.is_(None),
             )
         )
@@ -277,9 +293,17 @@ def _open_email_changes(user: User) -> list[OneTimeToken]:
 
 
 def cancel_email_changes(user: User) -> None:
-    """Invalidate the user's open e-mail-change links (a newer request, a new password)."""
+    """Invalidate the user's open e-mail-change links (a newer request)."""
     now = utcnow()
-    for row in _open_email_changes(user):
+    for row in _open_links(user, (EMAIL_CHANGE,)):
+        row.used_at = now
+
+
+def cancel_open_links(user: User) -> None:
+    """Invalidate every open reset and e-mail-change link of the user (a new password or
+    address, deactivation): a link mailed before must not outlive the change."""
+    now = utcnow()
+    for row in _open_links(user, (RESET, EMAIL_CHANGE)):
         row.used_at = now
 
 
@@ -292,10 +316,8 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     if not user.check_password(current_password):
         raise EmailChangeError(_l("Das aktuelle Passwort ist falsch."), field="current_password")
     new_email = User.normalise_email(new_email)
-    try:
-        validate_email(new_email, check_deliverability=False)
-    except EmailNotValidError:
-        raise EmailChangeError(INVALID_EMAIL) from None
+    if not User.valid_email(new_email):
+        raise EmailChangeError(INVALID_EMAIL)
     if new_email == user.email:
         raise EmailChangeError(_l("Das ist bereits Ihre E-Mail-Adresse."))
     cancel_email_changes(user)
@@ -364,6 +386,7 @@ def confirm_email_change(row: OneTimeToken, keep_session: str | None) -> User:
         )
     user.email = row.extra
     row.used_at = utcnow()
+    cancel_open_links(user)  # reset links mailed to the old address end too
     end_sessions(user.id, except_id=keep_session)
     record("email.changed", target=user, actor=user)
     return user
@@ -377,6 +400,8 @@ def invite(email: str, organisation: Organisation, role: str, invited_by: User) 
     or the role is an office role for somebody outside the office."""
     check_role(role, organisation)
     email = User.normalise_email(email)
+    if not User.valid_email(email):
+        raise AuthError(INVALID_EMAIL)
     if find_user(email) is not None:
         raise AuthError(_l("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     for open_invitation in db.session.scalars(select(Invitation).where(Invitation.email == email)):

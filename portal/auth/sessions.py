@@ -1,15 +1,17 @@
 """Server-side sessions: the cookie carries only a random id the database knows.
 
 Ending a session (logout, password change, deactivation, "sign out everywhere") deletes its
-row, so a copied cookie stops working on the very next request.
+row, so a copied cookie stops working on the very next request. A row's id is an HMAC of the
+token under SECRET_KEY: changing the key ends every session, and a copy of the table opens none.
 """
 
 import hashlib
+import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
 from werkzeug.datastructures import CallbackDict
@@ -24,8 +26,10 @@ logger = logging.getLogger(__name__)
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def session_row_id(token: str, app: Flask | None = None) -> str:
+    """The row id of a session token: HMAC-SHA256 under the app's SECRET_KEY."""
+    key = str((app or current_app).secret_key).encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
 class DatabaseSession(CallbackDict, SessionMixin):
@@ -51,7 +55,7 @@ class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> DatabaseSession:
         token = request.cookies.get(self.get_cookie_name(app))
         if token and len(token) < 200:
-            row = db.session.get(ServerSession, hash_token(token))
+            row = db.session.get(ServerSession, session_row_id(token, app))
             now = utcnow()
             if row is not None and row.expires_at > now and not self._idle(app, row, now):
                 session = DatabaseSession(dict(row.data or {}), token=token, row_id=row.id)
@@ -96,7 +100,7 @@ class DatabaseSessionInterface(SessionInterface):
                 return
             token = secrets.token_urlsafe(32)
             row = ServerSession(
-                id=hash_token(token),
+                id=session_row_id(token, app),
                 user_id=user_id,
                 created_at=now,
                 last_seen_at=now,
@@ -152,3 +156,8 @@ def prune_expired() -> int:
     """Delete expired sessions; returns how many."""
     result = db.session.execute(delete(ServerSession).where(ServerSession.expires_at <= utcnow()))
     return result.rowcount or 0
+
+
+def end_all_sessions() -> int:
+    """End every session of every account (and anonymous ones); returns how many."""
+    return db.session.execute(delete(ServerSession)).rowcount or 0

@@ -219,7 +219,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(row, form.password.data)
+            services.reset_password(row, form.password.data, revoke_tokens=form.revoke_tokens.data)
         except services.AuthError as exc:
             form.password.errors.append(str(exc))
         else:
@@ -313,7 +313,8 @@ def change_password():
 
 @bp.route("/profile/email", methods=["POST"])
 @login_required
-@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))  # signed in: counted per account
+# The default key is the signed-in account (portal.extensions.account_or_address).
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"))
 def change_email():
     """Ask for a new address; it counts only once the link mailed to it is confirmed."""
     form = ChangeEmailForm(prefix="email")

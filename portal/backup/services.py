@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -212,24 +213,73 @@ def read_manifest(src: Path) -> dict:
         manifest = json.loads((Path(src) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BackupError(f"no readable {MANIFEST} in {src}") from exc
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{MANIFEST}: unknown backup format")
     return manifest
+
+
+def _path_problem(name: object, prefix: str | None) -> str | None:
+    """Why a manifest path is unsafe to restore, or None.
+
+    A path is a relative POSIX path of plain components (no `..`, `.`, empty parts, drive,
+    backslash or control character), under `prefix/` when one is given.
+    """
+    if not isinstance(name, str) or not name:
+        return "not a path"
+    if "\\" in name or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "backslash or control character in the path"
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return "absolute path"
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "'..', '.' or an empty part in the path"
+    if prefix is not None and (len(parts) < 2 or parts[0] != prefix):
+        return f"not inside {prefix}/"
+    return None
+
+
+def _manifest_entries(manifest: dict) -> tuple[list[dict], list[str]]:
+    """The manifest's entries (database first) and the problems of their shape and paths."""
+    database = manifest.get("database")
+    files = manifest.get("files")
+    if not isinstance(database, dict) or not isinstance(files, list):
+        return [], [f"{MANIFEST}: 'database' or 'files' missing"]
+    problems = []
+    if database.get("path") not in (SQLITE_FILE, PG_FILE):
+        problems.append(f"{database.get('path')!r}: not a database file name")
+    seen = set()
+    for entry in files:
+        if not isinstance(entry, dict):
+            problems.append(f"{entry!r}: not a file entry")
+            continue
+        problem = _path_problem(entry.get("path"), UPLOADS)
+        if problem:
+            problems.append(f"{entry.get('path')!r}: {problem}")
+        elif entry["path"].casefold() in seen:
+            problems.append(f"{entry['path']!r}: named twice")
+        else:
+            seen.add(entry["path"].casefold())
+    entries = [database, *(e for e in files if isinstance(e, dict))]
+    return entries, problems
 
 
 def verify(src: Path) -> list[str]:
     """Every file named in the manifest, checked; returns the problems (empty: all good)."""
     src = Path(src).resolve()
     manifest = read_manifest(src)
-    entries = [manifest["database"], *manifest["files"]]
-    problems = []
+    entries, problems = _manifest_entries(manifest)
+    if problems:
+        return problems
     for entry in entries:
-        path = (src / entry["path"]).resolve()
+        given = src / entry["path"]
+        path = given.resolve()
         if not path.is_relative_to(src):
             problems.append(f"{entry['path']}: outside the backup folder")
+        elif any(p.is_symlink() for p in (given, *given.parents) if p.is_relative_to(src)):
+            problems.append(f"{entry['path']}: a symbolic link")
         elif not path.is_file():
             problems.append(f"{entry['path']}: missing")
-        elif _sha256_file(path) != entry["sha256"]:
+        elif _sha256_file(path) != entry.get("sha256"):
             problems.append(f"{entry['path']}: checksum differs")
     return problems
 
@@ -266,10 +316,14 @@ def restore(src: Path) -> int:
     manifest = read_manifest(src)
     problems = verify(src)
     if problems:
-        raise BackupError("the backup is damaged: " + "; ".join(problems))
+        raise BackupError(
+            "the backup is damaged or unsafe, nothing was restored: " + "; ".join(problems)
+        )
     reasons = _instance_is_empty()
     if reasons:
         raise BackupError("the instance is not empty: " + "; ".join(reasons))
+    # Every target is checked before anything is written.
+    uploads_root, targets = _upload_targets(src, manifest)
     db.engine.dispose()  # no pooled connection may keep the old (empty) file open
     database = manifest["database"]
     if database["dialect"] == "sqlite":
@@ -293,12 +347,28 @@ def restore(src: Path) -> int:
             "--single-transaction",
             str(src / database["path"]),
         )
-    uploads = _uploads_folder()
-    for entry in manifest["files"]:
-        target = uploads / Path(entry["path"]).relative_to(UPLOADS)
+    for source, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src / entry["path"], target)
-    return len(manifest["files"]) + 1
+        if not target.parent.resolve().is_relative_to(uploads_root):
+            raise BackupError(f"{target}: outside {uploads_root}")  # a link made meanwhile
+        shutil.copyfile(source, target)
+    return len(targets) + 1
+
+
+def _upload_targets(src: Path, manifest: dict) -> tuple[Path, list[tuple[Path, Path]]]:
+    """The resolved uploads folder and (source, target) pairs, each target checked inside it."""
+    uploads = _uploads_folder()
+    if uploads.is_symlink():
+        raise BackupError(f"{uploads} is a symbolic link")
+    root = uploads.resolve()
+    pairs = []
+    for entry in manifest["files"]:
+        relative = Path(*entry["path"].split("/")[1:])
+        target = root / relative
+        if not target.resolve().is_relative_to(root):
+            raise BackupError(f"{entry['path']}: would be written outside {root}")
+        pairs.append((src / entry["path"], target))
+    return root, pairs
 
 
 def rebuild_search_index() -> int | None:

@@ -7,6 +7,7 @@ from portal.auth.access import OFFICE_ROLES
 from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import FEDERAL_STATES, ORG_KINDS, Organisation
+from portal.security.text import clean_text
 
 
 class OrganisationError(Exception):
@@ -30,6 +31,13 @@ def office() -> Organisation | None:
 
 def save_organisation(organisation: Organisation | None, **fields) -> Organisation:
     """Create (organisation=None) or update an organisation from validated fields."""
+    # The command line passes text that no form has cleaned.
+    fields = {
+        name: clean_text(value, multiline=name == "description")
+        if isinstance(value, str)
+        else value
+        for name, value in fields.items()
+    }
     slug = fields.get("slug")
     if slug is not None:
         other = find_organisation(slug)

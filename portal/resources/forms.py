@@ -1,7 +1,6 @@
 """Forms of the knowledge base: one edit form per resource type, filters, workflow steps."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import REQUIRED
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.resources.access import VISIBILITIES
 from portal.resources.fields import Field, form_fields, form_groups
 from portal.resources.lists import SORTS
@@ -123,7 +123,7 @@ def _table_field(f: Field):
     raise ValueError(f"{f.name}: the field kind {f.kind!r} needs a form field of its own")
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(PortalForm):
     """The edit form of a resource type: the fields of the table (`fields.py`), plus the
     few that need more than their kind gives (declared here, they win over the table's)."""
 
@@ -206,10 +206,17 @@ class ResourceForm(FlaskForm):
     def _text(self) -> str:
         return "\n".join(filter(None, (self.title.data, self.summary.data, self.body.data)))
 
-    def offer_norms(self) -> None:
-        """Offer the norms found in the typed text (those not typed) for acceptance."""
+    def offer_norms(self, resource=None) -> None:
+        """Offer the norms found in the typed text (those not typed) for acceptance.
+
+        They start ticked, except ones this resource keeps as declined (saved unticked before);
+        a posted form keeps what the person ticked, unless they asked for fresh suggestions.
+        """
         offered = chosen_norms(self.norms.data or "", [], self._text())[1]
         self.accept_norms.choices = [(n.key, n.label) for n in offered]
+        if self.accept_norms.raw_data is None or self.suggest.data:
+            declined = {n.key for n in resource.norms if not n.confirmed} if resource else set()
+            self.accept_norms.data = [n.key for n in offered if n.key not in declined]
 
     def record(self) -> dict:
         """The typed values in the record format (see `records.py`): what a save writes."""
@@ -291,7 +298,7 @@ TrainingForm = FORMS["training_material"]
 PositionPaperForm = FORMS["position_paper"]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -329,7 +336,7 @@ class FilterForm(FlaskForm):
             raise ValidationError(_l("Norm nicht erkannt, z. B. „§ 232a StGB“."))
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PortalForm):
     comment = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=5000)])
     confirm = BooleanField(
         _l(
@@ -341,7 +348,7 @@ class TransitionForm(FlaskForm):
     submit = SubmitField()
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField(
         _l("Datei"),
         validators=[FileRequired(_l("Bitte wählen Sie eine Datei aus."))],
@@ -357,7 +364,7 @@ LINK_KINDS = {
 }
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     reference = StringField(
         _l("Nummer oder Adresse des Eintrags"),
         validators=[DataRequired(REQUIRED), Length(max=300)],
@@ -368,7 +375,7 @@ class LinkForm(FlaskForm):
     add = SubmitField(_l("Verknüpfen"))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(PortalForm):
     """A button that acts on the version the person was looking at."""
 
     version = HiddenField()

@@ -105,22 +105,45 @@ def known_topics(user, limit: int = 200) -> list[str]:
     return sorted(seen)[:limit]
 
 
+OPEN_STATUSES = ("draft", "submitted", "returned")
+
+
 def my_resources(user) -> Select:
-    """What the user wrote, and their organisation's unpublished work, newest change first."""
+    """What the user wrote ("mine" means authored by me), newest change first."""
+    return (
+        select(Resource)
+        .where(visible_clause(user, Resource), Resource.author_id == user.id)
+        .order_by(Resource.updated_at.desc(), Resource.id.desc())
+    )
+
+
+def organisation_drafts(user) -> Select:
+    """Unpublished work of the user's organisation that others wrote, newest change first."""
     return (
         select(Resource)
         .where(
             visible_clause(user, Resource),
-            or_(
-                Resource.author_id == user.id,
-                and_(
-                    Resource.organisation_id == user.organisation_id,
-                    Resource.status.in_(("draft", "submitted", "returned")),
-                ),
-            ),
+            Resource.organisation_id == user.organisation_id,
+            Resource.status.in_(OPEN_STATUSES),
+            or_(Resource.author_id.is_(None), Resource.author_id != user.id),
         )
         .order_by(Resource.updated_at.desc(), Resource.id.desc())
     )
+
+
+def drafts_for_colleagues(user, resources) -> tuple[list[Resource], int]:
+    """The drafts a list may put in front of the user, and how many it holds back.
+
+    A draft whose anonymisation check finds personal data (a victim's name, a birth date) is
+    listed only for its author and the editors: colleagues see neither its title nor its text,
+    only that such drafts exist.
+    """
+    from portal.resources.services import anonymisation_findings
+
+    if is_editor(user):
+        return list(resources), 0
+    shown = [r for r in resources if r.author_id == user.id or not anonymisation_findings(r)]
+    return shown, len(resources) - len(shown)
 
 
 def review_queue(user) -> Select:
@@ -146,16 +169,32 @@ def review_counts(user) -> dict[str, int]:
 
 def dashboard(user) -> dict:
     """What the start page shows about the knowledge base."""
+    # Newest first across all types: the day it came into the portal, then the entry's own
+    # date (an import brings many on one day; a decision of 2024 is newer than one of 2019).
     newest = db.session.scalars(
-        resource_query(user, status="published", sort="newest").limit(8)
+        resource_query(user, status="published")
+        .order_by(None)
+        .order_by(
+            func.date(func.coalesce(Resource.published_at, Resource.created_at)).desc(),
+            func.coalesce(
+                Resource.decision_date, Resource.published_on, Resource.event_date
+            ).desc(),
+            Resource.id.desc(),
+        )
+        .limit(8)
     ).all()
     mine = db.session.scalars(
-        my_resources(user).where(Resource.status.in_(("draft", "submitted", "returned"))).limit(10)
+        my_resources(user).where(Resource.status.in_(OPEN_STATUSES)).limit(10)
     ).all()
+    organisation, held_back = drafts_for_colleagues(
+        user, db.session.scalars(organisation_drafts(user).limit(10)).all()
+    )
     queue = db.session.scalars(review_queue(user).limit(10)).all() if is_editor(user) else []
     return {
         "newest": newest,
         "mine": mine,
+        "organisation": organisation,
+        "organisation_held_back": held_back,
         "queue": queue,
         "queue_counts": review_counts(user),
     }

@@ -6,7 +6,9 @@ canonical form (or the list of field errors); `apply_record(resource, record, ..
 canonical record onto a resource. Importing what `to_record` wrote changes nothing (round trip).
 
 Fields (all optional unless marked; the table in `fields.py` is the source, this is a reader's
-summary):
+summary). Vocabulary fields (type, status, visibility, language, decision type, legal areas,
+outcome, format) take the key or its German or English label in any case (``"Urteil"``,
+``"judgment"``, ``"urteil"``); records hold the key.
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -239,8 +242,8 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
     def error(name: str, message) -> None:
         errors.append(FieldError(name, str(message)))
 
-    resource_type = raw.get("type")
-    if resource_type not in RESOURCE_TYPES:
+    resource_type = vocabulary_key(raw.get("type"), RESOURCE_TYPES)
+    if resource_type is None:
         error(
             "type", _l("Pflichtfeld; erlaubt sind: %(values)s.", values=", ".join(RESOURCE_TYPES))
         )
@@ -289,9 +292,8 @@ def _read_field(f: Field, value, context: RecordContext):
         return list(dict.fromkeys(labels))
     if f.kind in ("list", "lines", "choices"):
         items = _read_list(value)
-        for item in items if f.kind == "choices" else ():
-            if item not in f.choices:
-                raise ValueError(_unknown_choice(item, f.choices))
+        if f.kind == "choices":
+            return list(dict.fromkeys(_choice(item, f.choices, "") for item in items))
         return items
     if f.kind == "date":
         if value in (None, ""):
@@ -307,7 +309,7 @@ def _read_field(f: Field, value, context: RecordContext):
     if f.kind == "integer":
         return _read_integer(f, value)
     if f.kind == "resource_type":
-        return value
+        return vocabulary_key(value, RESOURCE_TYPES)
     if f.kind == "choice":
         return _choice(value, f.choices, f.empty)
     if f.kind == "organisation":
@@ -361,9 +363,30 @@ def _read_list(value) -> list[str]:
 def _choice(value, choices, default: str) -> str:
     if value in (None, ""):
         return default
-    if value not in choices:
+    key = vocabulary_key(value, choices)
+    if key is None:
         raise ValueError(_unknown_choice(value, choices))
-    return value
+    return key
+
+
+_VOCABULARY_INDEX: dict[int, dict[str, str]] = {}
+
+
+def vocabulary_key(value, choices) -> str | None:
+    """The key `value` names in a vocabulary (key -> German label): the key itself or its
+    label in German or English, in any case ("Urteil", "judgment", "URTEIL" -> "urteil")."""
+    if not isinstance(value, str):
+        return None
+    index = _VOCABULARY_INDEX.get(id(choices))
+    if index is None:
+        index = {}
+        for key, label in choices.items():
+            for locale in ("en", "de"):  # German wins where the two languages share a word
+                with force_locale(locale):
+                    index[str(label).casefold()] = key
+            index[key.casefold()] = key
+        _VOCABULARY_INDEX[id(choices)] = index
+    return index.get(value.strip().casefold())
 
 
 def _unknown_choice(value, choices) -> str:

@@ -72,6 +72,18 @@ def revision_at(resource: Resource, version: int) -> Revision | None:
     )
 
 
+def last_return(resource: Resource) -> Revision | None:
+    """The editor's return (with its comment) while the resource waits for its revision."""
+    if resource.id is None or resource.status != "returned":
+        return None
+    return db.session.scalar(
+        select(Revision)
+        .where(Revision.resource_id == resource.id, Revision.action == "return")
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+
+
 def previous_revision(revision: Revision) -> Revision | None:
     return db.session.scalar(
         select(Revision)
@@ -94,6 +106,7 @@ ACTION_LABELS = {
     "attachment_remove": _l("Anhang entfernt"),
     "link_add": _l("Verknüpfung hinzugefügt"),
     "link_remove": _l("Verknüpfung entfernt"),
+    "import": _l("Importiert"),
 }
 
 
@@ -116,6 +129,17 @@ def _as_text(value) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def _labelled(name: str, value):
+    """Stored keys by the labels the field table gives ("published": "Veröffentlicht")."""
+    f = fields.BY_NAME.get(name)
+    labels = f.choices if f is not None else None
+    if not labels or value in (None, ""):
+        return value
+    if isinstance(value, list):
+        return [str(labels.get(v, v)) for v in value]
+    return str(labels.get(value, value))
 
 
 def _word_ops(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -143,7 +167,10 @@ def diff_records(old: dict | None, new: dict | None) -> list[FieldDiff]:
     names = list(dict.fromkeys([*new.keys(), *old.keys()]))
     diffs = []
     for name in names:
-        before, after = _as_text(old.get(name)), _as_text(new.get(name))
+        before, after = (
+            _as_text(_labelled(name, old.get(name))),
+            _as_text(_labelled(name, new.get(name))),
+        )
         if before == after:
             continue
         a, b = before.splitlines(), after.splitlines()
@@ -174,8 +201,9 @@ def restore_revision(resource: Resource, revision: Revision, user, base_version:
         raise EditConflict(resource, base_version)
     record = editable_part(revision.data or {}, resource.type)
     check_owner(user, resource, None, record.get("visibility") or resource.visibility)
-    apply_record(resource, record, RecordContext.for_one(), suggest_norms=True)
-    resource.updated_at = utcnow()
+    with db.session.no_autoflush:  # one version for the whole restore (see update_resource)
+        apply_record(resource, record, RecordContext.for_one(), suggest_norms=True)
+        resource.updated_at = utcnow()
     db.session.flush()
     record_revision(
         resource,

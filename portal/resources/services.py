@@ -113,17 +113,20 @@ def update_resource(
     check_owner(user, resource, organisation, record.get("visibility", resource.visibility))
     ensure_baseline(resource)
     previous_visibility = resource.visibility
-    apply_record(resource, editable_part(record, resource.type), RecordContext.for_one(), True)
-    if resource.visibility != previous_visibility:
-        audit_record(
-            "resource.visibility_changed",
-            target=resource,
-            actor=user,
-            details={"from": previous_visibility, "to": resource.visibility},
-        )
-    if organisation is not None:
-        resource.organisation = organisation
-    resource.updated_at = utcnow()
+    # One user action is one version: SQLAlchemy raises `version` on every flush that changes
+    # the row, and loading the norms would flush the half-applied edit on its own.
+    with db.session.no_autoflush:
+        apply_record(resource, editable_part(record, resource.type), RecordContext.for_one(), True)
+        if organisation is not None:
+            resource.organisation = organisation
+        resource.updated_at = utcnow()
+        if resource.visibility != previous_visibility:
+            audit_record(
+                "resource.visibility_changed",
+                target=resource,
+                actor=user,
+                details={"from": previous_visibility, "to": resource.visibility},
+            )
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
     return resource

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.orgs.models import Organisation
+from portal.resources.fields import FIELDS
 from portal.resources.models import Resource, ResourceLink, Revision
 from portal.resources.records import (
     RecordContext,
@@ -27,11 +28,19 @@ from portal.resources.records import (
     to_record,
 )
 from portal.resources.revisions import snapshot
+from portal.security.text import clean_data, clean_text
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Longer lines are refused before parsing (a record with a long body has some 100,000).
+MAX_LINE_CHARS = 5_000_000
+# A record nests three levels (links: a list of objects); deeper lines are refused.
+MAX_DEPTH = 10
+# Record fields that may hold tabs and line breaks (long text of the field table); every other
+# string is one line.
+MULTILINE_FIELDS = frozenset(f.name for f in FIELDS if f.kind in ("longtext", "markdown"))
 IMPORT_ACTION = "import"
 
 
@@ -78,12 +87,9 @@ def read_lines(
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(
-                LineError(number, "-", str(_l("Kein gültiges JSON (%(error)s).", error=exc.msg)))
-            )
+        raw, problem = _parse_line(line)
+        if problem is not None:
+            errors.append(LineError(number, "-", str(problem)))
             continue
         record, field_errors = read_record(raw, context)
         errors.extend(LineError(number, e.field, e.message) for e in field_errors)
@@ -105,6 +111,48 @@ def read_lines(
                 errors.append(LineError(number, "links", str(message)))
     errors.sort(key=lambda error: error.line)
     return records, errors
+
+
+def _parse_line(line: str):
+    """The line's JSON value with every string cleaned, or (None, a German message)."""
+    if len(line) > MAX_LINE_CHARS:
+        return None, _l(
+            "Die Zeile ist zu lang (höchstens %(limit)d Zeichen).", limit=MAX_LINE_CHARS
+        )
+    try:
+        raw = json.loads(line, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        return None, _l("Kein gültiges JSON (%(error)s).", error=exc.msg)
+    except RecursionError:
+        return None, _l("Kein gültiges JSON (zu tief verschachtelt).")
+    except ValueError:  # an integer beyond Python's digit limit, NaN or Infinity
+        return None, _l("Kein gültiges JSON (Zahl zu groß oder ungültig).")
+    if _depth(raw) > MAX_DEPTH:
+        return None, _l("Kein gültiges JSON (zu tief verschachtelt).")
+    if isinstance(raw, dict):
+        cleaned = {clean_text(key, multiline=False): value for key, value in raw.items()}
+        raw = {
+            key: clean_data(value, multiline=key in MULTILINE_FIELDS)
+            for key, value in cleaned.items()
+        }
+    return raw, None
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest (iteratively: the value may nest very deeply)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def _no_constant(name: str):
+    raise ValueError(name)
 
 
 def import_lines(

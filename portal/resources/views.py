@@ -182,7 +182,12 @@ def mine():
     page = db.paginate(
         lists.my_resources(current_user), page=_page_number(), per_page=50, error_out=False
     )
-    return render_template("resources/mine.html", page=page)
+    organisation, held_back = lists.drafts_for_colleagues(
+        current_user, db.session.scalars(lists.organisation_drafts(current_user).limit(50)).all()
+    )
+    return render_template(
+        "resources/mine.html", page=page, organisation=organisation, held_back=held_back
+    )
 
 
 @bp.route("/review")
@@ -315,7 +320,7 @@ def create(type_slug: str):
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
-    form.offer_norms()
+    form.offer_norms(resource)
     attachment_form = attachment_form or AttachmentForm(formdata=None)
     attachment_form.file.description = _(
         "PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB.",
@@ -331,6 +336,7 @@ def _render_edit(resource, form, attachment_form=None, link_form=None, status=20
             attachment_form=attachment_form,
             link_form=link_form or LinkForm(formdata=None),
             links=services.visible_links(resource, current_user),
+            returned=revisions.last_return(resource),
         ),
         status,
     )
@@ -436,6 +442,14 @@ ACTION_TITLES = {
     "unarchive": _l("Wieder veröffentlichen"),
 }
 
+ACTION_DONE = {
+    "submit": _l("Zur Prüfung eingereicht."),
+    "publish": _l("Veröffentlicht."),
+    "return": _l("Zur Überarbeitung zurückgegeben."),
+    "archive": _l("Archiviert."),
+    "unarchive": _l("Wieder veröffentlicht."),
+}
+
 
 def _highlight(finding) -> tuple[str, str, str]:
     """The finding's context split around the match, for <mark>."""
@@ -496,7 +510,7 @@ def transition(resource_id: int, action: str):
             else:
                 if action == "return":
                     services.notify_returned(resource, comment)
-                flash(_("Erledigt: %(step)s.", step=ACTION_TITLES[action]), "success")
+                flash(str(ACTION_DONE[action]), "success")
                 return redirect(url_for("resources.detail", resource_id=resource.id))
     status = 400 if form.errors else 200
     return (
@@ -549,6 +563,7 @@ def revision(resource_id: int, revision_id: int):
         form=form,
         may_restore=access.can_edit(current_user, resource),
         action_labels=revisions.ACTION_LABELS,
+        field_label=services.field_label,
     )
 
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
+from portal.security.text import xml_text
 from portal.urls import external_url
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -18,9 +19,12 @@ def atom_feed(saved, hits, self_url: str) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed")
 
     def sub(parent, tag, text=None, **attrs):
+        # ElementTree writes any character; what XML cannot carry (stored before input was
+        # cleaned, or a snippet) is dropped here, so the document always parses.
+        attrs = {key: xml_text(str(value)) for key, value in attrs.items()}
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
-            element.text = text
+            element.text = xml_text(str(text))
         return element
 
     sub(feed, "id", f"{self_url.rsplit('/', 1)[0]}/saved-search-{saved.id}")

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import PortalForm
 from portal.saved.services import MAX_NAME
 
 
-class SaveSearchForm(FlaskForm):
+class SaveSearchForm(PortalForm):
     name = StringField(
         _l("Name der Suche"),
         validators=[

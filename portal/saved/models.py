@@ -15,7 +15,8 @@ class SavedSearch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    query: Mapped[str] = mapped_column(String(1000), default="")
+    # A search-box query (at most 1,000 characters) or a case description (at most 5,000).
+    query: Mapped[str] = mapped_column(String(5000), default="")
     mode: Mapped[str] = mapped_column(String(20), default="search")
     # Filter name -> list of values (dates as YYYY-MM-DD), as the search page passes them.
     filters: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -35,6 +35,9 @@ FEED_SIZE = 50
 ALERT_SIZE = 20
 #: How many of a search's results are checked for new ones at most.
 NEW_MATCH_WINDOW = 1000
+#: A case description shares some word with nearly every resource: its list, feed and alerts
+#: take its best matches only (by relevance), newest first.
+DESCRIBE_WINDOW = 100
 
 
 class SavedSearchError(Exception):
@@ -148,6 +151,9 @@ def new_matches(saved: SavedSearch, user, since: datetime, limit: int | None = N
     )
     if not recent:
         return []
+    if saved.mode == "describe":
+        found = [hit for hit in _best_matches(saved, user) if hit.resource.id in recent]
+        return found[:limit] if limit else found
     found = []
     seen = 0
     page = 1
@@ -200,6 +206,20 @@ def revoke_feed(saved: SavedSearch) -> None:
     saved.feed_created_at = None
 
 
+def revoke_all_feeds(user) -> int:
+    """Revoke the feed addresses of all of `user`'s saved searches; returns how many."""
+    rows = list(
+        db.session.scalars(
+            select(SavedSearch).where(
+                SavedSearch.user_id == user.id, SavedSearch.feed_token_hash.is_not(None)
+            )
+        )
+    )
+    for saved in rows:
+        revoke_feed(saved)
+    return len(rows)
+
+
 def feed_search(token: str) -> SavedSearch | None:
     """The saved search behind a feed token, if the token is current and its owner active."""
     if not token or len(token) > 100:
@@ -212,9 +232,19 @@ def feed_search(token: str) -> SavedSearch | None:
     return saved
 
 
+def _best_matches(saved: SavedSearch, user) -> list:
+    """A description's ``DESCRIBE_WINDOW`` best matches ``user`` may see, newest first."""
+    result = run(saved, user, sort="relevance", per_page=DESCRIBE_WINDOW)
+    hits = [hit for hit in result.hits if can_view(user, hit.resource)]
+    hits.sort(key=lambda hit: hit.resource.published_at or datetime.min, reverse=True)
+    return hits
+
+
 def feed_hits(saved: SavedSearch) -> list:
     """The newest matches the owner may see (checked again with can_view)."""
     owner = saved.user
+    if saved.mode == "describe":
+        return _best_matches(saved, owner)[:FEED_SIZE]
     result = run(saved, owner, sort="newest", per_page=FEED_SIZE)
     return [hit for hit in result.hits if can_view(owner, hit.resource)]
 

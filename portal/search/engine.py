@@ -3,15 +3,24 @@
 Whoosh scores one posting at a time in Python (a method call, a field-length lookup and the
 BM25 formula per posting), which is what makes broad words, prefixes and case descriptions slow
 on a big index. Here each term's postings are read block by block into arrays and scored with
-the same BM25F formula, parameters and statistics as Whoosh (idf and average field length of
-the whole index, the quantised field length of each document), so scores equal Whoosh's up to
-rounding. Term, Or, PreloadedOr, And and AndNot are evaluated here; any other query (phrases,
-ranges) is matched and scored by Whoosh itself and enters the arrays as its scores.
+the same BM25F formula and parameters as Whoosh (with the statistics below and the quantised
+field length of each document), so scores equal Whoosh's up to rounding. Term, Or,
+PreloadedOr, And, AndNot and Combined are evaluated here; any other query (phrases, ranges) is
+matched and scored by Whoosh itself and enters the arrays as its scores.
 
 The engine reads postings and length columns through internals of the whoosh3 codec (block
 data, column files; pinned in requirements.txt). ``tests/search/test_engine.py`` compares its
 scores and order with Whoosh's own, so an upgrade that changes them fails there first; where
 an internal is missing, the general (slower) way is taken.
+
+Ranking statistics (document count, document frequency, average field length) come only from
+the documents every member may see (``PublicStats``), never from the whole index: otherwise the
+score of one's own draft would tell whether hidden documents of other organisations contain a
+word. Whoosh's own scoring of phrases uses the same statistics (``PublicBM25F``).
+
+Case descriptions are scored as one combined field (``Combined``, BM25F proper): a term's
+frequencies in the fields are weighted and length-normalised per field and added up before
+the saturation, instead of scoring each field on its own and summing.
 
 Per-segment data that never changes (field lengths, the date column) is cached by segment id
 in ``SegmentCache`` and shared by every snapshot of the index; masks of documents (visibility,
@@ -20,14 +29,16 @@ filters) are cached with each snapshot (see ``portal.search.index.Snapshot``).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Term
-from whoosh.scoring import BM25F
+from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Query, Term
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 #: Field length of each stored length byte (Whoosh quantises lengths into one byte).
@@ -101,6 +112,23 @@ class SegmentCache:
             return values
 
         return self._cached((segment_id(reader), "values", fieldname), read)
+
+    def vocabulary(self, reader, fieldname: str) -> np.ndarray:
+        """Sorted hashes of a field's terms in a segment: which terms need no lookup at all.
+
+        A long description has hundreds of words and most are absent from most fields; a
+        lookup in Whoosh's term table costs far more than a search in this array. Hashes
+        may collide: a term found here can still be missing (the lookup then says so).
+        """
+
+        def read():
+            if fieldname not in reader.indexed_field_names():
+                return np.zeros(0, dtype=np.int64)
+            hashes = np.fromiter((hash(t) for t in reader.lexicon(fieldname)), dtype=np.int64)
+            hashes.sort()
+            return hashes
+
+        return self._cached((segment_id(reader), "vocabulary", fieldname), read)
 
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the data of segments that are gone (merged or deleted)."""
@@ -189,6 +217,137 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndar
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
+class PublicStats:
+    """BM25 statistics of one searcher from the public documents only (cached with it).
+
+    Public: live documents with the ``audience`` term ``public`` (published, visible to every
+    member). Hidden documents (drafts, office-only, one organisation's) count nowhere, so no
+    score depends on them.
+    """
+
+    def __init__(self, searcher, segments: SegmentCache, public: str):
+        self.segments = segments
+        self.size = searcher.doc_count_all()
+        self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        mask = np.zeros(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            ids = segments.field_values(reader, "audience").get(public)
+            if ids is not None:
+                mask[offset + ids] = True
+            if reader.has_deletions():
+                deleted = reader.deleted_docs_set
+                mask[offset + np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+        mask.flags.writeable = False
+        self.mask = mask
+        self.doc_count = int(np.count_nonzero(mask))
+        self._lengths: dict[str, float] = {}
+        self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._lock = threading.Lock()
+
+    def avg_field_length(self, fieldname: str) -> float:
+        found = self._lengths.get(fieldname)
+        if found is None:
+            total = 0.0
+            for reader, offset in self.leaves:
+                lengths = self.segments.get(reader, "len", fieldname)
+                total += float(lengths[self.mask[offset : offset + len(lengths)]].sum())
+            found = self._lengths[fieldname] = total / max(self.doc_count, 1)
+        return found
+
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        """Public documents with the term in the field."""
+        key = (fieldname, btext)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = 0
+            for reader, offset in self.leaves:
+                if key in reader:
+                    local = self.segments.postings(reader, fieldname, btext)[0]
+                    found += int(np.count_nonzero(self.mask[offset + local]))
+            with self._lock:
+                self._frequencies[key] = found
+        return found
+
+    def remember_frequency(self, fieldname: str, btext: bytes, docnums: np.ndarray) -> None:
+        """Count the public documents among a term's ``docnums`` (read anyway by the caller)."""
+        key = (fieldname, btext)
+        if key not in self._frequencies:
+            with self._lock:
+                self._frequencies[key] = int(np.count_nonzero(self.mask[docnums]))
+
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        """Whoosh's idf (``log(N / (n + 1)) + 1``) over the public documents."""
+        count = max(self.doc_count, 1)
+        return math.log(count / (self.doc_frequency(fieldname, btext) + 1)) + 1
+
+
+class PublicBM25F(BM25F):
+    """Whoosh's BM25F with ``PublicStats`` (for what Whoosh scores itself: phrases)."""
+
+    def __init__(self, segments: SegmentCache, public: str, **kwargs):
+        super().__init__(**kwargs)
+        self.segments = segments
+        self.public = public
+        self._stats: tuple[object, PublicStats] | None = None
+
+    def stats(self, searcher) -> PublicStats:
+        parent = searcher.get_parent()
+        found = self._stats
+        if found is None or found[0] is not parent:
+            found = self._stats = (parent, PublicStats(parent, self.segments, self.public))
+        return found[1]
+
+    def idf(self, searcher, fieldname, text):
+        field = searcher.schema[fieldname]
+        return self.stats(searcher).idf(fieldname, field.to_bytes(text))
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        scorer = BM25FScorer(
+            searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf
+        )
+        scorer.avgfl = self.stats(searcher).avg_field_length(fieldname) or 1
+        return scorer
+
+
+class Combined(Query):
+    """A case description: BM25F over several fields with one idf per term.
+
+    ``terms``: (analysed term, query weight); ``fields``: field name -> weight. A term's
+    frequency in a document is the sum over the fields of ``weight * tf / (1 - b + b *
+    length / average length)``, saturated once with ``k1``; its idf counts the public
+    documents with the term in any of the fields, so a word in nearly every document counts
+    for almost nothing (but a description of common words alone still finds something).
+    Only the engine evaluates it; the terms it found (``Scored.terms``) are what the search
+    highlights, so the query itself names no terms to Whoosh.
+    """
+
+    def __init__(
+        self,
+        terms: list[tuple[str, float]],
+        fields: dict[str, float],
+        k1: float = 1.2,
+        b: float = 0.75,
+    ):
+        self.weights = list(terms)
+        self.fields = dict(fields)
+        self.k1, self.b = k1, b
+        self.boost = 1.0
+
+    def __repr__(self) -> str:
+        return f"Combined({self.weights!r}, {self.fields!r}, {self.k1}, {self.b})"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Combined and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def matcher(self, searcher, context=None):
+        raise TypeError("Combined is evaluated by the array engine only")
+
+
 @dataclass
 class Scored:
     """Scores of every document (0 where it does not match) and which documents match."""
@@ -208,9 +367,10 @@ class Engine:
         self.size = searcher.doc_count_all()
         self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
         weighting = searcher.weighting
-        if not isinstance(weighting, BM25F):
-            raise TypeError("the array engine implements BM25F only")
+        if not isinstance(weighting, PublicBM25F):
+            raise TypeError("the array engine scores with public statistics (PublicBM25F) only")
         self.weighting = weighting
+        self.stats = weighting.stats(searcher)
         self._live: np.ndarray | None = None
 
     def empty(self) -> Scored:
@@ -234,6 +394,8 @@ class Engine:
             scores = np.sum([p.scores for p in parts], axis=0) * query.boost
             terms = {key: ids for p in parts for key, ids in p.terms.items()}
             return Scored(np.where(matched, scores, 0.0), matched, terms)
+        if isinstance(query, Combined):
+            return self._combined(query)
         if isinstance(query, Or) and query.__class__.__name__ in ("Or", "PreloadedOr"):
             if not query.subqueries:
                 return self.empty()
@@ -261,30 +423,113 @@ class Engine:
             return result
         if (fieldname, btext) not in searcher.reader():
             return result
+        parts = [
+            (reader, offset, *self.segments.postings(reader, fieldname, btext))
+            for reader, offset in self.leaves
+            if (fieldname, btext) in reader
+        ]
+        if not parts:
+            return result
+        ids = [local + offset for _, offset, local, _ in parts]
+        result.terms[fieldname, btext] = ids[0] if len(ids) == 1 else np.concatenate(ids)
         scorable = field.scorable
         if scorable:
-            idf = searcher.idf(fieldname, btext)
-            avgfl = searcher.avg_field_length(fieldname) or 1
+            stats = self.stats
+            stats.remember_frequency(fieldname, btext, result.terms[fieldname, btext])
+            idf = stats.idf(fieldname, btext)
+            avgfl = stats.avg_field_length(fieldname) or 1
             b = self.weighting._field_B.get(fieldname, self.weighting.B)
             k1 = self.weighting.K1
-        found = []
-        for reader, offset in self.leaves:
-            if (fieldname, btext) not in reader:
-                continue
-            local, tf = self.segments.postings(reader, fieldname, btext)
-            ids = local + offset
+        for (reader, _, local, tf), docnums in zip(parts, ids, strict=True):
             tf = tf.astype(np.float64)
-            found.append(ids)
             if scorable:
                 lengths = self.segments.get(reader, "len", fieldname)[local]
                 lengths[lengths == 0] = 1  # as Whoosh's scorer: a missing length counts as 1
                 scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
             else:
                 scores = tf
-            result.scores[ids] += scores * query.boost
-            result.matched[ids] = True
-        if found:
-            result.terms[fieldname, btext] = found[0] if len(found) == 1 else np.concatenate(found)
+            result.scores[docnums] += scores * query.boost
+            result.matched[docnums] = True
+        return result
+
+    def _combined(self, query: Combined) -> Scored:
+        """BM25F over the fields of ``query`` (see ``Combined``), all terms at once.
+
+        Every posting of every term becomes one entry (term, document, weighted and
+        length-normalised frequency); entries of the same term and document are summed, so
+        a long description costs a few array operations, not a loop per term.
+        """
+        result = self.empty()
+        schema = self.searcher.schema
+        stats = self.stats
+        fields = [
+            (name, weight, stats.avg_field_length(name) or 1.0)
+            for name, weight in query.fields.items()
+            if name in schema and schema[name].scorable and weight > 0
+        ]
+        # Segments without any text in a field have none of its terms: not looked up.
+        leaves = {
+            name: [
+                (reader, offset)
+                for reader, offset in self.leaves
+                if self.segments.get(reader, "len", name).any()
+            ]
+            for name, _, _ in fields
+        }
+        btexts = {
+            name: [schema[name].to_bytes(text) for text, _ in query.weights]
+            for name, _, _ in fields
+        }
+        present = {}
+        for name, _, _ in fields:
+            hashes = np.array([hash(t) for t in btexts[name]], dtype=np.int64)
+            for reader, _ in leaves[name]:
+                vocabulary = self.segments.vocabulary(reader, name)
+                at = np.minimum(np.searchsorted(vocabulary, hashes), max(len(vocabulary) - 1, 0))
+                present[name, id(reader)] = (
+                    vocabulary[at] == hashes if len(vocabulary) else np.zeros(len(hashes), bool)
+                )
+        terms, docs, values = [], [], []
+        for number in range(len(query.weights)):
+            for name, weight, avgfl in fields:
+                btext = btexts[name][number]
+                found = []
+                for reader, offset in leaves[name]:
+                    if not present[name, id(reader)][number]:
+                        continue
+                    try:
+                        local, tf = self.segments.postings(reader, name, btext)
+                    except TermNotFound:
+                        continue
+                    lengths = self.segments.get(reader, "len", name)[local]
+                    lengths[lengths == 0] = 1
+                    ids = local + offset
+                    found.append(ids)
+                    docs.append(ids)
+                    values.append(weight * tf / ((1 - query.b) + query.b * lengths / avgfl))
+                    terms.append(np.full(len(ids), number, dtype=np.int64))
+                if found:
+                    result.terms[name, btext] = (
+                        found[0] if len(found) == 1 else np.concatenate(found)
+                    )
+        if not docs:
+            return result
+        # One key per (term, document): the frequencies of its fields add up.
+        keys, where = np.unique(
+            np.concatenate(terms) * self.size + np.concatenate(docs), return_inverse=True
+        )
+        tf = np.bincount(where, weights=np.concatenate(values), minlength=len(keys))
+        term_of, doc_of = np.divmod(keys, self.size)
+        frequency = np.bincount(term_of[stats.mask[doc_of]], minlength=len(query.weights)).astype(
+            np.float64
+        )
+        count = max(stats.doc_count, 1)
+        idf = np.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+        qweights = np.array([weight for _, weight in query.weights])
+        k1 = query.k1
+        contribution = (qweights * idf)[term_of] * tf * (k1 + 1) / (tf + k1)
+        result.scores += np.bincount(doc_of, weights=contribution, minlength=self.size)
+        result.matched[doc_of] = True
         return result
 
     def _date_range(self, query: NumericRange) -> Scored:

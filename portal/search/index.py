@@ -25,7 +25,7 @@ from whoosh import fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
 from portal.legal.file_numbers import ecli_key, file_number_keys
-from portal.resources.access import resource_audiences
+from portal.resources.access import MEMBERS, resource_audiences
 from portal.resources.fields import indexed_text
 from portal.resources.models import RESOURCE_TYPES
 from portal.search.analysis import (
@@ -35,7 +35,7 @@ from portal.search.analysis import (
     spelling_analyzer,
     written_form_analyzer,
 )
-from portal.search.engine import Engine, Scored, SegmentCache, segment_id
+from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segment_id
 
 logger = logging.getLogger(__name__)
 
@@ -425,11 +425,15 @@ class WhooshIndex:
         # deletions changed, so deleted and replaced documents would still be found.
         if snap is not None:
             snap.close()
-        searcher = self.open().searcher()
+        searcher = self.searcher()
         self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
         snap = self._local.snapshot = Snapshot(searcher, self.segments)
         snap.prepare()
         return snap
+
+    def searcher(self):
+        """A new searcher that ranks with public statistics only (see ``PublicStats``)."""
+        return self.open().searcher(weighting=PublicBM25F(self.segments, MEMBERS))
 
     def writer(self, procs: int = 1, timeout: float | None = None):
         """A writer that waits up to ``timeout`` (default ``write_timeout``) seconds for the

@@ -33,7 +33,8 @@ from portal.legal.file_numbers import (
     normalise_file_number,
 )
 from portal.resources.models import LEGAL_AREAS
-from portal.search.analysis import compound_parts, fold, german_analyzer, stem_term
+from portal.search.analysis import fold, german_analyzer, stem_term
+from portal.search.engine import Combined
 from portal.search.index import SNIPPET_FIELDS, TEXT_FIELDS
 from portal.search.mentions import find_file_numbers, find_norms
 
@@ -44,13 +45,21 @@ MAX_PREFIX_TERMS = 24
 #: Expansions of a prefix looked at per field (in term order) to pick the most frequent.
 PREFIX_CANDIDATES = 5 * MAX_PREFIX_TERMS
 DESCRIBE_MAX_LENGTH = 5000
-DESCRIBE_MAX_TERMS = 20
-#: Words of a description found in more than this share of the documents are left out (from
-#: 1,000 documents on; below, half): they hardly change the ranking but cost the most postings.
-DESCRIBE_COMMON = 0.1
+#: Fields a description is compared with, and their weights in the combined field (BM25F).
+DESCRIBE_FIELDS = {"title": 2.0, "summary": 1.0, "body": 1.0, "attachments": 0.5, "topic_text": 1.5}
+#: BM25F saturation and length normalisation for descriptions.
+DESCRIBE_K1 = 1.6
+DESCRIBE_B = 0.9
+#: Saturation of a word's count in the description (BM25's k3).
+DESCRIBE_K3 = 1.2
+#: Weight of cited norms and file numbers against the words.
+DESCRIBE_CITATION_BOOST = 1.0
 
-#: Boost of an exact file number or norm match: carriers rank above mere mentions.
-EXACT_BOOST = 25.0
+#: Boost of an exact file number, ECLI or norm match: carriers rank above mere mentions. Text
+#: scores reach a few dozen (a phrase in several fields, idf over the public documents), so
+#: the boost must be far above them: with 25, a decoy citing "3 StR 123/19" in its summary
+#: outranked the decision itself once 2,400 BGB sections were in the index.
+EXACT_BOOST = 1000.0
 #: Boost of a norm the text mentions (as the title's weight for a word).
 NORM_MENTION_BOOST = 4.0
 
@@ -92,7 +101,6 @@ LANGUAGE_WORDS = {"de": ("de", "deutsch", "german"), "en": ("en", "englisch", "e
 # Fields a phrase is looked for in (all have positions).
 PHRASE_FIELDS = ("title", "summary", "body", "attachments", "topic_text", "tag_text", "meta")
 PREFIX_FIELDS = ("title", "summary", "body", "attachments", "topic_text")
-DESCRIBE_FIELDS = ("title", "summary", "body", "attachments", "topic_text")
 
 
 @dataclass
@@ -430,45 +438,40 @@ class Compiler:
         return AndNot(positive, _or(excluded)) if excluded else positive
 
     def describe(self, text: str) -> Query | None:
-        """A case description: any word, rarer and legal words weigh more; no syntax."""
+        """A case description: any word, scored as BM25F over the text fields; no syntax.
+
+        Every word counts, weighted by how often the description uses it (saturated, as
+        BM25 does for documents); the engine gives each its idf over the public documents
+        (see ``portal.search.engine.Combined``). Norms and file numbers the description
+        cites rank the resources that carry them higher.
+        """
         text = unicodedata.normalize("NFKC", text or "")[:DESCRIBE_MAX_LENGTH]
         counts: dict[str, int] = {}
         for term in analyse(text):
             if len(term) > 1 and not term.isdigit():
                 counts[term] = counts.get(term, 0) + 1
-        doc_count = max(self.reader.doc_count(), 1)
-        too_common = (DESCRIBE_COMMON if doc_count >= 1000 else 0.5) * doc_count
-        legal = compound_parts()
-        scored = []
-        for term, count in counts.items():
-            frequency = max(self.frequency(name, term) for name in DESCRIBE_FIELDS)
-            if frequency == 0 or frequency > too_common:
-                continue  # unknown here, or too common to tell documents apart
-            weight = (1 + 0.3 * min(count, 5)) * (1.5 if term in legal else 1.0)
-            scored.append((weight * _idf(doc_count, frequency), term, weight))
-        scored.sort(reverse=True)
-        queries = [
-            Term(name, term, boost=TEXT_FIELDS[name] * weight)
-            for _, term, weight in scored[:DESCRIBE_MAX_TERMS]
-            for name in DESCRIBE_FIELDS
-            if self.has(name, term)
+        weights = [
+            (term, (DESCRIBE_K3 + 1) * count / (DESCRIBE_K3 + count))
+            for term, count in counts.items()
         ]
-        for norm in extract_norms(text)[:10]:
-            queries.append(self.norm(norm.key))
-        for _, _, key in find_file_numbers(text)[:5]:
-            queries.append(self.file_number(key))
-        queries = [q for q in queries if q is not NullQuery]
+        queries: list[Query] = []
+        if weights:
+            queries.append(
+                Combined(
+                    weights,
+                    DESCRIBE_FIELDS,
+                    k1=DESCRIBE_K1,
+                    b=DESCRIBE_B,
+                )
+            )
+        citations = [self.norm(norm.key) for norm in extract_norms(text)[:10]]
+        citations += [self.file_number(key) for _, _, key in find_file_numbers(text)[:5]]
+        citations = [q for q in citations if q is not NullQuery]
+        if citations and DESCRIBE_CITATION_BOOST > 0:
+            queries.append(Or(citations, boost=DESCRIBE_CITATION_BOOST))
         if not queries:
             return None
-        # Many clauses: a preloaded array beats Whoosh's tree of union matchers (by 2-3x here).
-        # It records no matched terms; the search looks them up for the page's hits only.
-        return PreloadedOr(queries) if len(queries) > 12 else Or(queries)
-
-
-def _idf(doc_count: int, frequency: int) -> float:
-    import math
-
-    return math.log(1 + (doc_count - frequency + 0.5) / (frequency + 0.5))
+        return queries[0] if len(queries) == 1 else Or(queries)
 
 
 def _or(queries: list[Query]) -> Query:

@@ -354,15 +354,21 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
     docnums = sorted(docnum for _, docnum in results.top_n)
     docterms: dict[int, list] = {docnum: [] for docnum in docnums}
     termdocs: dict[tuple, list[int]] = {}
+    on_page = None
     if docnums:
-        terms = dict.fromkeys(_existing_terms(query, reader, known))
+        # The terms the engine read exist; a case description (``Combined``) names its
+        # terms only there.
+        terms = dict.fromkeys(key for key in known if key[0] in MATCH_LABELS)
+        terms.update(dict.fromkeys(_existing_terms(query, reader, known)))
         for q in extra:
             terms.update(dict.fromkeys(_existing_terms(q, reader, known)))
         for fieldname, btext in terms:
             ids = known.get((fieldname, btext))
             if ids is not None:
-                page = np.array(docnums, dtype=np.int64)
-                found = page[np.isin(page, ids, assume_unique=True)].tolist()
+                if on_page is None:  # a mask of the page's documents: a lookup per posting
+                    on_page = np.zeros(results.searcher.doc_count_all(), dtype=bool)
+                    on_page[docnums] = True
+                found = sorted(set(ids[on_page[ids]].tolist()))
                 for docnum in found:
                     docterms[docnum].append((fieldname, btext))
                 termdocs[(fieldname, btext)] = found

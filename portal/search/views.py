@@ -1,6 +1,6 @@
 """Search pages ("Suche" with facets, "Fall beschreiben", help) and search-box completions."""
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,8 +19,10 @@ def _search_limit() -> str:
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_search_limit)
 def index():
-    # Case descriptions are long, so their form posts; everything else is a bookmarkable GET.
-    args = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        # Forms of older pages posted descriptions: the same search as a bookmarkable GET.
+        return redirect(url_for("search.index", **_search_args(request.form)), code=303)
+    args = request.args
     mode = "describe" if args.get("mode") == "describe" else "search"
     q = args.get("q", "")[: DESCRIBE_MAX_LENGTH if mode == "describe" else 10 * MAX_LENGTH]
     filters = {key: args.getlist(key) for key in services.FILTER_KEYS if args.getlist(key)}
@@ -39,6 +41,12 @@ def index():
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
     )
+
+
+def _search_args(form) -> dict[str, list[str]]:
+    """The search parameters of a posted form (no CSRF token), for a GET URL."""
+    keys = ("q", "mode", "sort", "page", *services.FILTER_KEYS)
+    return {key: form.getlist(key) for key in keys if form.getlist(key)}
 
 
 def _complete_limit() -> str:

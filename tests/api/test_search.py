@@ -152,6 +152,8 @@ def test_pages_hold_per_page_results(client, create_resource, member_token):
         {"language": "fr"},
         {"status": "secret"},
         {"q": "x" * 1001},
+        {"q": "x" * 1001, "mode": "search"},
+        {"q": "x" * 5001, "mode": "describe"},
         {"perpage": "10"},
     ],
 )
@@ -160,6 +162,32 @@ def test_invalid_parameters_answer_400_json(client, member_token, params):
     assert response.status_code == 400, params
     assert response.json["error"]["code"] == 400
     assert response.json["error"]["message"]
+
+
+def test_a_description_may_be_as_long_as_the_search_page_takes(client, corpus, member_token):
+    from portal.search.query import DESCRIBE_MAX_LENGTH
+
+    a, _b, hidden = corpus
+    filler = " ".join(["Die Beratungsstelle begleitet eine Klientin im Verfahren."] * 200)
+    description = ("Arbeitsausbeutung und Lohnnachzahlung: " + filler)[:DESCRIBE_MAX_LENGTH]
+    assert len(description) == DESCRIBE_MAX_LENGTH
+    response = get(client, member_token, q=description, mode="describe")
+    assert response.status_code == 200
+    ids = [r["id"] for r in response.json["results"]]
+    assert ids[0] == a.id and hidden.id not in ids
+    # The same length is too long for the search box syntax.
+    response = get(client, member_token, q=description)
+    assert response.status_code == 400
+    assert "5000 with mode=describe" in response.json["error"]["message"]
+
+
+def test_the_openapi_document_names_both_query_limits(client, member_token):
+    document = client.get(
+        "/api/v1/openapi.json", headers={"Authorization": f"Bearer {member_token}"}
+    ).json
+    q = next(p for p in document["paths"]["/search"]["get"]["parameters"] if p["name"] == "q")
+    assert q["schema"]["maxLength"] == 5000
+    assert "1000" in q["description"] and "5000" in q["description"]
 
 
 def test_search_needs_a_token_or_a_session(client):

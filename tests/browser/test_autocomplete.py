@@ -82,7 +82,7 @@ def test_a_click_on_a_suggestion_takes_it_and_tab_closes_the_list(member_page, l
     box = page.get_by_role("combobox", name="Wissensportal durchsuchen")
     listbox = page.locator("#" + box.get_attribute("aria-controls"))
     box.press_sequentially("Menschen quokk", delay=20)
-    expect(listbox.get_by_role("option")).to_have_text(["Menschen quokkabaum"])
+    expect(listbox.get_by_role("option")).to_have_text(["Menschen Quokkabaum"])
     page.keyboard.press("Tab")
     expect(listbox).to_be_hidden()
     expect(box).to_have_attribute("aria-expanded", "false")
@@ -90,9 +90,9 @@ def test_a_click_on_a_suggestion_takes_it_and_tab_closes_the_list(member_page, l
     box.focus()
     box.press("End")
     box.press_sequentially("a", delay=20)
-    option = listbox.get_by_role("option", name="Menschen quokkabaum")
+    option = listbox.get_by_role("option", name="Menschen Quokkabaum")
     option.click()
-    expect(page).to_have_url(re.compile(r"/search/\?q=Menschen\+quokkabaum$"))
+    expect(page).to_have_url(re.compile(r"/search/\?q=Menschen\+Quokkabaum$"))
     assert page.console_errors == []
 
 

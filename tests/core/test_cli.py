@@ -107,6 +107,14 @@ def test_seed_demo_is_idempotent(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "admin@kok-demo.example" in first.output
+    lines = {line.split()[0]: line for line in first.output.splitlines() if "@" in line}
+    assert lines["admin@kok-demo.example"].endswith(
+        "Administration, KOK – Bundesweiter Koordinierungskreis gegen Menschenhandel"
+    )
+    assert "Redaktion, " in lines["redaktion@kok-demo.example"]
+    assert lines["beraterin@fbs-nord.example"].endswith(
+        "Mitglied, Fachberatungsstelle Nord gegen Menschenhandel"
+    )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert "admin@kok-demo.example" not in second.output
@@ -124,6 +132,14 @@ def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path
     first = runner.invoke(args=["bootstrap"])
     assert first.exit_code == 0, first.output
     assert "admin@kok-demo.example" in first.output
+    lines = {line.split()[0]: line for line in first.output.splitlines() if "@" in line}
+    assert lines["admin@kok-demo.example"].endswith(
+        "Administration, KOK – Bundesweiter Koordinierungskreis gegen Menschenhandel"
+    )
+    assert "Redaktion, " in lines["redaktion@kok-demo.example"]
+    assert lines["beraterin@fbs-nord.example"].endswith(
+        "Mitglied, Fachberatungsstelle Nord gegen Menschenhandel"
+    )
     second = runner.invoke(args=["bootstrap"])
     assert second.exit_code == 0
     assert "admin@kok-demo.example" not in second.output
@@ -145,3 +161,13 @@ def test_the_migrations_match_the_models(tmp_path, fresh_instance):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_the_bootstrap_banner_names_the_port_the_portal_serves(tmp_path):
+    from portal import create_app
+
+    app = create_app({"ENV_NAME": "test", "EXTERNAL_BASE_URL": None, "PORT": 5101}, tmp_path)
+    result = app.test_cli_runner().invoke(args=["bootstrap"])
+    assert result.exit_code == 0, result.output
+    assert "KOK-Wissensportal: http://127.0.0.1:5101" in result.output
+    assert ":5000" not in result.output

@@ -117,3 +117,45 @@ def test_anonymous_api_requests_get_401_json(client):
     response = client.get("/api/v1/anything")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == 401
+
+
+def test_without_a_public_base_url_links_use_the_served_host_and_port(tmp_path, monkeypatch):
+    from portal.auth.services import external_url
+
+    monkeypatch.delenv("PORTAL_EXTERNAL_BASE_URL", raising=False)
+    monkeypatch.setenv("PORTAL_PORT", "5101")
+    app = create_app({"ENV_NAME": "development"}, tmp_path)
+    assert app.config["EXTERNAL_BASE_URL"] == "http://127.0.0.1:5101"
+    with app.app_context():
+        assert external_url("/auth/invitation/x") == "http://127.0.0.1:5101/auth/invitation/x"
+    monkeypatch.setenv("PORTAL_HOST", "0.0.0.0")  # noqa: S104 - a value, not a binding
+    assert create_app({"ENV_NAME": "development"}, tmp_path).config["EXTERNAL_BASE_URL"] == (
+        "http://127.0.0.1:5101"
+    )
+    monkeypatch.setenv("PORTAL_HOST", "kok.local")
+    assert create_app({"ENV_NAME": "development"}, tmp_path).config["EXTERNAL_BASE_URL"] == (
+        "http://kok.local:5101"
+    )
+    monkeypatch.setenv("PORTAL_EXTERNAL_BASE_URL", "https://wissen.example.org")
+    assert create_app({"ENV_NAME": "development"}, tmp_path).config["EXTERNAL_BASE_URL"] == (
+        "https://wissen.example.org"
+    )
+
+
+def test_make_run_passes_host_and_port_to_the_portal():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(
+        ["make", "-n", "-W", "requirements.txt", "run", "HOST=0.0.0.0", "PORT=5101"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    commands = [line for line in dry.splitlines() if "flask --app portal" in line]
+    assert len(commands) == 2
+    for command in commands:
+        assert "PORTAL_HOST=0.0.0.0" in command and "PORTAL_PORT=5101" in command
+    assert "--port 5101" in commands[1]

@@ -142,3 +142,26 @@ def test_a_user_who_chose_english_sees_english_pages_behind_the_login(client, lo
     assert "Log out" in html
     assert "Abmelden" not in html
     assert "Willkommen" not in html
+
+
+def test_english_dates_are_written_in_european_style(app, client, login_as, create_resource):
+    from datetime import date, datetime
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        with force_locale("en"):
+            stamp = render_template_string(
+                "{{ when|datetime_de }} / {{ day|date_de }}",
+                when=datetime(2025, 5, 14, 13, 8),  # UTC: 15:08 in Berlin
+                day=date(2025, 5, 14),
+            )
+        assert stamp == "14 May 2025, 15:08 / 14 May 2025"
+        with force_locale("de"):
+            assert render_template_string("{{ d|date_de }}", d=date(2025, 5, 14)) == "14.05.2025"
+    resource = create_resource(decision_date=date(2025, 5, 14), court="BGH")
+    login_as("member")
+    client.post("/auth/profile/language", data={"language": "en"})
+    html = client.get(f"/resources/{resource.id}").text
+    assert "14 May 2025" in html and "May 14, 2025" not in html

@@ -84,3 +84,27 @@ def test_clean_texts_need_no_confirmation(app, client, switch_user, create_resou
     revision = last_revision(app, resource.id)
     assert revision.anonymisation_confirmed is False
     assert revision.anonymisation_findings == []
+
+
+def test_the_confirmation_reads_cleanly_and_each_step_has_its_own_success_message(
+    app, client, switch_user, create_resource
+):
+    resource = create_resource(status="draft", body=BODY)
+    switch_user("owner")
+    refused = client.post(f"/resources/{resource.id}/submit", data={})
+    assert "erkennbar machen.:" not in refused.text
+    assert ">Bitte bestätigen Sie, dass Sie die Hinweise geprüft haben.</a>" in refused.text
+    # The checkbox and its label sit on one line.
+    assert '<span class="checkbox-line"><input' in refused.text
+    accepted = client.post(
+        f"/resources/{resource.id}/submit", data={"confirm": "y"}, follow_redirects=True
+    )
+    assert "Zur Prüfung eingereicht." in accepted.text
+    assert "Erledigt" not in accepted.text
+    switch_user("editor")
+    published = client.post(
+        f"/resources/{resource.id}/publish", data={"confirm": "y"}, follow_redirects=True
+    )
+    assert "Veröffentlicht." in published.text and "Erledigt" not in published.text
+    archived = client.post(f"/resources/{resource.id}/archive", data={}, follow_redirects=True)
+    assert "Archiviert." in archived.text

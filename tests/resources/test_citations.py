@@ -1,5 +1,7 @@
 """Norm citations: suggested from the text, confirmed by editors, linked to norm pages."""
 
+import re
+
 from portal.extensions import db
 from portal.resources.models import Resource
 
@@ -30,6 +32,17 @@ def test_norms_in_the_text_are_suggested_on_the_form(client, login_as):
     assert 'value="StGB § 232a"' in html and "§ 232a StGB" in html
     assert 'value="AufenthG § 25 Abs. 4a"' in html and "§ 25 Abs. 4a AufenthG" in html
     assert BODY in html  # nothing typed is lost by asking for suggestions
+    # Suggestions start ticked: saving takes them unless the person unticks one.
+    for key in ("StGB § 232a", "AufenthG § 25 Abs. 4a"):
+        assert re.search(rf'<input checked[^>]*value="{re.escape(key)}"', html), key
+
+
+def test_a_posted_form_keeps_the_suggestions_the_person_unticked(client, login_as):
+    login_as("member")
+    data = form(norms="nicht erkennbar", accept_norms=["StGB § 232a"])
+    html = client.post("/resources/new/training", data=data).text
+    assert re.search(r'<input checked[^>]*value="StGB § 232a"', html)
+    assert not re.search(r'<input checked[^>]*value="AufenthG § 25 Abs. 4a"', html)
 
 
 def test_confirmed_suggestions_and_typed_norms_are_kept_and_linked(app, client, login_as):
@@ -50,6 +63,8 @@ def test_confirmed_suggestions_and_typed_norms_are_kept_and_linked(app, client, 
     assert 'href="/norms/aufenthg-25-abs-4a"' not in html
     edit = client.get(f"/resources/{resource_id}/edit").text
     assert 'value="AufenthG § 25 Abs. 4a"' in edit
+    # Saved unticked before: offered again, but not ticked for the person.
+    assert not re.search(r'<input checked[^>]*value="AufenthG § 25 Abs. 4a"', edit)
     assert 'value="StGB § 232a"' not in edit  # already confirmed: in the text field
 
 

@@ -7,22 +7,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.extensions import db
 from portal.resources import services
 from portal.resources.models import Resource
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, edit_form_data
 
 
 def version_on(html: str) -> str:
     return re.search(r'name="version" type="hidden" value="(\d+)"', html)[1]
-
-
-def form_data(title, summary, version):
-    return {
-        "title": title,
-        "summary": summary,
-        "language": "de",
-        "visibility": "members",
-        "version": version,
-        "save": "1",
-    }
 
 
 def test_the_second_save_gets_a_conflict_page_that_keeps_its_text(
@@ -45,13 +34,13 @@ def test_the_second_save_gets_a_conflict_page_that_keeps_its_text(
 
     saved = first.post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Schulung Arbeitsausbeutung", "Annas neue Kurzfassung", version_first),
+        data=edit_form_data("Schulung Arbeitsausbeutung", "Annas neue Kurzfassung", version_first),
     )
     assert saved.status_code == 302
 
     conflict = second.post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Bens neuer Titel", "Bens sorgfältige Kurzfassung", version_second),
+        data=edit_form_data("Bens neuer Titel", "Bens sorgfältige Kurzfassung", version_second),
     )
     html = conflict.get_data(as_text=True)
     assert conflict.status_code == 409
@@ -71,7 +60,7 @@ def test_the_second_save_gets_a_conflict_page_that_keeps_its_text(
     # Saving again from the conflict page deliberately builds on the newest version.
     again = second.post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Bens neuer Titel", "Bens sorgfältige Kurzfassung", version_on(html)),
+        data=edit_form_data("Bens neuer Titel", "Bens sorgfältige Kurzfassung", version_on(html)),
     )
     assert again.status_code == 302
     with app.app_context():
@@ -92,7 +81,7 @@ def test_a_race_at_commit_time_also_ends_on_the_conflict_page(
     monkeypatch.setattr(services, "update_resource", racing_update)
     response = client.post(
         f"/resources/{resource.id}/edit",
-        data=form_data(resource.title, "Mein Text bleibt", str(resource.version)),
+        data=edit_form_data(resource.title, "Mein Text bleibt", str(resource.version)),
     )
     assert response.status_code == 409
     assert "Mein Text bleibt" in response.text

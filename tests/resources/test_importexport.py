@@ -269,3 +269,58 @@ def test_export_filters_by_type(app, runner, office, write_jsonl, tmp_path):
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["external_id"] for r in records] == ["a"]
     assert records[0]["links"] == []  # the paper is not in this export
+
+
+def test_vocabulary_fields_accept_keys_and_labels_in_both_languages_in_any_case(
+    app, runner, office, write_jsonl
+):
+    path = write_jsonl(
+        case(
+            "de-labels",
+            type="Rechtsprechung",
+            decision_type="Urteil",
+            legal_areas=["Strafrecht", "ARBEITSRECHT", "asylrecht"],
+            outcome="Verurteilung",
+            language="Deutsch",
+            visibility="Alle Mitglieder",
+            status="Entwurf",
+        ),
+        case(
+            "en-labels",
+            decision_type="judgment",
+            legal_areas=["Criminal law"],
+            outcome="conviction",
+            language="english",
+        ),
+        {
+            "external_id": "training",
+            "type": "schulungsmaterial",
+            "title": "Schulung",
+            "format": "Foliensatz",
+        },
+    )
+    result = runner.invoke(args=["import", path])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        german = db.session.scalar(db.select(Resource).filter_by(external_id="de-labels"))
+        assert (german.type, german.decision_type, german.outcome) == (
+            "case_law",
+            "urteil",
+            "conviction",
+        )
+        assert german.legal_areas == ["strafrecht", "arbeitsrecht", "asylrecht"]
+        assert (german.language, german.visibility, german.status) == ("de", "members", "draft")
+        english = db.session.scalar(db.select(Resource).filter_by(external_id="en-labels"))
+        assert (english.decision_type, english.legal_areas, english.language) == (
+            "urteil",
+            ["strafrecht"],
+            "en",
+        )
+        training = db.session.scalar(db.select(Resource).filter_by(external_id="training"))
+        assert (training.type, training.format) == ("training_material", "slides")
+
+
+def test_an_unknown_vocabulary_value_is_still_refused(app, runner, office, write_jsonl):
+    result = runner.invoke(args=["import", write_jsonl(case(legal_areas=["Strafrechtt"]))])
+    assert result.exit_code != 0
+    assert "Strafrechtt" in result.output and count(app) == 0

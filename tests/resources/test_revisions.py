@@ -94,3 +94,28 @@ def test_outsiders_cannot_restore(app, client, switch_user, create_resource):
         f"/resources/{resource.id}/revisions/{first}/restore", data={"version": "2"}
     )
     assert response.status_code == 404
+
+
+def test_the_diff_shows_german_labels_and_no_template_whitespace(
+    app, client, switch_user, create_resource
+):
+    resource = create_resource(
+        status="draft", type="position_paper", title="Papier", summary="Kurz."
+    )
+    with app.app_context():
+        from portal.resources import revisions
+
+        revisions.record_revision(db.session.get(Resource, resource.id), None, "import")
+        db.session.commit()
+    switch_user("editor")
+    response = client.post(f"/resources/{resource.id}/publish", data={"confirm": "y"})
+    assert response.status_code == 302
+    first, published = revision_ids(app, resource.id)
+    html = client.get(f"/resources/{resource.id}/revisions/{published}").text
+    assert "Veröffentlicht" in html and "Entwurf" in html
+    assert ">draft<" not in html and ">published<" not in html
+    assert re.search(r'<li class="diff-line[^"]*">\s', html) is None
+    assert re.search(r"\s</li>", html.split('class="diff"')[1].split("</dl>")[0]) is None
+    imported = client.get(f"/resources/{resource.id}/revisions/{first}").text
+    assert "Importiert" in imported and "System" in imported
+    assert "unbekannt" not in imported and ">import<" not in imported

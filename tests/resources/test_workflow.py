@@ -111,7 +111,10 @@ def test_full_cycle_submit_return_resubmit_publish(
 
     switch_user("owner")
     assert "Bitte Namen kürzen." in client.get(f"/resources/{resource.id}").text
-    assert client.get(f"/resources/{resource.id}/edit").status_code == 200
+    edit_page = client.get(f"/resources/{resource.id}/edit")
+    assert edit_page.status_code == 200
+    # The return comment stands above the form the member revises.
+    assert 'id="h-returned"' in edit_page.text and "Bitte Namen kürzen." in edit_page.text
     assert client.post(f"/resources/{resource.id}/submit", data={}).status_code == 302
 
     switch_user("editor")

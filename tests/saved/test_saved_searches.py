@@ -188,3 +188,59 @@ def test_the_search_page_offers_to_save_the_search_with_its_filters(client, logi
     assert 'action="/saved/' in page
     assert 'name="search" value="q=Lohnwucher&amp;type=case_law"' in page
     assert "Suche speichern" in page
+
+
+def test_a_saved_description_runs_in_describe_mode_in_its_list_feed_and_alerts(
+    app, client, login_as, publish, other_org, auth, smtp_sink
+):
+    from urllib.parse import urlencode
+
+    user = login_as("member")
+    description = (
+        "Eine Saisonarbeiterin aus der Ukraine erntet Spargel, wird nach Kisten bezahlt und "
+        "kommt auf weniger als vier Euro die Stunde; für den Wohncontainer wird viel abgezogen. "
+    ) * 12
+    assert 1000 < len(description) <= 5000
+    publish("Erntehelfer und Stundenlohn", hours_ago=30, summary="Spargel nach Kisten bezahlt")
+    search = urlencode({"q": description, "mode": "describe", "legal_area": "arbeitsrecht"})
+    response = client.post("/saved/", data={"name": "Erntehelfer", "search": search})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        saved = db.session.scalar(select(SavedSearch))
+        assert (saved.query, saved.mode) == (description.strip(), "describe")
+        assert saved.filters == {"legal_area": ["arbeitsrecht"]}
+        saved.created_at = saved.last_seen_at = utcnow() - timedelta(hours=5)
+        db.session.commit()
+        saved_id = saved.id
+    # No word of the search box syntax would match: every word of the description must.
+    new = publish(
+        "Saisonarbeit: Lohnwucher bei der Spargelernte",
+        hours_ago=1,
+        summary="Spargel, Kisten, Wohncontainer",
+        legal_areas=["arbeitsrecht"],
+    )
+    publish(
+        "Geheim: Spargelernte und Wohncontainer",
+        hours_ago=1,
+        organisation=other_org,
+        visibility="organisation",
+        legal_areas=["arbeitsrecht"],
+    )
+    publish("Spargel im Strafrecht", hours_ago=1, legal_areas=["strafrecht"])
+
+    assert 'data-new="1"' in client.get("/saved/").get_data(as_text=True)
+    detail = client.get(f"/saved/{saved_id}").get_data(as_text=True)
+    assert new.title in detail and "Geheim" not in detail and "im Strafrecht" not in detail
+
+    path = _feed_url(client, saved_id)
+    client.post(f"/saved/{saved_id}/alerts", data={"enabled": "1"})
+    auth.logout()
+    feed = ET.fromstring(app.test_client().get(path).data)
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert titles == [new.title]
+    with app.app_context():
+        db.session.get(SavedSearch, saved_id).last_seen_at = utcnow() - timedelta(hours=5)
+        db.session.commit()
+        assert send_alerts(date(2030, 1, 1)) == 1
+    [mail] = smtp_sink.to(user.email)
+    assert new.title in smtp_sink.body(mail) and "Geheim" not in smtp_sink.body(mail)

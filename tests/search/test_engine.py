@@ -1,5 +1,6 @@
 """The array engine ranks and scores exactly as Whoosh does, on several segments with deletions."""
 
+import math
 import random
 
 import numpy as np
@@ -7,9 +8,9 @@ import pytest
 from whoosh import writing
 from whoosh.query import AndNot, Every, NumericRange, Term
 
-from portal.search.engine import Engine, SegmentCache
+from portal.search.engine import Combined, Engine, SegmentCache
 from portal.search.index import WhooshIndex
-from portal.search.query import Compiler, parse
+from portal.search.query import DESCRIBE_K3, Compiler, parse
 
 WORDS = [
     "Menschenhandel",
@@ -82,7 +83,7 @@ def searcher(tmp_path_factory):
         for n in range(batch * 150, batch * 150 + 150, 17):
             w.delete_by_term("id", str(n))
         w.commit(merge=False, mergetype=writing.NO_MERGE)
-    searcher = ix.searcher()
+    searcher = index.searcher()
     assert len(searcher.leaf_searchers()) == 4
     yield searcher
     searcher.close()
@@ -131,11 +132,46 @@ def test_scores_and_order_equal_whooshs(searcher, q):
     assert engine_ranking(searcher, query) == expected
 
 
-def test_case_descriptions_score_as_in_whoosh(searcher):
+def bm25f_by_hand(searcher, query) -> dict[int, float]:
+    """Scores of a ``Combined`` query computed posting by posting from Whoosh's reader."""
+    reader = searcher.reader()
+    public = set(searcher.docs_for_query(Term("audience", "members")))
+    count = len(public)
+    average = {
+        name: sum(reader.doc_field_length(d, name) or 0 for d in public) / count or 1.0
+        for name in query.fields
+    }
+    scores: dict[int, float] = {}
+    for text, qweight in query.weights:
+        tf: dict[int, float] = {}
+        for name, weight in query.fields.items():
+            if (name, text) not in reader:
+                continue
+            for docnum, freq in reader.postings(name, text).items_as("weight"):
+                length = reader.doc_field_length(docnum, name) or 1
+                norm = (1 - query.b) + query.b * length / average[name]
+                tf[docnum] = tf.get(docnum, 0.0) + weight * freq / norm
+        frequency = len(public & set(tf))
+        idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+        for docnum, value in tf.items():
+            if docnum in public:
+                saturated = value * (query.k1 + 1) / (value + query.k1)
+                scores[docnum] = scores.get(docnum, 0.0) + qweight * idf * saturated
+    return scores
+
+
+def test_case_descriptions_are_scored_as_bm25f_over_one_combined_field(searcher):
     text = " ".join(random.Random(3).choices(WORDS + RARE, k=400))
     query = Compiler(searcher.reader()).describe(text)
-    assert query is not None
-    assert engine_ranking(searcher, query) == whoosh_ranking(searcher, query)
+    assert isinstance(query, Combined) and len(query.weights) == len(set(WORDS + RARE))
+    # Words the description repeats weigh more, with diminishing returns.
+    weights = sorted(weight for _, weight in query.weights)
+    assert 1.0 <= weights[0] < weights[-1] < 1 + DESCRIBE_K3
+    expected = sorted(
+        ((round(s, 9), d) for d, s in bm25f_by_hand(searcher, query).items()),
+        key=lambda hit: (-hit[0], hit[1]),
+    )
+    assert engine_ranking(searcher, query) == expected
 
 
 def test_other_queries_and_sorting_by_date(searcher):

@@ -262,7 +262,7 @@ def test_describe_mode_finds_cases_from_plain_text(client, member, library):
         "dort zur Prostitution gezwungen (Zwangsprostitution). Sie hat Angst vor einer "
         "Aussage. Hilft ihr § 25 Abs. 4a AufenthG? Und was gilt für ihre Aussage? (((*"
     )
-    response = client.post("/search/", data={"mode": "describe", "q": text})
+    response = client.get("/search/", query_string={"mode": "describe", "q": text})
     assert response.status_code == 200
     titles = hit_titles(response)
     assert library["bgh"].title in titles[:2]
@@ -272,8 +272,52 @@ def test_describe_mode_finds_cases_from_plain_text(client, member, library):
 
 
 def test_describe_mode_ignores_syntax_and_takes_5000_characters(client, member, library):
-    response = client.post("/search/", data={"mode": "describe", "q": 'audience:office "x ' * 500})
+    text = ('audience:office "x Menschenhandel ' * 200)[:5000]
+    response = client.get("/search/", query_string={"mode": "describe", "q": text})
     assert response.status_code == 200
+    assert library["bgh"].title in hit_titles(response)
+
+
+def test_a_description_is_a_bookmarkable_url_with_facets_paging_and_saving(
+    client, member, create_resource
+):
+    for n in range(25):
+        create_resource(
+            title=f"Arbeitsausbeutung auf dem Bau, Fall {n}",
+            summary="Lohnwucher und Arbeitsausbeutung von Bauarbeitern.",
+            legal_areas=["arbeitsrecht" if n % 2 else "strafrecht"],
+        )
+    create_resource(title="Schulung Arbeitsausbeutung", type="training_material")
+    text = "Ein Bauarbeiter berichtet von Arbeitsausbeutung und Lohnwucher auf der Baustelle."
+    response = client.get("/search/", query_string={"mode": "describe", "q": text})
+    html = response.get_data(as_text=True)
+    assert "26 Treffer" in html  # every word is in nearly every document: still found
+    assert '<form method="get" action="/search/" class="search-form describe-form"' in html
+    # Facets narrow the description's results and keep describe mode.
+    assert 'name="legal_area" value="arbeitsrecht"' in html
+    narrowed = client.get(
+        "/search/", query_string={"mode": "describe", "q": text, "type": "case_law"}
+    ).get_data(as_text=True)
+    assert "25 Treffer" in narrowed and "Schulung Arbeitsausbeutung" not in narrowed
+    # Paging is a plain link that keeps the description and the mode.
+    [next_url] = re.findall(r'<a href="([^"]+)" rel="next">', html)
+    assert "mode=describe" in next_url and "page=2" in next_url and "Bauarbeiter" in next_url
+    second = client.get(next_url.replace("&amp;", "&"))
+    assert "Seite 2 von 2" in second.get_data(as_text=True)
+    assert not set(hit_titles(second)) & set(hit_titles(response))
+    # "Suche speichern" carries the description along.
+    assert 'action="/saved/' in html and "mode=describe" in html
+
+
+def test_a_posted_description_is_redirected_to_its_get_url(client, member, library):
+    response = client.post(
+        "/search/", data={"mode": "describe", "q": "Zwangsprostitution", "legal_area": "strafrecht"}
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "mode=describe" in location and "q=Zwangsprostitution" in location
+    assert "legal_area=strafrecht" in location
+    assert library["bgh"].title in hit_titles(client.get(location))
 
 
 def test_tabs_work_as_plain_links(client, member):
@@ -374,3 +418,36 @@ def test_members_choose_their_drafts_with_the_status_facet(client, member, creat
     response = client.get("/search/?q=Eulenfall&status=draft")
     assert hit_titles(response) == ["Eulenfall Entwurf"]
     assert 'class="badge badge-status">Entwurf</span>' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "2 per minute"}])
+def test_the_search_limit_counts_per_account_not_per_shared_address(
+    client, auth, create_user, member_org
+):
+    first, second = (create_user(role="member", organisation=member_org) for _ in range(2))
+    auth.login(first.email)
+    assert [client.get("/search/?q=x").status_code for _ in range(2)] == [200, 200]
+    assert client.get("/search/?q=x").status_code == 429
+    auth.logout()
+    auth.login(second.email)  # same address, another account: a budget of its own
+    assert client.get("/search/?q=x").status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "1 per minute"}])
+def test_the_429_page_says_how_long_to_wait_and_keeps_the_search(client, member):
+    client.get("/search/?q=Zwangsarbeit&court_level=bund&page=2")
+    refused = client.get("/search/?q=Zwangsarbeit&court_level=bund&page=2")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    assert re.search(
+        r"Sie können es in \d+ (Sekunden|Sekunde|Minute)n? wieder versuchen\.", refused.text
+    )
+    assert 'href="/search/?q=Zwangsarbeit&amp;court_level=bund&amp;page=2"' in refused.text
+    assert "Suche erneut ausführen" in refused.text and "„Zwangsarbeit“" in refused.text
+    described = client.post(
+        "/search/", data={"mode": "describe", "q": "Eine lange Fallschilderung"}
+    )
+    assert described.status_code == 429 and "Retry-After" in described.headers
+    assert '<input type="hidden" name="q" value="Eine lange Fallschilderung">' in described.text
+    assert '<input type="hidden" name="mode" value="describe">' in described.text

@@ -162,17 +162,23 @@ def test_a_backup_taken_while_the_portal_writes_is_consistent(
                 db.session.commit()
             written.append(1)
 
+    def wait_for(count):
+        # Counted writes, not a sleep: on a loaded machine 0.2 s may hold no write at all.
+        deadline = time.monotonic() + 30
+        while len(written) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        time.sleep(0.2)
+        wait_for(3)
         result = runner.invoke(args=["backup", str(tmp_path / "live")])
-        time.sleep(0.1)
+        wait_for(len(written) + 3)
     finally:
         stop.set()
         thread.join()
     assert result.exit_code == 0, result.output
-    assert len(written) > 5
+    assert len(written) >= 6
     if not ON_POSTGRES:
         snapshot = sqlite3.connect(tmp_path / "live" / "portal.sqlite3")
         assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -289,18 +289,3 @@ def test_production_refuses_sqlite_without_wal_for_several_workers(production, m
 
 def test_production_accepts_sqlite_with_wal_for_several_workers(production):
     production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
-
-
-def test_production_refuses_rate_limits_in_memory_with_several_workers(production):
-    production(WORKERS=1)  # the default memory://: one worker counts for all
-    with pytest.raises(checks.UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
-        production(WORKERS=2)
-    with pytest.raises(checks.UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
-        production(WORKERS=4, RATELIMIT_STORAGE_URI="memory://")
-
-
-def test_production_with_several_workers_accepts_rate_limits_in_redis_or_switched_off(
-    production,
-):
-    production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
-    production(WORKERS=4, RATELIMIT_ENABLED=False)

@@ -20,29 +20,12 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.resources import access
 from portal.resources.models import Resource, Revision
-from tests.helpers import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, edit_form_data, logged_in_client
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 HIDDEN_ID = "geheim-65"
 HIDDEN_TITLE = "Quokkafund Verborgen"
-
-
-def login(app, user):
-    client = app.test_client()
-    assert AuthActions(client).login(user.email).status_code == 302
-    return client
-
-
-def form_data(title, summary, version):
-    return {
-        "title": title,
-        "summary": summary,
-        "language": "de",
-        "visibility": "members",
-        "version": version,
-        "save": "1",
-    }
 
 
 @pytest.fixture
@@ -71,7 +54,7 @@ def setup(app, create_org, create_user, create_resource, office, member_org, req
         type="training_material",
         author_id=reader.id,
     )
-    editor_client = login(app, editor)
+    editor_client = logged_in_client(app, editor)
     response = editor_client.post(
         f"/resources/{visible.id}/links", data={"reference": str(hidden.id), "kind": "related"}
     )
@@ -120,14 +103,14 @@ ALL_HIDDEN = ["draft", "organisation_only", "office_only"]
 def test_history_pages_never_name_a_linked_resource_the_reader_may_not_see(app, setup):
     reader, editor, visible, hidden = setup
     # A later edit and the link's removal: more revisions whose snapshots and notes name it.
-    client = login(app, reader)
+    client = logged_in_client(app, reader)
     version = current_version(app, visible.id)
     saved = client.post(
         f"/resources/{visible.id}/edit",
-        data=form_data("Sichtbarer Entwurf", "Zweite Fassung", str(version)),
+        data=edit_form_data("Sichtbarer Entwurf", "Zweite Fassung", str(version)),
     )
     assert saved.status_code == 302
-    editor_client = login(app, editor)
+    editor_client = logged_in_client(app, editor)
     link_id = re.search(
         rf"/resources/{visible.id}/links/(\d+)/delete",
         editor_client.get(f"/resources/{visible.id}/edit").get_data(as_text=True),
@@ -160,10 +143,10 @@ def test_the_api_record_and_the_own_data_export_leave_hidden_link_targets_out(ap
     )
     assert record.status_code == 200 and record.json["links"] == []
     assert_hidden_absent(record.get_data(as_text=True), hidden, "api")
-    editor_record = login(app, editor).get(f"/api/v1/resources/{visible.id}")
+    editor_record = logged_in_client(app, editor).get(f"/api/v1/resources/{visible.id}")
     assert editor_record.json["links"] == [{"kind": "related", "target": HIDDEN_ID}]  # control
 
-    data = login(app, reader).post(
+    data = logged_in_client(app, reader).post(
         "/auth/profile/export", data={"export-current_password": PASSWORD}
     )
     exported = json.loads(data.get_data(as_text=True))
@@ -188,12 +171,12 @@ def test_the_conflict_page_shows_changes_without_hidden_link_targets(app, setup)
                 Revision.resource_id == visible.id, Revision.action == "link_add"
             )
         )
-    editor_client = login(app, editor)
+    editor_client = logged_in_client(app, editor)
     remove_link(app, editor_client, visible.id)
     # Based on the version with the link: the link's removal is among the changes.
-    response = login(app, reader).post(
+    response = logged_in_client(app, reader).post(
         f"/resources/{visible.id}/edit",
-        data=form_data("Sichtbarer Entwurf", "Meine Fassung bleibt", str(linked)),
+        data=edit_form_data("Sichtbarer Entwurf", "Meine Fassung bleibt", str(linked)),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -201,7 +184,7 @@ def test_the_conflict_page_shows_changes_without_hidden_link_targets(app, setup)
     assert_hidden_absent(page, hidden, "conflict")
     editor_page = editor_client.post(
         f"/resources/{visible.id}/edit",
-        data=form_data("Sichtbarer Entwurf", "Redaktionsfassung", str(linked)),
+        data=edit_form_data("Sichtbarer Entwurf", "Redaktionsfassung", str(linked)),
     )
     assert HIDDEN_ID in editor_page.get_data(as_text=True)  # control
 
@@ -214,7 +197,7 @@ def test_a_link_made_from_the_other_side_is_noted_with_the_other_sides_number(
     editor = create_user(role="editor", organisation=office)
     earlier = create_resource(title="Erste Instanz", organisation=member_org)
     later = create_resource(title="Zweite Instanz", organisation=member_org)
-    client = login(app, editor)
+    client = logged_in_client(app, editor)
     response = client.post(
         f"/resources/{later.id}/links", data={"reference": str(earlier.id), "kind": "earlier"}
     )
@@ -244,10 +227,10 @@ def edited(app, create_user, create_resource, member_org):
         type="training_material",
         organisation=member_org,
     )
-    client = login(app, owner)
+    client = logged_in_client(app, owner)
     response = client.post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Entwurf mit Namen", "Geschädigte E. M. berichtet.", "1"),
+        data=edit_form_data("Entwurf mit Namen", "Geschädigte E. M. berichtet.", "1"),
     )
     assert response.status_code == 302
     return colleague, resource
@@ -259,10 +242,10 @@ def test_a_version_that_does_not_exist_is_refused_and_the_input_kept(app, edited
     current = current_version(app, resource.id)
     if version == "next":
         version = str(current + 1)
-    client = login(app, owner)
+    client = logged_in_client(app, owner)
     response = client.post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Entwurf mit Namen", "Meine neue Kurzfassung", version),
+        data=edit_form_data("Entwurf mit Namen", "Meine neue Kurzfassung", version),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -275,9 +258,9 @@ def test_a_version_that_does_not_exist_is_refused_and_the_input_kept(app, edited
 
 def test_an_old_version_shows_the_changes_to_whoever_may_see_the_history(app, edited):
     owner, resource = edited
-    response = login(app, owner).post(
+    response = logged_in_client(app, owner).post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Entwurf mit Namen", "Meine neue Kurzfassung", "1"),
+        data=edit_form_data("Entwurf mit Namen", "Meine neue Kurzfassung", "1"),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -291,9 +274,9 @@ def test_an_old_version_shows_no_changes_to_someone_who_may_not_see_the_history(
     conflict page keeps the input and shows neither old text nor who saved meanwhile."""
     owner, resource = edited
     monkeypatch.setattr(access, "can_see_history", lambda user, resource: False)
-    response = login(app, owner).post(
+    response = logged_in_client(app, owner).post(
         f"/resources/{resource.id}/edit",
-        data=form_data("Entwurf mit Namen", "Meine neue Kurzfassung", "1"),
+        data=edit_form_data("Entwurf mit Namen", "Meine neue Kurzfassung", "1"),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 409

@@ -21,7 +21,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.resources.models import Resource, ResourceLink
 from portal.timeutil import utcnow
-from tests.helpers import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, logged_in_client
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
@@ -44,12 +44,6 @@ class World:
     saved_id: int
     feed_token: str
     api_token: str
-
-
-def login(app, user):
-    client = app.test_client()
-    assert AuthActions(client).login(user.email).status_code == 302
-    return client
 
 
 def assert_nothing_hidden(text: str, where: str) -> None:
@@ -118,14 +112,14 @@ def world(app, create_org, create_user, create_resource, office, member_org) -> 
 def move(app, create_user, office, person, organisation) -> None:
     """An admin moves the person through the admin area, as in real life."""
     admin = create_user(role="admin", organisation=office)
-    response = login(app, admin).post(
+    response = logged_in_client(app, admin).post(
         f"/admin/users/{person.id}", data={"organisation": organisation.id, "role": "member"}
     )
     assert response.status_code == 302
 
 
 def export(app, user) -> dict:
-    response = login(app, user).post(
+    response = logged_in_client(app, user).post(
         "/auth/profile/export", data={"export-current_password": PASSWORD}
     )
     assert response.status_code == 200
@@ -156,11 +150,11 @@ def test_the_own_data_export_keeps_a_former_organisations_drafts_and_links_out(
 def test_my_lists_feeds_saved_searches_and_the_api_forget_a_former_organisation(
     app, world, create_user, office
 ):
-    client = login(app, world.mover)
+    client = logged_in_client(app, world.mover)
     pages = ("/", "/resources/mine", f"/saved/{world.saved_id}", "/saved/")
     assert "Quokkafund" in client.get("/resources/mine").get_data(as_text=True)  # control
     move(app, create_user, office, world.mover, world.org_b)
-    client = login(app, world.mover)
+    client = logged_in_client(app, world.mover)
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -185,7 +179,7 @@ def test_my_lists_feeds_saved_searches_and_the_api_forget_a_former_organisation(
 
 
 def _return(app, editor, resource, comment="Bitte Namen schwärzen: Koalaakte"):
-    client = login(app, editor)
+    client = logged_in_client(app, editor)
     response = client.post(
         f"/resources/{resource.id}/return", data={"comment": comment, "version": "1"}
     )

@@ -134,7 +134,8 @@ def test_the_search_page_by_post_in_describe_mode_reveals_nothing(client, corpus
     _visible, hidden = corpus
     login_as("member")
     for q in QUERIES:
-        response = client.post("/search/", data={"mode": "describe", "q": q})
+        # A posted description (no JavaScript) is redirected to its GET URL.
+        response = client.post("/search/", data={"mode": "describe", "q": q}, follow_redirects=True)
         assert response.status_code == 200, q[:60]
         assert_nothing_hidden(response.get_data(as_text=True), hidden, q[:60])
 
