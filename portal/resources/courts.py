@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.legal import courts as court_catalogue
@@ -34,14 +34,29 @@ def sync_courts() -> tuple[int, int]:
     return created, updated
 
 
-def ensure_courts() -> None:
-    """Seed the court table when catalogue courts are missing (a fresh database)."""
-    catalogued = db.session.scalar(select(func.count(Court.id)).where(~Court.needs_curation))
-    if catalogued < len(court_catalogue.all_courts()):
-        sync_courts()
-
-
 def court_choices() -> list[tuple[int, str]]:
-    """(id, name) of every court, by name, for select fields."""
+    """(id, name) of every court in the table, by name, for filters of what exists."""
     courts = db.session.scalars(select(Court).order_by(Court.name))
     return [(court.id, court.name) for court in courts]
+
+
+def court_form_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every catalogue court and every court an import added, by name.
+
+    Read only: a catalogue court gets its row when an entry first names it (`records`), so
+    opening a form never writes.
+    """
+    names = {entry.slug: entry.name for entry in court_catalogue.all_courts()}
+    for slug, name in db.session.execute(select(Court.slug, Court.name)):
+        names.setdefault(slug, name)
+    return sorted(names.items(), key=lambda item: item[1].casefold())
+
+
+def court_name(slug: str) -> str:
+    """The name of the court with this slug (catalogue first, then the table), or ""."""
+    if not slug:
+        return ""
+    entry = court_catalogue.get_court(slug)
+    if entry is not None:
+        return entry.name
+    return db.session.scalar(select(Court.name).filter_by(slug=slug)) or ""

@@ -26,16 +26,15 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import REQUIRED
-from portal.extensions import db
 from portal.forms import PortalForm
 from portal.resources.access import VISIBILITIES
+from portal.resources.courts import court_name
 from portal.resources.fields import Field, form_fields, form_groups
 from portal.resources.lists import SORTS
 from portal.resources.models import (
     LEGAL_AREAS,
     STATUSES,
     VISIBILITY_LABELS,
-    Court,
 )
 from portal.resources.norms import chosen_norms, parse_norm_lines
 
@@ -230,8 +229,7 @@ class ResourceForm(PortalForm):
                 confirmed = chosen_norms(data or "", accepted, self._text())[0]
                 record[f.name] = [norm.label for norm in confirmed]
             elif f.kind == "court":
-                court = db.session.get(Court, data) if data else None
-                record[f.name] = court.name if court else ""
+                record[f.name] = court_name(data)
             elif f.kind == "list":
                 record[f.name] = split_list(data)
             elif f.kind == "lines":
@@ -257,7 +255,7 @@ class ResourceForm(PortalForm):
             if f.kind == "norms":
                 value = "\n".join(n.label for n in resource.norms if n.confirmed)
             elif f.kind == "court":
-                value = resource.court_id
+                value = resource.court.slug if resource.court else ""
             elif f.kind == "organisation":
                 value = resource.organisation_id
             elif f.kind == "list":
@@ -271,9 +269,7 @@ class ResourceForm(PortalForm):
 
 
 class _CaseLawFields(ResourceForm):
-    court = SelectField(
-        _l("Gericht"), coerce=optional_int, validators=[InputRequired(REQUIRED)], choices=[]
-    )
+    court = SelectField(_l("Gericht"), validators=[InputRequired(REQUIRED)], choices=[])
     ecli = StringField(
         _l("ECLI"),
         validators=[

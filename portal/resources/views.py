@@ -263,8 +263,7 @@ def print_view(resource_id: int):
 
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
     if resource_type == "case_law":
-        courts.ensure_courts()
-        form.court.choices = [("", _("– bitte wählen –"))] + courts.court_choices()
+        form.court.choices = [("", _("– bitte wählen –"))] + courts.court_form_choices()
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:

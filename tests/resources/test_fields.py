@@ -12,19 +12,17 @@ from portal.api.openapi import openapi_document
 from portal.extensions import db
 from portal.resources import fields
 from portal.resources.forms import FORMS
-from portal.resources.models import Court, Resource
+from portal.resources.models import Resource
 from portal.resources.records import fields_for, to_record
 
 
 def case_law_form(app, **overrides):
-    with app.app_context():
-        court_id = db.session.scalar(db.select(Court.id).filter_by(slug="bgh"))
     data = {
         "title": "BGH zum Menschenhandel",
         "summary": "Kurz: Verurteilung bestätigt.",
         "language": "de",
         "visibility": "members",
-        "court": str(court_id),
+        "court": "bgh",
         "decision_date": "2021-05-04",
         "victims_count": "3",
         "save": "1",

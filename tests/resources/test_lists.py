@@ -118,11 +118,3 @@ def test_sync_courts_is_idempotent(app, runner):
     assert "Courts: 0 created, 0 updated." in second.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Court.id))) >= 100
-
-
-def test_the_case_law_form_seeds_an_empty_court_table(app, client, login_as):
-    login_as("member")
-    html = client.get("/resources/new/case-law").text
-    assert "Oberlandesgericht München" in html
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Court.id))) >= 100

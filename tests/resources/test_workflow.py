@@ -21,15 +21,13 @@ def revisions(app, resource_id):
 
 
 def case_law_form(app, **overrides):
-    with app.app_context():
-        court_id = db.session.scalar(db.select(Court.id).filter_by(slug="bgh"))
     data = {
         "title": "BGH zur Entschädigung nach § 232a StGB",
         "summary": "Kurz: Anspruch bejaht.",
         "body": "Die Kammer stellt fest ...",
         "language": "de",
         "visibility": "members",
-        "court": str(court_id),
+        "court": "bgh",
         "decision_date": "2021-05-04",
         "file_number": "3  str 123 / 19",
         "decision_type": "urteil",
@@ -46,7 +44,6 @@ def case_law_form(app, **overrides):
 
 def test_a_member_creates_a_case_law_draft_through_the_form(app, client, login_as):
     user = login_as("member")
-    assert client.get("/resources/new/case-law").status_code == 200  # seeds the courts
     response = client.post("/resources/new/case-law", data=case_law_form(app))
     assert response.status_code == 302
     with app.app_context():
@@ -215,3 +212,29 @@ def test_my_drafts_page_lists_own_and_organisation_work(client, switch_user, cre
     html = client.get("/resources/mine").text
     assert "Eigener Entwurf" in html and "Eingereichter Entwurf der Stelle" in html
     assert "Längst veröffentlicht" not in html
+
+
+def test_the_case_law_form_offers_catalogue_courts_without_writing_and_a_save_adds_the_row(
+    app, client, login_as
+):
+    login_as("member")
+    html = client.get("/resources/new/case-law").text
+    assert '<option value="bgh">Bundesgerichtshof</option>' in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Court.id))) == 0
+    client.post("/resources/new/case-law", data=case_law_form(app, court="olg-muenchen"))
+    with app.app_context():
+        resource = db.session.scalars(db.select(Resource)).one()
+        assert resource.court.slug == "olg-muenchen"
+        assert resource.court.name == "Oberlandesgericht München"
+
+
+def test_a_court_that_is_neither_in_the_catalogue_nor_the_table_is_refused_with_the_input_kept(
+    app, client, login_as
+):
+    login_as("member")
+    response = client.post("/resources/new/case-law", data=case_law_form(app, court="mondgericht"))
+    assert response.status_code == 200
+    assert "BGH zur Entschädigung nach § 232a StGB" in response.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Resource.id))) == 0

@@ -39,11 +39,6 @@ def test_every_state_changing_route_refuses_get(app, client, login_as):
 def test_no_get_request_changes_data(app, client, login_as, create_resource, office):
     login_as("admin")
     create_resource(organisation=office, status="draft", attachments=["Text"])
-    with app.app_context():
-        from portal.resources.courts import ensure_courts
-
-        ensure_courts()  # reference data the first form loads once; not a user's change
-        db.session.commit()
     before = row_counts(app)
     checked = 0
     for rule in rules(app):
