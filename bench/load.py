@@ -287,7 +287,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.resources.models import Attachment, Resource
-from portal.resources.services import upload_folder
+from portal.resources.attachments import upload_folder
 
 password = sys.argv[1]
 members, editors, attachments = (int(x) for x in sys.argv[2:5])
