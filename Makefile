@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format translations update-translations bench bench-relevance clean-venv
+.PHONY: help run test test-postgres test-fast lint format translations update-translations bench bench-load bench-relevance clean-venv
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -37,8 +37,14 @@ XDIST := -n auto --dist loadgroup
 
 test: $(VENV)/.dev-deps translations ## Set up and run the whole test suite
 	./scripts/ensure-test-tools.sh
+	./scripts/ensure-deploy-tools.sh
 	$(BIN)/python -m pytest $(XDIST) -m "not slow"
 	$(BIN)/python -m pytest -m slow
+
+test-postgres: $(VENV)/.dev-deps translations ## Run the whole suite on a throw-away PostgreSQL server (and Redis)
+	./scripts/ensure-test-tools.sh
+	./scripts/ensure-deploy-tools.sh
+	./scripts/with-services.sh --postgres --redis -- sh -c '$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS) && { $(BIN)/python -m pytest -m slow $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]; }'
 
 test-fast: $(VENV)/.dev-deps translations ## Run the tests without the browser and slow tests
 	$(BIN)/python -m pytest $(XDIST) -m "not browser and not slow"
@@ -56,6 +62,11 @@ update-translations: $(VENV)/.dev-deps ## Extract strings and update the catalog
 
 bench: $(VENV)/.dev-deps translations ## Run the benchmarks (prints figures)
 	$(BIN)/python bench/search_bench.py
+
+LOAD_ARGS ?=
+bench-load: $(VENV)/.dev-deps translations ## Load test: 50 users for 5 min on gunicorn + PostgreSQL + Redis, then on SQLite
+	./scripts/with-services.sh --postgres --redis -- $(BIN)/python bench/load.py $(LOAD_ARGS)
+	./scripts/with-services.sh --redis -- $(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)

@@ -17,6 +17,9 @@ class Config:
     # SQLite transactions start with BEGIN IMMEDIATE: a worker that will write waits for the
     # write lock (up to the busy timeout) instead of failing halfway with "database is locked".
     SQLITE_BEGIN_IMMEDIATE = True
+    # PostgreSQL's counterpart: such transactions start by taking one advisory lock, so a
+    # request that reads and then writes cannot lose another worker's update.
+    POSTGRES_REQUEST_LOCK = True
     # Number of server processes (gunicorn.conf.py reads PORTAL_WORKERS too); with more than
     # one, a production start on SQLite checks that WAL is really on.
     WORKERS = 1

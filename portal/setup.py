@@ -18,17 +18,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-from portal.security import sqlite_tx
+from portal.security import write_lock
 from portal.security.text import CleanRequest
 
 logger = logging.getLogger(__name__)
 
 
 class Portal(Flask):
-    """Flask, with views run under the SQLite write-lock check (portal.security.sqlite_tx)."""
+    """Flask, with views run under the write lock (portal.security.write_lock)."""
 
     def dispatch_request(self):
-        return sqlite_tx.retrying(super().dispatch_request)
+        return write_lock.retrying(super().dispatch_request)
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -131,7 +131,7 @@ def init_extensions(app: Flask) -> None:
             event.listen(
                 db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
             )
-            sqlite_tx.install(db.engine)
+        write_lock.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(

@@ -1,5 +1,6 @@
 """Shared fixtures: an app on a temporary instance folder, clients, builders, an SMTP sink."""
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,13 @@ from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
+from tests.databases import (
+    ON_POSTGRES,
+    POSTGRES_URL,
+    PostgresDatabases,
+    as_string,
+    write_instance_config,
+)
 from tests.helpers import PASSWORD, AuthActions, free_port
 
 
@@ -50,9 +58,40 @@ def app_config(tmp_path):
     return {"ENV_NAME": "test"}
 
 
+@pytest.fixture(scope="session")
+def postgres_databases():
+    """This test process's PostgreSQL databases; None on SQLite (see tests/databases.py)."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    databases = PostgresDatabases(POSTGRES_URL, os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def app(tmp_path, app_config):
-    app = create_app(app_config, instance_path=tmp_path / "instance")
+def fresh_instance(postgres_databases):
+    """Prepare an instance folder with an empty database: SQLite file or new PostgreSQL one."""
+    created = []
+
+    def make(path: Path) -> Path:
+        if postgres_databases is not None:
+            url = postgres_databases.empty()
+            created.append(url)
+            write_instance_config(Path(path), as_string(url))
+        return Path(path)
+
+    yield make
+    for url in created:
+        postgres_databases.drop(url)
+
+
+@pytest.fixture
+def app(tmp_path, app_config, postgres_databases):
+    instance = tmp_path / "instance"
+    if postgres_databases is not None:
+        write_instance_config(instance, as_string(postgres_databases.shared()))
+    app = create_app(app_config, instance_path=instance)
     with app.app_context():
         db.create_all()
     limiter.reset()

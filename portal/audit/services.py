@@ -168,7 +168,7 @@ def _lock_chain() -> None:
     elif dialect == "sqlite":
         # A write that changes nothing still takes SQLite's write lock (waiting up to the busy
         # timeout) unless the transaction holds it already; in a request it is the first
-        # write, where portal.security.sqlite_tx checks that the reads are still current.
+        # write, where portal.security.write_lock checks that the reads are still current.
         db.session.execute(text("UPDATE audit_entry SET seq = seq WHERE 1 = 0"))
 
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
 from portal.search import maintenance
@@ -68,17 +70,45 @@ def _uploads_folder() -> Path:
     return Path(current_app.instance_path) / UPLOADS
 
 
-def _run_pg(program: str, *args: str) -> None:
-    """Run pg_dump/pg_restore; the password goes in the environment, never on the command line."""
+def _pg_program(program: str) -> str:
+    """pg_dump/pg_restore of the server's major version: PG_BIN_DIR, Debian's folder, PATH.
+
+    An older pg_dump refuses a newer server; Debian keeps each version's programs in
+    /usr/lib/postgresql/<major>/bin, while the PATH holds the newest installed client.
+    """
+    from portal.extensions import db
+
+    major = int(db.session.execute(text("SHOW server_version_num")).scalar()) // 10000
+    db.session.rollback()
+    folders = [current_app.config.get("PG_BIN_DIR"), f"/usr/lib/postgresql/{major}/bin"]
+    for folder in filter(None, folders):
+        candidate = Path(folder) / program
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
     executable = shutil.which(program)
     if executable is None:
-        raise BackupError(f"{program} is not installed")
+        raise BackupError(f"{program} is not installed (Debian: apt install postgresql-client)")
+    return executable
+
+
+def _run_pg(program: str, *args: str) -> None:
+    """Run pg_dump/pg_restore; the password goes in the environment, never on the command line."""
+    executable = _pg_program(program)
     url = _database_url().set(drivername="postgresql")
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     dsn = url.set(password=None).render_as_string(hide_password=False)
-    subprocess.run([executable, *args, f"--dbname={dsn}"], check=True, env=env)  # noqa: S603
+    try:
+        subprocess.run(  # noqa: S603
+            [executable, *args, f"--dbname={dsn}"],
+            check=True,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise BackupError(f"{program} failed: {exc.stderr.strip()[-2000:]}") from exc
 
 
 # --- backup ------------------------------------------------------------------------------
@@ -112,6 +142,18 @@ def _alembic_revision_sqlite(path: Path) -> str | None:
         connection.close()
 
 
+def _alembic_revision_database() -> str | None:
+    """The migration the live database is at (the dump was taken at the same revision)."""
+    from portal.extensions import db
+
+    try:
+        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
+    finally:
+        db.session.rollback()
+
+
 def backup(dest: Path) -> BackupResult:
     """Write a snapshot of the database and the uploads with a manifest into `dest`."""
     dest = Path(dest)
@@ -127,7 +169,7 @@ def backup(dest: Path) -> BackupResult:
     elif dialect == "postgresql":
         database_file = dest / PG_FILE
         _run_pg("pg_dump", "--format=custom", "--no-owner", f"--file={database_file}")
-        revision = None
+        revision = _alembic_revision_database()
     else:
         raise BackupError(f"cannot back up a {dialect} database")
 
@@ -295,7 +337,16 @@ def restore(src: Path) -> int:
         shutil.copyfile(src / database["path"], partial)
         os.replace(partial, target)
     else:
-        _run_pg("pg_restore", "--no-owner", str(src / database["path"]))
+        if _database_url().get_backend_name() != "postgresql":
+            raise BackupError("a PostgreSQL backup needs a PostgreSQL instance")
+        # One transaction: a restore that fails halfway leaves the database empty.
+        _run_pg(
+            "pg_restore",
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            str(src / database["path"]),
+        )
     for source, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.parent.resolve().is_relative_to(uploads_root):

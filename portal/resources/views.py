@@ -45,7 +45,7 @@ from portal.resources.models import (
 )
 from portal.resources.rendering import render_markdown
 from portal.search.services import similar_resources
-from portal.security import sqlite_tx
+from portal.security import write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -606,8 +606,8 @@ def upload(resource_id: int):
         if len(data) > limit:
             abort(413)
         # Reading the text takes up to EXTRACTION_TIMEOUT: end the read transaction first,
-        # then check again what may have changed meanwhile (portal.security.sqlite_tx).
-        sqlite_tx.end_reads()
+        # then check again what may have changed meanwhile (portal.security.write_lock).
+        write_lock.end_reads()
         try:
             upload = attachments.read_upload(data, attachment_form.file.data.filename or "")
         except (UploadRejected, errors.ResourceError) as exc:

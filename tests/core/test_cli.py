@@ -129,10 +129,10 @@ def test_seed_demo_is_idempotent(app, runner):
         assert roles == {"member", "editor", "admin"}
 
 
-def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path):
+def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path, fresh_instance):
     from portal import create_app
 
-    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path)
+    app = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path))
     runner = app.test_cli_runner()
     first = runner.invoke(args=["bootstrap"])
     assert first.exit_code == 0, first.output
@@ -142,15 +142,16 @@ def test_bootstrap_migrates_an_empty_database_and_prints_passwords_once(tmp_path
     assert "admin@kok-demo.example" not in second.output
 
 
-def test_the_migrations_match_the_models(tmp_path):
-    """Running every migration gives exactly the schema the models describe."""
+def test_the_migrations_match_the_models(tmp_path, fresh_instance):
+    """Running every migration gives exactly the schema the models describe (SQLite and
+    PostgreSQL: `make test-postgres` runs them on a new PostgreSQL database)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from flask_migrate import upgrade
 
     from portal import create_app
 
-    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path)
+    app = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path))
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

@@ -4,6 +4,7 @@ import os
 import stat
 
 from portal import create_app
+from tests.databases import sqlite_only
 
 
 def test_the_test_config_is_chosen_by_name(app):
@@ -74,6 +75,7 @@ def test_the_factory_creates_no_tables(tmp_path):
         assert inspect(db.engine).get_table_names() == []
 
 
+@sqlite_only
 def test_sqlite_runs_with_wal_and_a_busy_timeout(app):
     from sqlalchemy import text
 

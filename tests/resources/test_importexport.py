@@ -192,7 +192,7 @@ def test_an_unknown_court_is_created_and_flagged_for_curation(app, runner, offic
 
 
 def test_export_then_import_into_a_fresh_instance_round_trips(
-    app, runner, office, member_org, write_jsonl, tmp_path
+    app, runner, office, member_org, write_jsonl, tmp_path, fresh_instance
 ):
     lines = [
         case(
@@ -218,7 +218,7 @@ def test_export_then_import_into_a_fresh_instance_round_trips(
     first = tmp_path / "first.jsonl"
     assert runner.invoke(args=["export", str(first)]).exit_code == 0
 
-    fresh = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "fresh")
+    fresh = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path / "fresh"))
     with fresh.app_context():
         db.create_all()
         from portal.orgs.models import Organisation

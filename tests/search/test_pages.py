@@ -377,6 +377,21 @@ def test_the_search_is_rate_limited(client, member):
     assert codes == [200, 200, 200, 429]
 
 
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "RATELIMIT_SEARCH": "3 per minute"}])
+def test_colleagues_behind_one_address_each_have_their_own_search_budget(
+    app, client, member, create_user, auth
+):
+    # Every request here comes from 127.0.0.1, like a counselling centre behind its router.
+    assert [client.get("/search/?q=x").status_code for _ in range(3)] == [200] * 3
+    for _ in range(3):
+        colleague = app.test_client()
+        auth_colleague = type(auth)(colleague)
+        assert auth_colleague.login(create_user().email).status_code == 302
+        codes = [colleague.get("/search/?q=x").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+    assert client.get("/search/?q=x").status_code == 429  # the first one's budget stays spent
+
+
 def test_a_resource_page_lists_similar_resources_the_viewer_may_see(
     client, member, create_resource
 ):

@@ -1,4 +1,4 @@
-"""Several processes writing to one SQLite file: no lock errors, no lost updates, no fork."""
+"""Several processes writing at once (SQLite file or PostgreSQL): no lock errors, no lost updates."""
 
 import os
 import subprocess
@@ -14,8 +14,9 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import verify_chain
 from portal.extensions import db
 from portal.orgs.models import Organisation
-from portal.security.sqlite_tx import SnapshotChanged, retrying
-from tests.conftest import PASSWORD
+from portal.security.write_lock import PG_REQUEST_LOCK_ID, SnapshotChanged, retrying
+from tests.databases import postgres_only, sqlite_only
+from tests.helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,13 +28,14 @@ WORKER = textwrap.dedent(
     from portal.audit.services import SYSTEM
     from portal.extensions import db
     from portal.orgs.models import Organisation
-    from portal.security.sqlite_tx import retrying
+    from portal.security.write_lock import retrying
 
     app = create_app({"ENV_NAME": "test"}, instance_path=sys.argv[1])
 
     def append(i):
-        # Read, then write: without the snapshot check at the first write one of two such
-        # workers loses its update or fails with "database is locked".
+        # Read, then write: without the snapshot check at the first write (SQLite) or the
+        # request lock (PostgreSQL) one of two such workers loses its update or fails with
+        # "database is locked".
         org = db.session.scalar(db.select(Organisation))
         org.focus_areas = [*org.focus_areas, f"{sys.argv[3]}-{i}"]
         record("organisation.updated", target=org, actor=SYSTEM, details={"i": i})
@@ -83,6 +85,7 @@ def test_two_processes_read_and_write_at_once_without_errors_or_lost_updates(app
         assert problems == [] and count == 2 * rounds  # one chain, no fork
 
 
+@sqlite_only
 def test_state_changing_requests_read_in_a_snapshot_and_pages_do_not(app):
     with app.test_request_context(method="POST"):
         dbapi = db.session.connection().connection.dbapi_connection
@@ -93,6 +96,101 @@ def test_state_changing_requests_read_in_a_snapshot_and_pages_do_not(app):
         dbapi = db.session.connection().connection.dbapi_connection
         db.session.execute(select(func.count(Organisation.id)))
         assert dbapi.isolation_level == "" and not dbapi.in_transaction
+
+
+def _request_lock_holders() -> int:
+    """Sessions holding the request lock (asked on a connection of its own)."""
+    with db.engine.connect() as connection:
+        return connection.execute(
+            db.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND ((classid::bigint << 32) | objid::bigint) = :key"
+            ),
+            {"key": PG_REQUEST_LOCK_ID},
+        ).scalar()
+
+
+@postgres_only
+def test_on_postgresql_state_changing_requests_take_the_request_lock_and_pages_do_not(app):
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        with app.test_request_context(method=method):
+            db.session.execute(select(func.count(Organisation.id)))
+            assert _request_lock_holders() == 1
+            db.session.commit()
+            assert _request_lock_holders() == 0  # the commit ends it
+    with app.test_request_context(method="GET"):
+        db.session.execute(select(func.count(Organisation.id)))
+        assert _request_lock_holders() == 0
+        db.session.rollback()
+
+
+@postgres_only
+def test_on_postgresql_a_second_writer_waits_for_the_first_to_commit(app):
+    import threading
+    import time
+
+    with app.app_context():
+        db.session.add(Organisation(slug="wait", name="Wait", focus_areas=[]))
+        db.session.commit()
+    order = []
+    first_has_lock = threading.Event()
+
+    def second():
+        first_has_lock.wait()
+        with app.test_request_context(method="POST"):
+            org = db.session.scalar(select(Organisation).filter_by(slug="wait"))
+            order.append(("second read", list(org.focus_areas)))
+            org.focus_areas = [*org.focus_areas, "second"]
+            db.session.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with app.test_request_context(method="POST"):
+        org = db.session.scalar(select(Organisation).filter_by(slug="wait"))
+        first_has_lock.set()
+        time.sleep(0.5)  # the second writer is blocked meanwhile
+        org.focus_areas = [*org.focus_areas, "first"]
+        order.append(("first commits", None))
+        db.session.commit()
+    thread.join(timeout=30)
+    assert order == [("first commits", None), ("second read", ["first"])]
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).filter_by(slug="wait"))
+        assert org.focus_areas == ["first", "second"]
+
+
+@postgres_only
+def test_on_postgresql_without_the_request_lock_concurrent_writers_lose_an_update(app):
+    """The counterpart proves its worth: switched off, the same interleaving loses "first"."""
+    import threading
+
+    app.config["POSTGRES_REQUEST_LOCK"] = False
+    with app.app_context():
+        db.session.add(Organisation(slug="lost", name="Lost", focus_areas=[]))
+        db.session.commit()
+    second_read = threading.Event()
+    first_committed = threading.Event()
+
+    def second():
+        with app.test_request_context(method="POST"):
+            org = db.session.scalar(select(Organisation).filter_by(slug="lost"))
+            org.focus_areas = [*org.focus_areas, "second"]
+            second_read.set()
+            first_committed.wait(timeout=10)
+            db.session.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    second_read.wait(timeout=10)
+    with app.test_request_context(method="POST"):
+        org = db.session.scalar(select(Organisation).filter_by(slug="lost"))
+        org.focus_areas = [*org.focus_areas, "first"]
+        db.session.commit()
+    first_committed.set()
+    thread.join(timeout=30)
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).filter_by(slug="lost"))
+        assert org.focus_areas == ["second"]
 
 
 def _write_elsewhere(slug: str) -> float:
@@ -108,6 +206,7 @@ def _write_elsewhere(slug: str) -> float:
     return time.monotonic() - started
 
 
+@sqlite_only
 def test_a_request_that_has_only_read_holds_no_write_lock(app):
     with app.test_request_context(method="POST"):
         assert db.session.scalar(select(func.count(Organisation.id))) == 0
@@ -117,6 +216,7 @@ def test_a_request_that_has_only_read_holds_no_write_lock(app):
         db.session.rollback()
 
 
+@sqlite_only
 def test_a_request_whose_reads_went_stale_is_stopped_at_its_first_write(app):
     with app.test_request_context(method="POST"):
         assert db.session.scalar(select(func.count(Organisation.id))) == 0
@@ -127,6 +227,7 @@ def test_a_request_whose_reads_went_stale_is_stopped_at_its_first_write(app):
         db.session.rollback()
 
 
+@sqlite_only
 def test_a_view_whose_reads_went_stale_runs_once_more_with_the_lock_and_loses_nothing(app):
     calls = []
 
@@ -147,6 +248,7 @@ def test_a_view_whose_reads_went_stale_runs_once_more_with_the_lock_and_loses_no
     assert slugs == {"dazwischen", "nr-1"}
 
 
+@sqlite_only
 def test_after_a_commit_a_view_holds_the_lock_from_its_next_read_and_is_never_run_again(app):
     import sqlite3
 
@@ -171,6 +273,7 @@ def test_after_a_commit_a_view_holds_the_lock_from_its_next_read_and_is_never_ru
     assert calls == [1]
 
 
+@sqlite_only
 def test_a_login_run_twice_counts_once_against_the_rate_limits(
     app, client, create_user, monkeypatch
 ):
@@ -228,8 +331,8 @@ def test_reads_elsewhere_do_not_wait_for_a_request_holding_the_write_lock(app):
         db.session.rollback()
 
 
-def test_migrations_still_run_with_begin_immediate(tmp_path):
-    app = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "migrate")
+def test_migrations_still_run_with_the_write_lock(tmp_path, fresh_instance):
+    app = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path / "migrate"))
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -26,6 +26,7 @@ from portal.orgs.models import Organisation
 from portal.resources.models import Resource
 from portal.saved.models import SavedSearch
 from tests.conftest import PASSWORD
+from tests.databases import ON_POSTGRES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f"]
@@ -193,7 +194,9 @@ def test_a_feed_parses_although_stored_rows_hold_every_control_character(
     app, client, login_as, create_resource
 ):
     """Rows written before input was cleaned (or by a tool that bypasses the portal)."""
-    for i, char in enumerate([*CONTROLS, "\ufffe", "\uffff"]):
+    # PostgreSQL refuses NUL in text columns, so no stored row can hold it there.
+    stored = [c for c in CONTROLS if not (ON_POSTGRES and c == "\x00")]
+    for i, char in enumerate([*stored, "\ufffe", "\uffff"]):
         create_resource(
             title=f"Lohnwucher {i}{char}Titel",
             summary=f"Lohnwucher Zusammenfassung{char}",
@@ -202,11 +205,11 @@ def test_a_feed_parses_although_stored_rows_hold_every_control_character(
     login_as("member")
     feed, saved_id = feed_of(app, client)
     with app.app_context():
-        db.session.get(SavedSearch, saved_id).name = f"Alt{ALL_CONTROLS}"
+        db.session.get(SavedSearch, saved_id).name = "Alt" + "".join(stored)
         db.session.commit()
     feed, _ = feed_of(app, client)  # a second saved search: parses with a real XML parser
     titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
-    assert len(titles) == len(CONTROLS) + 2
+    assert len(titles) == len(stored) + 2
     for title in titles:
         assert_multi_line(title)  # tab, CR and LF are valid XML; the rest is gone
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from portal.extensions import db
+from tests.databases import sqlite_only
 
 
 @pytest.fixture
@@ -17,6 +18,9 @@ def change_language(client, language="en"):
     return client.post("/language", data={"language": language, "next": "/"})
 
 
+# PostgreSQL's request lock (pg_advisory_xact_lock) waits as long as its holder's transaction
+# runs, without a timeout to run into; tests/security/test_concurrency.py covers it.
+@sqlite_only
 def test_a_write_that_cannot_get_the_lock_answers_a_german_error_page(app, client, login_as):
     login_as("member")
     with app.app_context():

@@ -277,12 +277,15 @@ def test_production_refuses_an_unsafe_configuration(production, overrides, messa
         production(**overrides)
 
 
+REDIS = "redis://127.0.0.1:6379/0"  # not contacted: the check reads the setting only
+
+
 def test_production_refuses_sqlite_without_wal_for_several_workers(production, monkeypatch):
     monkeypatch.setattr(checks, "_sqlite_journal_mode", lambda uri: "delete")
     production(WORKERS=1)  # one worker: fine
     with pytest.raises(checks.UnsafeConfiguration, match="WAL"):
-        production(WORKERS=4, RATELIMIT_STORAGE_URI="redis://localhost:6379/0")
+        production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)
 
 
 def test_production_accepts_sqlite_with_wal_for_several_workers(production):
-    production(WORKERS=4, RATELIMIT_STORAGE_URI="redis://localhost:6379/0")
+    production(WORKERS=4, RATELIMIT_STORAGE_URI=REDIS)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal import create_app
+from tests.databases import as_string
 
 PAYLOAD = b"SECRET_KEY = 'owned'\n"
 
@@ -44,10 +45,24 @@ def add_entry(backup: Path, manifest_path: str, stored_at: Path, content: bytes 
     (backup / "manifest.json").write_text(json.dumps(manifest))
 
 
-def restore_into_new_instance(tmp_path, backup: Path):
-    restored = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "restored")
-    result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
-    return restored, result
+@pytest.fixture
+def restore_into_new_instance(postgres_databases):
+    """Restore into tmp_path/restored with an empty database (PostgreSQL's given in the
+    mapping, not in a config.py: that file is what the crafted backups aim at)."""
+    created = []
+
+    def restore(tmp_path, backup: Path):
+        config = {"ENV_NAME": "test"}
+        if postgres_databases is not None:
+            created.append(postgres_databases.empty())
+            config["DATABASE_URL"] = as_string(created[-1])
+        restored = create_app(config, instance_path=tmp_path / "restored")
+        result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
+        return restored, result
+
+    yield restore
+    for url in created:
+        postgres_databases.drop(url)
 
 
 def written_files(tmp_path) -> list[Path]:
@@ -94,7 +109,7 @@ TRAVERSALS = [
 
 @pytest.mark.parametrize("manifest_path", TRAVERSALS)
 def test_a_manifest_path_that_leaves_uploads_is_refused_and_nothing_is_restored(
-    backup_folder, tmp_path, manifest_path
+    backup_folder, restore_into_new_instance, tmp_path, manifest_path
 ):
     # The payload sits where the path lands inside the backup, so only the path is wrong.
     location = (backup_folder / manifest_path.replace("\x00", "")).resolve()
@@ -109,7 +124,9 @@ def test_a_manifest_path_that_leaves_uploads_is_refused_and_nothing_is_restored(
     "absolute",
     ["{outside}/payload.py", "C:/Windows/payload.py", "C:\\payload.py", "\\\\server\\share\\x"],
 )
-def test_an_absolute_manifest_path_is_refused(backup_folder, tmp_path, absolute):
+def test_an_absolute_manifest_path_is_refused(
+    backup_folder, restore_into_new_instance, tmp_path, absolute
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "payload.py").write_bytes(PAYLOAD)
@@ -120,7 +137,9 @@ def test_an_absolute_manifest_path_is_refused(backup_folder, tmp_path, absolute)
     assert (outside / "payload.py").read_bytes() == PAYLOAD
 
 
-def test_a_symbolic_link_to_a_file_outside_the_backup_is_refused(backup_folder, tmp_path):
+def test_a_symbolic_link_to_a_file_outside_the_backup_is_refused(
+    backup_folder, restore_into_new_instance, tmp_path
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_bytes(b"operator's private file")
@@ -130,14 +149,18 @@ def test_a_symbolic_link_to_a_file_outside_the_backup_is_refused(backup_folder, 
     assert_refused_and_nothing_written(tmp_path, restored, result)
 
 
-def test_a_symbolic_link_inside_the_backup_is_refused_too(backup_folder, tmp_path):
+def test_a_symbolic_link_inside_the_backup_is_refused_too(
+    backup_folder, restore_into_new_instance, tmp_path
+):
     os.symlink(backup_folder / "uploads" / "real.bin", backup_folder / "uploads" / "twin.bin")
     add_entry(backup_folder, "uploads/twin.bin", backup_folder / "uploads" / "twin.bin")
     restored, result = restore_into_new_instance(tmp_path, backup_folder)
     assert_refused_and_nothing_written(tmp_path, restored, result)
 
 
-def test_a_symbolically_linked_folder_in_the_backup_is_refused(backup_folder, tmp_path):
+def test_a_symbolically_linked_folder_in_the_backup_is_refused(
+    backup_folder, restore_into_new_instance, tmp_path
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "payload.py").write_bytes(PAYLOAD)
@@ -147,7 +170,9 @@ def test_a_symbolically_linked_folder_in_the_backup_is_refused(backup_folder, tm
     assert_refused_and_nothing_written(tmp_path, restored, result)
 
 
-def test_an_uploads_folder_in_the_target_that_links_elsewhere_is_refused(backup_folder, tmp_path):
+def test_an_uploads_folder_in_the_target_that_links_elsewhere_is_refused(
+    backup_folder, restore_into_new_instance, tmp_path
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     restored_instance = tmp_path / "restored"
@@ -162,7 +187,7 @@ def test_an_uploads_folder_in_the_target_that_links_elsewhere_is_refused(backup_
     "database_path", ["../portal.sqlite3", "uploads/../portal.sqlite3", "/etc/passwd", "x.db"]
 )
 def test_a_database_entry_other_than_the_snapshot_file_is_refused(
-    backup_folder, tmp_path, database_path
+    backup_folder, restore_into_new_instance, tmp_path, database_path
 ):
     manifest = json.loads((backup_folder / "manifest.json").read_text())
     manifest["database"]["path"] = database_path
@@ -182,7 +207,7 @@ def test_a_database_entry_other_than_the_snapshot_file_is_refused(
     ],
 )
 def test_a_malformed_manifest_gets_a_clear_error_without_a_traceback(
-    backup_folder, tmp_path, manifest
+    backup_folder, restore_into_new_instance, tmp_path, manifest
 ):
     (backup_folder / "manifest.json").write_text(json.dumps(manifest))
     restored, result = restore_into_new_instance(tmp_path, backup_folder)
@@ -190,7 +215,7 @@ def test_a_malformed_manifest_gets_a_clear_error_without_a_traceback(
     assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
 
 
-def test_the_genuine_backup_still_restores(backup_folder, tmp_path):
+def test_the_genuine_backup_still_restores(backup_folder, restore_into_new_instance, tmp_path):
     restored, result = restore_into_new_instance(tmp_path, backup_folder)
     assert result.exit_code == 0, result.output
     uploads = Path(restored.instance_path) / "uploads"

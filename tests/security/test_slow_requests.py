@@ -16,8 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.files import extraction
 from portal.resources.models import Attachment
-from tests.conftest import PASSWORD
-from tests.helpers import build_slow_pdf
+from tests.helpers import PASSWORD, build_slow_pdf
 from tests.security.test_uploads import BOUNDARY, Http
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")

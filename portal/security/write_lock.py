@@ -1,4 +1,4 @@
-"""SQLite: a state-changing request takes the write lock at its first write, not its first read.
+"""Requests that change data serialise their writes: SQLite at the first write, PostgreSQL at begin.
 
 SQLite has one writer at a time. Holding the write lock from a request's first query (as this
 module once did with BEGIN IMMEDIATE) made every write wait for the slowest request, including
@@ -27,7 +27,14 @@ context); the session save after the view writes without it (its row belongs to 
 Everything else (GET requests, Alembic migrations, the search outbox's own sessions, background
 work, the command line) keeps pysqlite's default: reads without a transaction, a transaction
 opened just before the first write. Writers that must read consistently there take the lock
-explicitly (see portal.audit). PostgreSQL is untouched: it locks rows on write.
+explicitly (see portal.audit).
+
+PostgreSQL (READ COMMITTED) locks rows only on write: two requests that both read a row and
+then write it would silently undo one another (a lost update). So the request session of a
+state-changing request takes one transaction-level advisory lock (``pg_advisory_xact_lock``)
+as its transaction begins (POSTGRES_REQUEST_LOCK): such requests of all workers run one after
+the other, as on SQLite with the lock from the first query; the lock ends with the commit or
+rollback (``end_reads()`` too). There is no snapshot check and no re-run on PostgreSQL.
 """
 
 import re
@@ -40,6 +47,8 @@ from sqlalchemy.engine import Engine
 from portal.extensions import db, limiter
 
 OPTION = "portal_request_tx"
+#: PostgreSQL advisory lock id of state-changing requests ("request" in ASCII).
+PG_REQUEST_LOCK_ID = 0x72657175657374
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 _SNAPSHOT = "portal_snapshot_version"
 # SAVEPOINT too: the upgrade's COMMIT would end a savepoint begun in the read transaction.
@@ -66,6 +75,11 @@ def _on_begin(connection) -> None:
             connection.info[_SNAPSHOT] = cursor.fetchone()[0]
     elif dbapi_connection.isolation_level is None:
         dbapi_connection.isolation_level = ""  # back to pysqlite's default handling
+
+
+def _on_begin_postgresql(connection) -> None:
+    if connection.get_execution_options().get(OPTION):
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_REQUEST_LOCK_ID:d})")
 
 
 def _before_cursor_execute(connection, _cursor, statement, *_args) -> None:
@@ -99,18 +113,23 @@ def _view(engine: Engine, mode: str) -> Engine:
     return known[1]
 
 
+_SWITCH = {"sqlite": "SQLITE_BEGIN_IMMEDIATE", "postgresql": "POSTGRES_REQUEST_LOCK"}
+
+
 class PortalSession(FlaskSession):
-    """The request session: binds to the snapshot or immediate view for state-changing requests."""
+    """The request session: binds to a locking view of the engine for state-changing requests."""
 
     def get_bind(self, *args, **kwargs):
         engine = super().get_bind(*args, **kwargs)
         if (
             isinstance(engine, Engine)
-            and engine.dialect.name == "sqlite"
+            and engine.dialect.name in _SWITCH
             and has_request_context()
             and request.method not in SAFE_METHODS
-            and current_app.config.get("SQLITE_BEGIN_IMMEDIATE", True)
+            and current_app.config.get(_SWITCH[engine.dialect.name], True)
         ):
+            if engine.dialect.name == "postgresql":
+                return _view(engine, "advisory")
             mode = "immediate" if g.get("_portal_tx_immediate") else "snapshot"
             return _view(engine, mode)
         return engine
@@ -162,6 +181,13 @@ def is_rerun() -> bool:
 
 def install(engine: Engine) -> None:
     """Hook the engine and make db.session use PortalSession (idempotent)."""
+    if engine.dialect.name == "postgresql":
+        if not event.contains(engine, "begin", _on_begin_postgresql):
+            event.listen(engine, "begin", _on_begin_postgresql)
+        db.session.session_factory.class_ = PortalSession
+        return
+    if engine.dialect.name != "sqlite":
+        return
     if is_rerun not in limiter._request_filters:
         limiter.request_filter(is_rerun)
     if not event.contains(engine, "begin", _on_begin):
