@@ -99,12 +99,17 @@ def test_state_changing_requests_read_in_a_snapshot_and_pages_do_not(app):
 
 
 def _request_lock_holders() -> int:
-    """Sessions holding the request lock (asked on a connection of its own)."""
+    """Sessions holding the request lock in this database (asked on a connection of its own).
+
+    pg_locks lists the whole cluster: parallel test workers hold the same key in their own
+    databases.
+    """
     with db.engine.connect() as connection:
         return connection.execute(
             db.text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 " AND ((classid::bigint << 32) | objid::bigint) = :key"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": PG_REQUEST_LOCK_ID},
         ).scalar()
