@@ -50,6 +50,16 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+@bp.app_context_processor
+def inject_enrolment():
+    """`enrolment_only()`: the header offers only the 2FA set-up and logout (see guard.py)."""
+
+    def enrolment_only() -> bool:
+        return current_user.is_authenticated and two_factor.enrolment_pending(current_user)
+
+    return {"enrolment_only": enrolment_only}
+
+
 def _posted_email_key() -> str:
     return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
 

@@ -1,0 +1,107 @@
+/* KOK-Wissensportal: small enhancements; every page works without them.
+ *
+ * - The header menu folds behind "Menü" on narrow screens.
+ * - Parts marked [data-collapsible] (the search filters) fold behind their [data-toggle-for]
+ *   button on narrow screens, so results come first.
+ * - Forms marked [data-auto-submit] send themselves when a checkbox or select changes; their
+ *   [data-auto-submit-fallback] button is hidden (it stays for browsers without JavaScript).
+ * - [data-copy] buttons copy the text of the element they name and say so in a live region.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var NARROW = window.matchMedia("(max-width: 48rem)");
+
+  function toggle(button, panel, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.classList.toggle("is-open", open);
+  }
+
+  /* A button that folds a panel on narrow screens; on wide screens the panel is always open. */
+  function foldable(button, panel, startOpen) {
+    function apply() {
+      var narrow = NARROW.matches;
+      button.hidden = !narrow;
+      panel.classList.toggle("is-foldable", narrow);
+      toggle(button, panel, narrow ? startOpen : true);
+    }
+    button.addEventListener("click", function () {
+      toggle(button, panel, button.getAttribute("aria-expanded") !== "true");
+    });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && NARROW.matches && panel.classList.contains("is-open")) {
+        toggle(button, panel, false);
+        button.focus();
+      }
+    });
+    if (NARROW.addEventListener) { NARROW.addEventListener("change", apply); }
+    apply();
+  }
+
+  function initMenu() {
+    var button = document.querySelector(".menu-toggle");
+    var menu = document.getElementById("site-menu");
+    if (button && menu) { foldable(button, menu, false); }
+  }
+
+  function initCollapsibles() {
+    document.querySelectorAll("[data-toggle-for]").forEach(function (button) {
+      var panel = document.getElementById(button.getAttribute("data-toggle-for"));
+      if (panel) { foldable(button, panel, false); }
+    });
+  }
+
+  function initAutoSubmit() {
+    document.querySelectorAll("[data-auto-submit]").forEach(function (container) {
+      var form = container.form || container.closest("form");
+      if (!form) { return; }
+      container.querySelectorAll("[data-auto-submit-fallback]").forEach(function (button) {
+        button.hidden = true;
+      });
+      container.addEventListener("change", function (event) {
+        var target = event.target;
+        if (target.type === "checkbox" || target.type === "radio" || target.tagName === "SELECT") {
+          form.requestSubmit ? form.requestSubmit() : form.submit();
+        }
+      });
+    });
+  }
+
+  function announce(region, text) {
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function initCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      var region = document.getElementById(button.getAttribute("data-copy-status") || "");
+      if (!source) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = source.textContent.trim();
+        var done = function () { if (region) { announce(region, script.dataset.copied); } };
+        var failed = function () { if (region) { announce(region, script.dataset.copyFailed); } };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(done, failed);
+        } else {
+          failed();
+        }
+      });
+    });
+  }
+
+  function init() {
+    initMenu();
+    initCollapsibles();
+    initAutoSubmit();
+    initCopy();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
