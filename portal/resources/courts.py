@@ -34,12 +34,6 @@ def sync_courts() -> tuple[int, int]:
     return created, updated
 
 
-def court_choices() -> list[tuple[int, str]]:
-    """(id, name) of every court in the table, by name, for filters of what exists."""
-    courts = db.session.scalars(select(Court).order_by(Court.name))
-    return [(court.id, court.name) for court in courts]
-
-
 def court_form_choices() -> list[tuple[str, str]]:
     """(slug, name) of every catalogue court and every court an import added, by name.
 

@@ -12,7 +12,7 @@ from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.legal.citations import Norm
 from portal.resources.access import visible_clause
-from portal.resources.models import Resource, ResourceNorm
+from portal.resources.models import Court, Resource, ResourceNorm
 
 SORTS = {
     "newest": _l("Neueste zuerst"),
@@ -91,6 +91,27 @@ def resource_query(
     else:
         stmt = stmt.order_by(newest.desc(), Resource.id.desc())
     return stmt
+
+
+def court_counts(
+    user, resource_type: str | None = None, status: str = "published"
+) -> list[tuple[int, str, int]]:
+    """(id, name, count) of the courts that the user's visible resources name, by name.
+
+    The list filters offer only these, so no choice leads to an empty list.
+    """
+    stmt = (
+        select(Court.id, Court.name, func.count(Resource.id))
+        .join(Resource, Resource.court_id == Court.id)
+        .where(visible_clause(user, Resource))
+        .group_by(Court.id, Court.name)
+        .order_by(Court.name)
+    )
+    if resource_type:
+        stmt = stmt.where(Resource.type == resource_type)
+    if status and status != "all":
+        stmt = stmt.where(Resource.status == status)
+    return [(court_id, name, count) for court_id, name, count in db.session.execute(stmt)]
 
 
 def known_topics(user, limit: int = 200) -> list[str]:

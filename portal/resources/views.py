@@ -13,6 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -129,7 +130,11 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 def _list(resource_type: str | None):
     form = FilterForm(request.args)
-    form.court.choices = [("", _("alle Gerichte"))] + courts.court_choices()
+    status = request.args.get("status", "published")
+    form.court.choices = [("", _("alle Gerichte"))] + [
+        (court_id, f"{name} ({format_decimal(count)})")
+        for court_id, name, count in lists.court_counts(current_user, resource_type, status)
+    ]
     form.organisation.choices = [("", _("alle Organisationen"))] + _organisation_choices()
     valid = form.validate()
     norm = parse_norm(form.norm.data) if valid and form.norm.data else None

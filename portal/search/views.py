@@ -40,6 +40,7 @@ def index():
         facet_labels=FACET_LABELS,
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
+        active_filters=sum(len([v for v in values if v]) for values in result.filters.values()),
     )
 
 

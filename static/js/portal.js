@@ -52,20 +52,46 @@
     });
   }
 
+  var REFOCUS = "portal-refocus";
+
+  /* After a filter sent the form, the keyboard focus returns to the same checkbox. */
+  function refocus() {
+    var wanted;
+    try { wanted = JSON.parse(window.sessionStorage.getItem(REFOCUS) || "null"); } catch (e) { wanted = null; }
+    if (!wanted) { return; }
+    window.sessionStorage.removeItem(REFOCUS);
+    var inputs = document.querySelectorAll("[data-auto-submit] input");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].name === wanted.name && inputs[i].value === wanted.value) {
+        var panel = inputs[i].closest("[id]");
+        var toggler = panel && document.querySelector('[data-toggle-for="' + panel.id + '"]');
+        if (toggler && toggler.getAttribute("aria-expanded") === "false") { toggler.click(); }
+        inputs[i].focus();
+        return;
+      }
+    }
+  }
+
   function initAutoSubmit() {
     document.querySelectorAll("[data-auto-submit]").forEach(function (container) {
-      var form = container.form || container.closest("form");
+      var form = container.closest("form");
       if (!form) { return; }
-      container.querySelectorAll("[data-auto-submit-fallback]").forEach(function (button) {
+      form.querySelectorAll("[data-auto-submit-fallback]").forEach(function (button) {
         button.hidden = true;
+      });
+      container.querySelectorAll("[data-auto-submit-help]").forEach(function (help) {
+        help.hidden = false;
       });
       container.addEventListener("change", function (event) {
         var target = event.target;
-        if (target.type === "checkbox" || target.type === "radio" || target.tagName === "SELECT") {
-          form.requestSubmit ? form.requestSubmit() : form.submit();
-        }
+        if (target.type !== "checkbox") { return; }
+        try {
+          window.sessionStorage.setItem(REFOCUS, JSON.stringify({ name: target.name, value: target.value }));
+        } catch (e) { /* private mode: focus simply starts at the top */ }
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
       });
     });
+    refocus();
   }
 
   function announce(region, text) {
