@@ -21,6 +21,7 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.legal.anonymisation import scan
+from portal.legal.decisions import decision_citation
 from portal.mail import send_mail
 from portal.orgs.models import Organisation
 from portal.resources import fields
@@ -337,6 +338,55 @@ def visible_links(resource: Resource, user) -> Links:
         else:
             links.earlier.append(entry)
     return links
+
+
+def citation_of(resource: Resource) -> str:
+    """The German short citation of a decision ("" for other types or without a court)."""
+    if resource.type != "case_law" or resource.court is None:
+        return ""
+    return decision_citation(
+        resource.court.display_name,
+        resource.decision_type or "",
+        resource.decision_date,
+        resource.file_number or "",
+    )
+
+
+#: Instances followed in each direction at most (a chain is short; a cycle must not loop).
+CHAIN_LIMIT = 8
+
+
+def instance_chain(resource: Resource, user) -> list[Resource]:
+    """The proceedings the resource belongs to, earliest instance first, the resource included.
+
+    Follows instance links the user may see in both directions; a list of one when there are
+    none.
+    """
+
+    def step(current: Resource, earlier: bool) -> Resource | None:
+        column = ResourceLink.target_id if earlier else ResourceLink.source_id
+        links = db.session.scalars(
+            select(ResourceLink)
+            .where(column == current.id, ResourceLink.kind == "instance")
+            .order_by(ResourceLink.created_at)
+        )
+        for link in links:
+            found = link.source if earlier else link.target
+            if can_view(user, found):
+                return found
+        return None
+
+    chain, seen = [resource], {resource.id}
+    for earlier in (True, False):
+        current = resource
+        for _ in range(CHAIN_LIMIT):
+            found = step(current, earlier)
+            if found is None or found.id in seen:
+                break
+            seen.add(found.id)
+            chain.insert(0 if earlier else len(chain), found)
+            current = found
+    return chain
 
 
 def find_resource_reference(user, reference: str) -> Resource | None:

@@ -227,7 +227,11 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
+        "citation": services.citation_of(resource),
+        "chain": services.instance_chain(resource, current_user),
+        "show_technical": is_editor(current_user),
     }
+
 
 
 def _notes(revisions) -> dict[int, str]:
