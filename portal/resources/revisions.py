@@ -84,6 +84,19 @@ def last_return(resource: Resource) -> Revision | None:
     )
 
 
+def submissions(resources: list[Resource]) -> dict[int, Revision]:
+    """The latest "submit" revision of each resource (its comment, when it was submitted)."""
+    ids = [r.id for r in resources]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Revision)
+        .where(Revision.resource_id.in_(ids), Revision.action == "submit")
+        .order_by(Revision.id)
+    )
+    return {revision.resource_id: revision for revision in rows}
+
+
 def previous_revision(revision: Revision) -> Revision | None:
     return db.session.scalar(
         select(Revision)

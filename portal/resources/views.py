@@ -13,7 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -47,6 +47,7 @@ from portal.resources.models import (
 from portal.resources.rendering import render_markdown
 from portal.search.services import similar_resources
 from portal.security import write_lock
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +203,16 @@ def review_queue():
     page = db.paginate(
         lists.review_queue(current_user), page=_page_number(), per_page=50, error_out=False
     )
+    submitted = revisions.submissions(page.items)
+    now = utcnow()
     return render_template(
         "resources/review_queue.html",
         page=page,
+        submitted=submitted,
+        waited={
+            resource_id: format_timedelta(now - revision.created_at, threshold=1)
+            for resource_id, revision in submitted.items()
+        },
         counts=lists.review_counts(current_user),
         types=RESOURCE_TYPES,
     )
@@ -479,12 +487,17 @@ def transition(resource_id: int, action: str):
     form = TransitionForm()
     if request.method == "GET":
         form.version.data = str(resource.version)
-    findings = services.anonymisation_findings(resource) if action in ("submit", "publish") else []
+    # The return form shows the findings too, so the editor can name them in the comment.
+    findings = (
+        services.anonymisation_findings(resource)
+        if action in ("submit", "publish", "return")
+        else []
+    )
     if form.validate_on_submit():
         comment = form.comment.data or ""
         if action == "return" and not comment.strip():
             form.comment.errors.append(_("Bitte begründen Sie die Rückgabe in einem Kommentar."))
-        elif findings and not form.confirm.data:
+        elif findings and action in ("submit", "publish") and not form.confirm.data:
             form.confirm.errors.append(
                 _("Bitte bestätigen Sie, dass Sie die Hinweise geprüft haben.")
             )

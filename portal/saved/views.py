@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.saved import services
 from portal.saved.atom import atom_feed
 from portal.saved.forms import SaveSearchForm
+from portal.search import services as search_services
 from portal.urls import external_url
 
 bp = Blueprint("saved", __name__, url_prefix="/saved")
@@ -66,7 +67,13 @@ def detail(saved_id: int):
     result = services.run(saved, current_user, page=max(page, 1))
     services.mark_seen(saved)
     db.session.commit()
-    return render_template("saved/detail.html", saved=saved, result=result, new_ids=new_ids)
+    return render_template(
+        "saved/detail.html",
+        saved=saved,
+        result=result,
+        new_ids=new_ids,
+        filters=search_services.filters_in_words(services.search_filters(saved), result.facets),
+    )
 
 
 @bp.post("/<int:saved_id>/delete")

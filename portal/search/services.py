@@ -26,6 +26,7 @@ from datetime import date
 import nh3
 import numpy as np
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -84,6 +85,22 @@ DEFAULT_STATUSES = ("published",)
 #: Every filter the search accepts: the facets, the status and a date range.
 FILTER_KEYS = (*FACETS, STATUS_FILTER, "date_from", "date_to")
 FACET_LIMIT = 12
+#: Filter key -> label (facet legends, the filters a saved search has set).
+FACET_LABELS = {
+    "type": _l("Art"),
+    "court": _l("Gericht"),
+    "court_level": _l("Instanz"),
+    "legal_area": _l("Rechtsgebiet"),
+    "norm": _l("Norm"),
+    "topic": _l("Thema"),
+    "organisation": _l("Organisation"),
+    "year": _l("Jahr"),
+    "language": _l("Sprache"),
+    "status": _l("Bearbeitungsstand"),
+    "date_from": _l("Datum ab"),
+    "date_to": _l("Datum bis"),
+}
+
 #: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
 FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
@@ -518,6 +535,24 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
                     labels[(name, key)] = found.get(key, key)
         for v in items:
             v.label = labels.get((name, v.value), v.value)
+
+
+def filters_in_words(filters: dict, facets: dict[str, list[FacetValue]]) -> list[tuple[str, str]]:
+    """(label, values) of each filter set, values named as the facets name them."""
+    named = {(name, v.value): v.label for name, values in facets.items() for v in values}
+    words = []
+    for name in FILTER_KEYS:
+        values = filters.get(name)
+        if not values:
+            continue
+        if isinstance(values, (str, date)):
+            values = [values]
+        shown = [
+            format_date(v) if isinstance(v, date) else named.get((name, str(v)), str(v))
+            for v in values
+        ]
+        words.append((str(FACET_LABELS.get(name, name)), ", ".join(shown)))
+    return words
 
 
 # --- did you mean ----------------------------------------------------------------------

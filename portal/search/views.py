@@ -37,7 +37,7 @@ def index():
     return render_template(
         "search/index.html",
         result=result,
-        facet_labels=FACET_LABELS,
+        facet_labels=services.FACET_LABELS,
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
         active_filters=sum(len([v for v in values if v]) for values in result.filters.values()),
@@ -67,18 +67,6 @@ def help():
     return render_template("search/help.html", fields=FIELDS)
 
 
-FACET_LABELS = {
-    "type": _l("Art"),
-    "court": _l("Gericht"),
-    "court_level": _l("Instanz"),
-    "legal_area": _l("Rechtsgebiet"),
-    "norm": _l("Norm"),
-    "topic": _l("Thema"),
-    "organisation": _l("Organisation"),
-    "year": _l("Jahr"),
-    "language": _l("Sprache"),
-    "status": _l("Bearbeitungsstand"),
-}
 SORT_LABELS = {
     "relevance": _l("Relevanz"),
     "newest": _l("Neueste zuerst"),
