@@ -1,6 +1,16 @@
 """Admin area: users, invitations and organisations, behind one guard."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -10,6 +20,7 @@ from portal.admin import services
 from portal.admin.forms import CourtForm, InviteForm, OrganisationForm, UserEditForm, UserFilterForm
 from portal.audit import record
 from portal.audit import services as audit_services
+from portal.audit import words as audit_words
 from portal.audit.forms import AuditFilterForm
 from portal.auth import privacy, two_factor
 from portal.auth import services as auth_services
@@ -76,7 +87,12 @@ def user_list():
         status=form.status.data or "",
     )
     page = db.paginate(stmt, page=_page_number(), per_page=50, error_out=False)
-    return render_template("admin/user_list.html", form=form, page=page)
+    return render_template(
+        "admin/user_list.html",
+        form=form,
+        page=page,
+        two_factor_roles=current_app.config["TWO_FACTOR_REQUIRED_ROLES"],
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -294,6 +310,7 @@ def audit_list():
         "admin/audit_list.html",
         form=form,
         page=page,
+        words=audit_words.describe(page.items),
         actions=audit_services.ACTIONS,
         export_args=export_args,
     )

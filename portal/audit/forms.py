@@ -5,6 +5,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal.audit.services import ACTIONS
+from portal.audit.words import TARGET_TYPES
 from portal.forms import PortalForm
 
 
@@ -20,7 +21,11 @@ class AuditFilterForm(PortalForm):
     )
     date_from = DateField(_l("von"), validators=[Optional()])
     date_to = DateField(_l("bis"), validators=[Optional()])
-    target_type = StringField(_l("Zieltyp"), validators=[Optional(), Length(max=40)])
+    target_type = SelectField(
+        _l("Art des Ziels"),
+        choices=[("", _l("alle Arten"))] + list(TARGET_TYPES.items()),
+        validators=[Optional()],
+    )
     target_id = StringField(_l("Ziel-Nummer"), validators=[Optional(), Length(max=64)])
 
     def filters(self) -> dict:

@@ -1,4 +1,7 @@
-"""How a court decision is cited in German legal writing: `BGH, Beschl. v. 12.03.2019 - 3 StR 123/19`."""
+"""How a court decision is cited in German legal writing.
+
+E.g. `BGH, Beschl. v. 12.03.2019 - 3 StR 123/19`.
+"""
 
 from __future__ import annotations
 
