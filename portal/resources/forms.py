@@ -1,7 +1,7 @@
 """Forms of the knowledge base: one edit form per resource type, filters, workflow steps."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -164,6 +164,11 @@ class ResourceForm(PortalForm):
         description=_l("Optional; erscheint im Verlauf."),
     )
     version = HiddenField()
+    # Only the create form keeps this field; an existing entry has its attachments section.
+    attachments = MultipleFileField(
+        _l("Anhänge"),
+        description=_l("Optional. PDF, Word (DOCX), OpenDocument (ODT) oder Text."),
+    )
     save = SubmitField(_l("Speichern"))
     suggest = SubmitField(_l("Normvorschläge aktualisieren"))
 

@@ -279,6 +279,14 @@ def print_view(resource_id: int):
 
 
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
+    if resource is not None:
+        del form.attachments
+    else:
+        form.attachments.description = _(
+            "Optional. PDF, Word (DOCX), OpenDocument (ODT) oder Text, höchstens %(mb)s MB je "
+            "Datei.",
+            mb=current_app.config["MAX_UPLOAD_MB"],
+        )
     if resource_type == "case_law":
         form.court.choices = [("", _("– bitte wählen –"))] + courts.court_form_choices()
     if is_editor(current_user):
@@ -312,19 +320,29 @@ def create(type_slug: str):
     if request.method == "GET":
         db.session.commit()  # keeps courts seeded on first use
     if form.is_submitted() and not form.suggest.data and form.validate():
-        try:
-            resource = services.create_resource(
-                current_user,
-                resource_type,
-                form.record(),
-                organisation=_chosen_organisation(form),
-            )
-        except errors.ResourceError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Der Entwurf wurde gespeichert."), "success")
-            return redirect(url_for("resources.detail", resource_id=resource.id))
+        uploads = _read_uploads(form.attachments)
+        if uploads is not None:
+            stored = []
+            try:
+                resource = services.create_resource(
+                    current_user,
+                    resource_type,
+                    form.record(),
+                    organisation=_chosen_organisation(form),
+                )
+                for upload in uploads:
+                    stored.append(attachments.add_attachment(resource, current_user, upload))
+                db.session.commit()
+            except errors.ResourceError as exc:
+                db.session.rollback()
+                for attachment in stored:
+                    attachments.delete_file(attachment.stored_name)  # nothing refers to it
+                flash(str(exc), "error")
+            else:
+                flash(_("Der Entwurf wurde gespeichert."), "success")
+                for attachment in stored:
+                    _flash_attachment(attachment)
+                return redirect(url_for("resources.detail", resource_id=resource.id))
     form.offer_norms()
     return render_template(
         "resources/edit.html",
@@ -333,6 +351,30 @@ def create(type_slug: str):
         resource_type=resource_type,
         type_label=RESOURCE_TYPES[resource_type],
     )
+
+
+def _read_uploads(field) -> list | None:
+    """The files of a create form, checked and read; None (with the field's errors) if one
+    is refused. Reading takes up to EXTRACTION_TIMEOUT each, so the read transaction ends
+    first (portal.security.write_lock)."""
+    files = [f for f in (field.data or []) if f and f.filename]
+    if not files:
+        return []
+    limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    blobs = []
+    for file in files:
+        data = file.read(limit + 1)
+        if len(data) > limit:
+            abort(413)
+        blobs.append((data, file.filename or ""))
+    write_lock.end_reads()
+    uploads = []
+    for data, filename in blobs:
+        try:
+            uploads.append(attachments.read_upload(data, filename))
+        except (UploadRejected, errors.ResourceError) as exc:
+            field.errors = [*field.errors, f"{filename}: {exc}"]
+    return None if field.errors else uploads
 
 
 def _render_edit(resource, form, attachment_form=None, link_form=None, status=200):
