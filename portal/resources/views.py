@@ -241,7 +241,6 @@ def _detail_context(resource: Resource) -> dict:
     }
 
 
-
 def _notes(revisions) -> dict[int, str]:
     """Each revision's note as the reader may see it (links to hidden resources stay unnamed)."""
     return {rev.id: redact_note(current_user, rev.action, rev.comment) for rev in revisions}

@@ -118,7 +118,23 @@
     });
   }
 
+  /* A table wider than the screen scrolls inside itself: keyboard users reach it by Tab. */
+  function initScrollingTables() {
+    function mark() {
+      document.querySelectorAll("main table").forEach(function (table) {
+        if (table.scrollWidth > table.clientWidth + 1) {
+          table.setAttribute("tabindex", "0");
+        } else if (table.getAttribute("tabindex") === "0") {
+          table.removeAttribute("tabindex");
+        }
+      });
+    }
+    window.addEventListener("resize", mark);
+    mark();
+  }
+
   function init() {
+    initScrollingTables();
     initMenu();
     initCollapsibles();
     initAutoSubmit();
