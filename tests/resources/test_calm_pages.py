@@ -191,3 +191,18 @@ def test_the_return_form_shows_the_anonymisation_findings_without_a_confirmation
         f"/resources/{resource.id}/return", data={"comment": "Bitte Namen kürzen."}
     )
     assert response.status_code == 302
+
+
+def test_the_court_filter_offers_only_courts_that_occur_with_counts(
+    client, login_as, create_resource, office
+):
+    create_resource(court="BGH")
+    create_resource(court="BGH")
+    create_resource(court="LG Hamburg")
+    create_resource(court="OLG Celle", status="draft", organisation=office)  # hidden
+    create_resource(court="AG Tiergarten", type="training_material")  # another list
+    login_as("member")
+    page = client.get("/resources/case-law").text
+    court = re.search(r'<select id="court" name="court">(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", court)
+    assert options == ["alle Gerichte", "Bundesgerichtshof (2)", "Landgericht Hamburg (1)"]

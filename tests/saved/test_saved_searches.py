@@ -244,3 +244,31 @@ def test_a_saved_description_runs_in_describe_mode_in_its_list_feed_and_alerts(
         assert send_alerts(date(2030, 1, 1)) == 1
     [mail] = smtp_sink.to(user.email)
     assert new.title in smtp_sink.body(mail) and "Geheim" not in smtp_sink.body(mail)
+
+
+def test_a_saved_searchs_page_names_its_filters_and_each_hits_court_file_number_and_date(
+    app, client, login_as, create_resource
+):
+    user = login_as("member")
+    create_resource(
+        title="Aufenthalt nach Ausbeutung",
+        court="BVerwG",
+        file_number="1 C 2.20",
+        decision_date=date(2021, 5, 4),
+        legal_areas=["aufenthaltsrecht"],
+    )
+    with app.app_context():
+        saved = SavedSearch(
+            user_id=user.id,
+            name="Aufenthalt",
+            query="Aufenthalt",
+            filters={"type": ["case_law"], "date_from": "2020-01-01"},
+        )
+        db.session.add(saved)
+        db.session.commit()
+        saved_id = saved.id
+    page = client.get(f"/saved/{saved_id}").text
+    assert "<dt>Art</dt><dd>Rechtsprechung</dd>" in page
+    assert "<dt>Datum ab</dt><dd>01.01.2020</dd>" in page
+    hit = page[page.index("Aufenthalt nach Ausbeutung") :]
+    assert "BVerwG" in hit and "04.05.2021" in hit and "1 C 2.20" in hit
