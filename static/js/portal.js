@@ -88,7 +88,18 @@
         try {
           window.sessionStorage.setItem(REFOCUS, JSON.stringify({ name: target.name, value: target.value }));
         } catch (e) { /* private mode: focus simply starts at the top */ }
+        // Empty fields (an unset date) stay out of the address, so it can be bookmarked.
+        form.querySelectorAll("input[type=date], input[type=text]").forEach(function (input) {
+          if (!input.value) { input.disabled = true; input.setAttribute("data-was-empty", ""); }
+        });
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      });
+    });
+    // Back to a page from the browser's cache: the emptied fields work again.
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("[data-was-empty]").forEach(function (input) {
+        input.disabled = false;
+        input.removeAttribute("data-was-empty");
       });
     });
     refocus();

@@ -1,6 +1,8 @@
 """Calm pages in a real browser: the header in one row at 1280 px, a folding menu and folding
 filters on a phone (results first), the citation's copy button."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -110,3 +112,29 @@ def test_the_copy_button_copies_the_citation_and_says_so(open_page, demo_portal)
     page.get_by_role("button", name="Fundstelle kopieren").click()
     expect(page.locator("#citation-status")).to_have_text("Kopiert")
     assert page.evaluate("navigator.clipboard.readText()") == citation
+
+
+def test_without_javascript_a_phone_gets_the_open_menu_and_the_filter_button(
+    open_page, demo_portal
+):
+    page = open_page(MEMBER, PHONE, java_script_enabled=False)
+    page.goto(f"{demo_portal}/search/?q=Menschenhandel")
+    expect(page.get_by_role("button", name="Menü")).to_be_hidden()
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    expect(nav.get_by_role("link", name="Wissensdatenbank")).to_be_visible()
+    expect(page.get_by_role("group", name="Gericht")).to_be_visible()
+    apply = page.get_by_role("button", name="Filter anwenden")
+    expect(apply).to_be_visible()
+    page.get_by_role("group", name="Art").get_by_role("checkbox").first.check()
+    expect(page).to_have_url(re.compile(r"/search/\?q=Menschenhandel$"))  # nothing sent yet
+    apply.click()
+    expect(page).to_have_url(re.compile(r"type=case_law"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_ticked_filter_leaves_empty_fields_out_of_the_address(open_page, demo_portal):
+    page = open_page(MEMBER, DESKTOP)
+    page.goto(f"{demo_portal}/search/?q=Menschenhandel")
+    page.get_by_role("group", name="Art").get_by_role("checkbox").first.check()
+    expect(page).to_have_url(re.compile(r"type=case_law"))
+    assert "date_from" not in page.url and "date_to" not in page.url
