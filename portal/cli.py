@@ -12,7 +12,8 @@ from flask_migrate import upgrade
 from portal.api import cli as api_cli
 from portal.audit import cli as audit_cli
 from portal.auth import cli as auth_cli
-from portal.auth.models import count_users
+from portal.auth.models import ROLES, count_users
+from portal.auth.services import find_user
 from portal.backup import cli as backup_cli
 from portal.demo import seed_demo
 from portal.extensions import db
@@ -43,9 +44,6 @@ def seed_demo_command():
 
 def _echo_accounts(accounts: list[tuple[str, str]]) -> None:
     """One line per new demo account: e-mail, one-time password, role and organisation."""
-    from portal.auth.models import ROLES
-    from portal.auth.services import find_user
-
     for email, password in accounts:
         user = find_user(email)
         organisation = user.organisation.name if user.organisation else "-"
