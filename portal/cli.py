@@ -17,6 +17,7 @@ from portal.auth.services import find_user
 from portal.backup import cli as backup_cli
 from portal.demo import seed_demo
 from portal.extensions import db
+from portal.notifications import cli as notifications_cli
 from portal.orgs import cli as orgs_cli
 from portal.resources import cli as resources_cli
 from portal.saved import cli as saved_cli
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
         resources_cli.COMMANDS,
         search_cli.COMMANDS,
         saved_cli.COMMANDS,
+        notifications_cli.COMMANDS,
         api_cli.COMMANDS,
         audit_cli.COMMANDS,
         backup_cli.COMMANDS,

@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.main.views import bp as main_bp
     from portal.norms.views import bp as norms_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.resources.views import bp as resources_bp
     from portal.saved.views import bp as saved_bp
@@ -197,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         api_tokens_bp,
         norms_bp,
+        notifications_bp,
         saved_bp,
         feeds_bp,
     ):

@@ -9,7 +9,6 @@ with a German (lazy) message; an edit based on an outdated version raises `EditC
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.legal.anonymisation import scan
-from portal.mail import send_mail
+from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import fields
 from portal.resources.access import (
@@ -42,10 +41,6 @@ from portal.resources.models import (
 from portal.resources.records import RecordContext, apply_record, editable_part
 from portal.resources.revisions import ensure_baseline, record_revision, touch
 from portal.timeutil import utcnow
-from portal.urls import external_url
-
-logger = logging.getLogger(__name__)
-
 
 # --- loading -----------------------------------------------------------------------------
 
@@ -129,6 +124,7 @@ def update_resource(
             )
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
+    notifications.resource_updated(resource, user)
     return resource
 
 
@@ -203,7 +199,10 @@ def transition(
             actor=user,
             details={"from": previous_status},
         )
-    return record_revision(resource, user, action, comment=comment.strip(), findings=findings)
+    revision = record_revision(resource, user, action, comment=comment.strip(), findings=findings)
+    private = bool(findings) or (action == "return" and bool(anonymisation_findings(resource)))
+    notifications.resource_moved(resource, action, user, comment.strip(), private=private)
+    return revision
 
 
 AUDITED_TRANSITIONS = {
@@ -212,29 +211,6 @@ AUDITED_TRANSITIONS = {
     "archive": "resource.archived",
     "unarchive": "resource.restored",
 }
-
-
-def notify_returned(resource: Resource, comment: str) -> None:
-    """Tell the author that an editor returned the resource (call after the commit).
-
-    Only if the author may see the resource now: one who moved to another organisation (or was
-    deactivated) learns neither its title nor the comment.
-    """
-    author = resource.author
-    if author is None or not can_view(author, resource):
-        return
-    try:
-        send_mail(
-            author.email,
-            _l("Ihr Eintrag wurde zur Überarbeitung zurückgegeben"),
-            "resource_returned",
-            locale=author.language,
-            resource=resource,
-            comment=comment,
-            url=external_url(f"/resources/{resource.id}"),
-        )
-    except Exception:  # noqa: BLE001 - the return itself is saved; the mail is a courtesy
-        logger.exception("Could not send the return notice for resource %s", resource.id)
 
 
 # --- links -------------------------------------------------------------------------------

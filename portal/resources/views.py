@@ -25,6 +25,7 @@ from portal.auth.views import _current_user_key
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
+from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
 from portal.resources.access import redact_note, redact_record
@@ -222,6 +223,11 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
+        "following": {
+            "resource": notifications.is_following(current_user, "resource", resource.id),
+            "court": resource.court is not None
+            and notifications.is_following(current_user, "court", resource.court.slug),
+        },
     }
 
 
@@ -507,8 +513,6 @@ def transition(resource_id: int, action: str):
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
-                if action == "return":
-                    services.notify_returned(resource, comment)
                 flash(str(ACTION_DONE[action]), "success")
                 return redirect(url_for("resources.detail", resource_id=resource.id))
     status = 400 if form.errors else 200

@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.saved import services
 from portal.saved.atom import atom_feed
 from portal.saved.forms import SaveSearchForm
@@ -66,7 +67,13 @@ def detail(saved_id: int):
     result = services.run(saved, current_user, page=max(page, 1))
     services.mark_seen(saved)
     db.session.commit()
-    return render_template("saved/detail.html", saved=saved, result=result, new_ids=new_ids)
+    return render_template(
+        "saved/detail.html",
+        saved=saved,
+        result=result,
+        new_ids=new_ids,
+        following=notifications.is_following(current_user, "saved_search", saved.id),
+    )
 
 
 @bp.post("/<int:saved_id>/delete")
