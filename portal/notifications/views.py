@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.extensions import db
@@ -48,7 +49,11 @@ def read_all():
     count = services.mark_read(current_user)
     db.session.commit()
     flash(
-        _("%(num)s Benachrichtigungen als gelesen markiert.", num=count)
+        ngettext(
+            "%(num)s Benachrichtigung als gelesen markiert.",
+            "%(num)s Benachrichtigungen als gelesen markiert.",
+            count,
+        )
         if count
         else _("Es gab keine ungelesenen Benachrichtigungen."),
         "success",
