@@ -179,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.views import bp as auth_bp
+    from portal.comments.views import bp as comments_bp
     from portal.main.views import bp as main_bp
     from portal.norms.views import bp as norms_bp
     from portal.notifications.views import bp as notifications_bp
@@ -194,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
         orgs_bp,
         admin_bp,
         resources_bp,
+        comments_bp,
         search_bp,
         api_bp,
         api_tokens_bp,

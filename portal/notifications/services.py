@@ -40,6 +40,7 @@ KINDS = {
     "published": _l("Einträge meiner Organisation veröffentlicht"),
     "returned": _l("Einträge meiner Organisation zur Überarbeitung zurückgegeben"),
     "followed": _l("Neues zu dem, dem ich folge"),
+    "commented": _l("Kommentare zu Einträgen, die ich geschrieben oder kommentiert habe"),
 }
 FREQUENCIES = {
     "immediate": _l("Sofort per E-Mail"),
@@ -52,6 +53,7 @@ DEFAULT_FREQUENCY = {
     "published": "daily",
     "returned": "immediate",
     "followed": "daily",
+    "commented": "immediate",
 }
 
 FOLLOW_TYPES = {
@@ -332,6 +334,8 @@ def text(notification: Notification) -> str:
         return _("„%(title)s“ wurde veröffentlicht.", title=title)
     if notification.kind == "returned":
         return _("„%(title)s“ wurde zur Überarbeitung zurückgegeben.", title=title)
+    if notification.kind == "commented":
+        return _("Neuer Kommentar zu „%(title)s“.", title=title)
     if params.get("reason") == "updated":
         return _("„%(title)s“, dem Sie folgen, wurde aktualisiert.", title=title)
     if params.get("reason") == "search":

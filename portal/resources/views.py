@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
+from portal.comments import services as comment_services
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
@@ -223,6 +224,8 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
+        "comments": comment_services.thread(resource),
+        "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
         "following": {
             "resource": notifications.is_following(current_user, "resource", resource.id),
             "court": resource.court is not None
