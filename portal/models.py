@@ -6,6 +6,7 @@ from portal.auth.models import Invitation, OneTimeToken, ServerSession, User  # 
 from portal.comments.models import Comment  # noqa: F401
 from portal.notifications.models import DigestState, Follow, Notification, NotificationSetting  # noqa: F401
 from portal.orgs.models import Organisation  # noqa: F401
+from portal.questions.models import Answer, Question  # noqa: F401
 from portal.resources.models import (  # noqa: F401
     Attachment,
     Court,

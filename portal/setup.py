@@ -184,6 +184,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.norms.views import bp as norms_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.questions.views import bp as questions_bp
     from portal.resources.views import bp as resources_bp
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
@@ -196,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         resources_bp,
         comments_bp,
+        questions_bp,
         search_bp,
         api_bp,
         api_tokens_bp,

@@ -26,6 +26,7 @@ from portal.legal.citations import Norm
 from portal.mail import send_mail
 from portal.notifications.models import Follow, Notification, NotificationSetting
 from portal.orgs.models import Organisation
+from portal.questions.models import Question
 from portal.resources.access import can_view, visible_clause
 from portal.resources.models import LEGAL_AREAS, Court, Resource
 from portal.saved.models import SavedSearch
@@ -41,6 +42,8 @@ KINDS = {
     "returned": _l("Einträge meiner Organisation zur Überarbeitung zurückgegeben"),
     "followed": _l("Neues zu dem, dem ich folge"),
     "commented": _l("Kommentare zu Einträgen, die ich geschrieben oder kommentiert habe"),
+    "questions": _l("Neue Anfragen an das Netzwerk"),
+    "answered": _l("Antworten auf Anfragen, die ich gestellt, beantwortet oder gefolgt habe"),
 }
 FREQUENCIES = {
     "immediate": _l("Sofort per E-Mail"),
@@ -54,6 +57,8 @@ DEFAULT_FREQUENCY = {
     "returned": "immediate",
     "followed": "daily",
     "commented": "immediate",
+    "questions": "daily",
+    "answered": "immediate",
 }
 
 FOLLOW_TYPES = {
@@ -63,6 +68,7 @@ FOLLOW_TYPES = {
     "organisation": _l("Organisation"),
     "resource": _l("Eintrag"),
     "saved_search": _l("Gespeicherte Suche"),
+    "question": _l("Anfrage an das Netzwerk"),
 }
 
 _UNSUBSCRIBE_SALT = "notification-unsubscribe"
@@ -321,6 +327,8 @@ def target_path(notification: Notification) -> str:
     """The page a notification leads to (a path: mails are also sent outside requests)."""
     if notification.resource_id is not None:
         return f"/resources/{notification.resource_id}"
+    if "question" in (notification.params or {}):
+        return f"/questions/{notification.params['question']}"
     return "/notifications/"
 
 
@@ -334,6 +342,12 @@ def text(notification: Notification) -> str:
         return _("„%(title)s“ wurde veröffentlicht.", title=title)
     if notification.kind == "returned":
         return _("„%(title)s“ wurde zur Überarbeitung zurückgegeben.", title=title)
+    if notification.kind in ("questions", "answered"):
+        question = db.session.get(Question, params.get("question") or 0)
+        asked = question.title if question is not None else _("(gelöscht)")
+        if notification.kind == "questions":
+            return _("Neue Anfrage an das Netzwerk: „%(title)s“", title=asked)
+        return _("Neue Antwort auf die Anfrage „%(title)s“", title=asked)
     if notification.kind == "commented":
         return _("Neuer Kommentar zu „%(title)s“.", title=title)
     if params.get("reason") == "updated":
@@ -390,6 +404,10 @@ def normalised_target(user, target_type: str, target_key: str) -> str:
         if resource is None or not can_view(user, resource):
             raise FollowError(_l("Diesen Eintrag gibt es nicht."))
         return str(resource.id)
+    if target_type == "question":
+        if not key.isdigit() or db.session.get(Question, int(key)) is None:
+            raise FollowError(_l("Diese Anfrage gibt es nicht."))
+        return key
     if target_type == "saved_search":
         saved = db.session.get(SavedSearch, int(key)) if key.isdigit() else None
         if saved is None or saved.user_id != user.id:
@@ -426,6 +444,11 @@ def _own_follow(user, target_type: str, key: str) -> Follow | None:
     )
 
 
+def follows_of(target_type: str, target_key: str) -> list[Follow]:
+    """Everybody's follows of one target."""
+    return _follows(target_type, [target_key])
+
+
 def is_following(user, target_type: str, target_key: str) -> bool:
     return _own_follow(user, target_type, str(target_key)) is not None
 
@@ -459,6 +482,10 @@ def followed(user) -> list[Followed]:
                 label, url = resource.title, url_for("resources.detail", resource_id=resource.id)
             else:
                 label = _("Eintrag (nicht mehr sichtbar)")
+        elif item.target_type == "question":
+            question = db.session.get(Question, int(item.target_key))
+            label = question.title if question else _("(gelöscht)")
+            url = url_for("questions.detail", question_id=question.id) if question else None
         elif item.target_type == "saved_search":
             saved = db.session.get(SavedSearch, int(item.target_key))
             label = saved.name if saved else item.target_key
