@@ -184,6 +184,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.norms.views import bp as norms_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.public.views import bp as public_bp
     from portal.questions.views import bp as questions_bp
     from portal.resources.views import bp as resources_bp
     from portal.saved.views import bp as saved_bp
@@ -198,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
         resources_bp,
         comments_bp,
         questions_bp,
+        public_bp,
         search_bp,
         api_bp,
         api_tokens_bp,

@@ -24,6 +24,7 @@ from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import fields
 from portal.resources.access import (
+    PUBLIC,
     TRANSITIONS,
     can_edit,
     can_view,
@@ -38,7 +39,12 @@ from portal.resources.models import (
     ResourceLink,
     Revision,
 )
-from portal.resources.records import RecordContext, apply_record, editable_part
+from portal.resources.records import (
+    RecordContext,
+    apply_record,
+    editable_part,
+    public_findings,
+)
 from portal.resources.revisions import ensure_baseline, record_revision, touch
 from portal.timeutil import utcnow
 
@@ -106,6 +112,13 @@ def update_resource(
     if organisation is not None and not is_editor(user):
         organisation = None
     check_owner(user, resource, organisation, record.get("visibility", resource.visibility))
+    if record.get("visibility") == PUBLIC:
+        if resource.visibility != PUBLIC:
+            raise ResourceError(
+                _l("Für die Öffentlichkeit gibt die Geschäftsstelle Einträge eigens frei.")
+            )
+        if public_findings({**editable_part(record, resource.type)}):
+            raise ResourceError(PUBLIC_FINDINGS)
     ensure_baseline(resource)
     previous_visibility = resource.visibility
     # One user action is one version: SQLAlchemy raises `version` on every flush that changes
@@ -126,6 +139,42 @@ def update_resource(
     record_revision(resource, user, "edit", comment=comment)
     notifications.resource_updated(resource, user)
     return resource
+
+
+# --- release to the public ----------------------------------------------------------------
+
+PUBLIC_FINDINGS = _l(
+    "Titel oder Kurzfassung enthalten Hinweise auf personenbezogene Daten. Öffentlich "
+    "erscheinen darf der Eintrag erst ohne sie."
+)
+
+
+def can_release(user, resource: Resource) -> bool:
+    return (
+        is_editor(user)
+        and resource.status == "published"
+        and resource.visibility in ("members", PUBLIC)
+    )
+
+
+def set_public(resource: Resource, user, public: bool) -> None:
+    """The office releases a published entry to the public pages, or withdraws it."""
+    if not can_release(user, resource):
+        raise ResourceError(_l("Dieser Schritt ist für Sie hier nicht möglich."))
+    if public and public_findings({"title": resource.title, "summary": resource.summary}):
+        raise ResourceError(PUBLIC_FINDINGS)
+    previous = resource.visibility
+    resource.visibility = PUBLIC if public else "members"
+    if resource.visibility == previous:
+        return
+    resource.updated_at = utcnow()
+    audit_record(
+        "resource.visibility_changed",
+        target=resource,
+        actor=user,
+        details={"from": previous, "to": resource.visibility},
+    )
+    db.session.flush()
 
 
 # --- workflow ----------------------------------------------------------------------------

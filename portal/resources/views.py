@@ -40,6 +40,7 @@ from portal.resources.forms import (
 )
 from portal.resources.models import (
     RESOURCE_TYPES,
+    VISIBILITY_LABELS,
     Attachment,
     Resource,
     ResourceLink,
@@ -224,6 +225,7 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
+        "may_release": services.can_release(current_user, resource),
         "comments": comment_services.thread(resource),
         "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
         "following": {
@@ -273,6 +275,12 @@ def print_view(resource_id: int):
 def _prepare_form(form, resource_type: str, resource: Resource | None = None) -> None:
     if resource_type == "case_law":
         form.court.choices = [("", _("– bitte wählen –"))] + courts.court_form_choices()
+    if resource is not None and resource.visibility == access.PUBLIC:
+        # Released by the office: kept on edit; set and withdrawn only by the release step.
+        form.visibility.choices = [
+            *form.visibility.choices,
+            (access.PUBLIC, VISIBILITY_LABELS["public"]),
+        ]
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:
@@ -532,6 +540,26 @@ def transition(resource_id: int, action: str):
         ),
         status,
     )
+
+
+@bp.post("/<int:resource_id>/<any(release, withdraw):step>")
+def release(resource_id: int, step: str):
+    """The office shows a published entry on the public pages, or takes it back."""
+    resource = _resource_or_404(resource_id)
+    try:
+        services.set_public(resource, current_user, step == "release")
+    except errors.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Der Eintrag ist öffentlich.")
+            if step == "release"
+            else _("Der Eintrag ist nicht mehr öffentlich."),
+            "success",
+        )
+    return redirect(url_for("resources.detail", resource_id=resource.id))
 
 
 # --- revisions ---------------------------------------------------------------------------

@@ -88,4 +88,7 @@ def test_public_endpoints_are_the_known_few():
         "main.set_language",
         "feeds.feed",
         "notifications.unsubscribe",
+        "public.index",
+        "public.detail",
+        "public.feed",
     } == PUBLIC_ENDPOINTS
