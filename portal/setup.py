@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.comments.views import bp as comments_bp
     from portal.main.views import bp as main_bp
+    from portal.newsletter.views import bp as newsletter_bp
     from portal.norms.views import bp as norms_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
@@ -200,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
         comments_bp,
         questions_bp,
         public_bp,
+        newsletter_bp,
         search_bp,
         api_bp,
         api_tokens_bp,

@@ -24,6 +24,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.legal.citations import Norm
 from portal.mail import send_mail
+from portal.newsletter.models import Issue
 from portal.notifications.models import Follow, Notification, NotificationSetting
 from portal.orgs.models import Organisation
 from portal.questions.models import Question
@@ -42,6 +43,7 @@ KINDS = {
     "returned": _l("Einträge meiner Organisation zur Überarbeitung zurückgegeben"),
     "followed": _l("Neues zu dem, dem ich folge"),
     "commented": _l("Kommentare zu Einträgen, die ich geschrieben oder kommentiert habe"),
+    "newsletter": _l("„KOK informiert“"),
     "questions": _l("Neue Anfragen an das Netzwerk"),
     "answered": _l("Antworten auf Anfragen, die ich gestellt, beantwortet oder gefolgt habe"),
 }
@@ -57,6 +59,7 @@ DEFAULT_FREQUENCY = {
     "returned": "immediate",
     "followed": "daily",
     "commented": "immediate",
+    "newsletter": "immediate",
     "questions": "daily",
     "answered": "immediate",
 }
@@ -175,7 +178,18 @@ def _mail_one(user, notification: Notification) -> None:
         "kind_label": KINDS[notification.kind],
         "settings_url": external_url("/notifications/settings"),
     }
-    if notification.kind == "returned":
+    if notification.kind == "newsletter":
+        issue = db.session.get(Issue, notification.params["issue"])
+        template, subject = "newsletter", _l("KOK informiert: %(title)s", title=issue.title)
+        context.update(
+            issue=issue,
+            items=[
+                (item, external_url(f"/resources/{item.resource_id}"))
+                for item in issue.items
+                if can_view(user, item.resource)
+            ],
+        )
+    elif notification.kind == "returned":
         template = "resource_returned"
         subject = (
             _l("Ihr Eintrag wurde zur Überarbeitung zurückgegeben")
@@ -327,6 +341,8 @@ def target_path(notification: Notification) -> str:
     """The page a notification leads to (a path: mails are also sent outside requests)."""
     if notification.resource_id is not None:
         return f"/resources/{notification.resource_id}"
+    if "issue" in (notification.params or {}):
+        return f"/kok-informiert/{notification.params['issue']}"
     if "question" in (notification.params or {}):
         return f"/questions/{notification.params['question']}"
     return "/notifications/"
@@ -342,6 +358,12 @@ def text(notification: Notification) -> str:
         return _("„%(title)s“ wurde veröffentlicht.", title=title)
     if notification.kind == "returned":
         return _("„%(title)s“ wurde zur Überarbeitung zurückgegeben.", title=title)
+    if notification.kind == "newsletter":
+        issue = db.session.get(Issue, params.get("issue") or 0)
+        return _(
+            "„KOK informiert“: %(title)s",
+            title=issue.title if issue is not None else _("(gelöscht)"),
+        )
     if notification.kind in ("questions", "answered"):
         question = db.session.get(Question, params.get("question") or 0)
         asked = question.title if question is not None else _("(gelöscht)")
