@@ -57,7 +57,7 @@ format: $(VENV)/.dev-deps ## Format the code with ruff
 	$(BIN)/ruff format portal tests bench config.py
 
 update-translations: $(VENV)/.dev-deps ## Extract strings and update the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
 bench: $(VENV)/.dev-deps translations ## Run the benchmarks (prints figures)

@@ -12,10 +12,12 @@ from flask_migrate import upgrade
 from portal.api import cli as api_cli
 from portal.audit import cli as audit_cli
 from portal.auth import cli as auth_cli
-from portal.auth.models import count_users
+from portal.auth.models import ROLES, count_users
+from portal.auth.services import find_user
 from portal.backup import cli as backup_cli
 from portal.demo import seed_demo
 from portal.extensions import db
+from portal.notifications import cli as notifications_cli
 from portal.orgs import cli as orgs_cli
 from portal.resources import cli as resources_cli
 from portal.saved import cli as saved_cli
@@ -43,9 +45,6 @@ def seed_demo_command():
 
 def _echo_accounts(accounts: list[tuple[str, str]]) -> None:
     """One line per new demo account: e-mail, one-time password, role and organisation."""
-    from portal.auth.models import ROLES
-    from portal.auth.services import find_user
-
     for email, password in accounts:
         user = find_user(email)
         organisation = user.organisation.name if user.organisation else "-"
@@ -78,6 +77,7 @@ def register(app: Flask) -> None:
         resources_cli.COMMANDS,
         search_cli.COMMANDS,
         saved_cli.COMMANDS,
+        notifications_cli.COMMANDS,
         api_cli.COMMANDS,
         audit_cli.COMMANDS,
         backup_cli.COMMANDS,

@@ -3,7 +3,11 @@
 from portal.api.models import ApiToken  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.auth.models import Invitation, OneTimeToken, ServerSession, User  # noqa: F401
+from portal.comments.models import Comment  # noqa: F401
+from portal.newsletter.models import Issue, IssueItem  # noqa: F401
+from portal.notifications.models import DigestState, Follow, Notification, NotificationSetting  # noqa: F401
 from portal.orgs.models import Organisation  # noqa: F401
+from portal.questions.models import Answer, Question  # noqa: F401
 from portal.resources.models import (  # noqa: F401
     Attachment,
     Court,

@@ -179,9 +179,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.views import bp as auth_bp
+    from portal.comments.views import bp as comments_bp
     from portal.main.views import bp as main_bp
+    from portal.newsletter.views import bp as newsletter_bp
     from portal.norms.views import bp as norms_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.public.views import bp as public_bp
+    from portal.questions.views import bp as questions_bp
     from portal.resources.views import bp as resources_bp
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
@@ -193,10 +198,15 @@ def register_blueprints(app: Flask) -> None:
         orgs_bp,
         admin_bp,
         resources_bp,
+        comments_bp,
+        questions_bp,
+        public_bp,
+        newsletter_bp,
         search_bp,
         api_bp,
         api_tokens_bp,
         norms_bp,
+        notifications_bp,
         saved_bp,
         feeds_bp,
     ):

@@ -16,6 +16,7 @@ from portal.api.params import (
     MODES,
     SORTS,
 )
+from portal.notifications.services import KINDS as NOTIFICATION_KINDS
 from portal.resources.fields import FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 
@@ -212,6 +213,32 @@ SCHEMAS = {
             "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
         },
     },
+    "Notifications": {
+        "type": "object",
+        "required": ["total", "page", "notifications"],
+        "additionalProperties": False,
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "notifications": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind", "created_at", "read", "resource_id", "url", "text"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "read": {"type": "boolean"},
+                        "resource_id": {"type": ["integer", "null"]},
+                        "url": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
 }
 
 ERRORS = {
@@ -356,6 +383,31 @@ DOCUMENT = {
                     "401": ERRORS["401"],
                     "404": _error("No such resource, or not visible to you"),
                     "429": ERRORS["429"],
+                },
+            }
+        },
+        "/notifications": {
+            "get": {
+                "operationId": "notifications",
+                "summary": "The token owner's notifications, newest first",
+                "parameters": [
+                    _param("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
+                    _param(
+                        "limit",
+                        "Notifications per page",
+                        {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of notifications",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Notifications"}
+                            }
+                        },
+                    },
+                    **ERRORS,
                 },
             }
         },

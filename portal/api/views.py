@@ -13,9 +13,11 @@ from portal.api.forms import TokenForm
 from portal.api.openapi import openapi_document
 from portal.api.representation import resource_json, search_json
 from portal.extensions import db, limiter
+from portal.notifications import services as notification_services
 from portal.resources.access import can_view
 from portal.resources.models import Resource
 from portal.search import services as search_services
+from portal.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # HTML forms, so outside /api/: errors and logins answer as pages, not JSON.
@@ -52,6 +54,39 @@ def resource_detail(resource_id: int):
     if resource is None or not can_view(current_user, resource):
         abort(404)
     return jsonify(resource_json(resource, current_user))
+
+
+@bp.get("/notifications")
+def notifications():
+    """The token user's own notifications, newest first (only what they may still see)."""
+    limit = request.args.get("limit", 50, type=int)
+    page = request.args.get("page", 1, type=int)
+    if limit is None or not 1 <= limit <= 100:
+        return json_error(400, "limit must be a whole number from 1 to 100")
+    if page is None or page < 1:
+        return json_error(400, "page must be a whole number from 1")
+    found = db.paginate(
+        notification_services.visible_notifications(current_user),
+        page=page,
+        per_page=limit,
+        error_out=False,
+    )
+    return jsonify(
+        total=found.total,
+        page=page,
+        notifications=[
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "created_at": n.created_at.isoformat(),
+                "read": n.read_at is not None,
+                "resource_id": n.resource_id,
+                "url": external_url(notification_services.target_path(n)),
+                "text": notification_services.text(n),
+            }
+            for n in found.items
+        ],
+    )
 
 
 @bp.get("/openapi.json")

@@ -19,6 +19,7 @@ Action names (German labels in `ACTIONS`, used by the admin filter):
 - token.created, token.revoked
 - resource.published, resource.returned, resource.archived, resource.restored,
   resource.visibility_changed, attachment.downloaded, resource.imported, resource.exported
+- comment.hidden, comment.restored
 - audit.pruned, audit.exported
 
 How the chain and pseudonymisation fit together is described in `portal.audit.services`.

@@ -82,6 +82,8 @@ ACTIONS = {
     "resource.imported": _l("Beiträge importiert"),
     "resource.exported": _l("Beiträge exportiert"),
     "court.curated": _l("Gericht geprüft"),
+    "comment.hidden": _l("Kommentar ausgeblendet"),
+    "comment.restored": _l("Kommentar wieder eingeblendet"),
     "audit.pruned": _l("Protokoll gekürzt"),
     "audit.exported": _l("Protokoll exportiert"),
 }

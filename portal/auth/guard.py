@@ -18,6 +18,10 @@ PUBLIC_ENDPOINTS = {
     "main.healthz",
     "main.set_language",
     "feeds.feed",  # private token URL; see portal.saved
+    "notifications.unsubscribe",  # signed for one person and one kind of mail
+    "public.index",  # what the office released: see portal.public
+    "public.detail",
+    "public.feed",
 }
 
 

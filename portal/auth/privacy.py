@@ -15,7 +15,10 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import SYSTEM, pseudonymise_actor
 from portal.auth.models import Invitation, ServerSession, User
 from portal.auth.services import AuthError
+from portal.comments.models import Comment
 from portal.extensions import db
+from portal.notifications.models import Follow
+from portal.notifications.services import frequencies
 from portal.resources.access import visible_clause, visible_record_links
 from portal.resources.models import Resource
 from portal.resources.records import to_record
@@ -48,6 +51,15 @@ def export_user_data(user: User) -> dict:
     sessions = db.session.scalars(
         select(ServerSession).where(ServerSession.user_id == user.id)
     ).all()
+    comments = db.session.scalars(
+        select(Comment)
+        .join(Resource, Comment.resource_id == Resource.id)
+        .where(Comment.author_id == user.id, visible_clause(user, Resource))
+        .order_by(Comment.id)
+    ).all()
+    follows = db.session.scalars(
+        select(Follow).where(Follow.user_id == user.id).order_by(Follow.id)
+    ).all()
     record("user.data_exported", target=user, actor=user)
     return {
         "exported_at": _iso(utcnow()),
@@ -76,6 +88,23 @@ def export_user_data(user: User) -> dict:
             {"id": r.id, "status": r.status, **to_record(r, links=visible_record_links(user, r))}
             for r in resources
         ],
+        "comments": [
+            {
+                "id": c.id,
+                "resource_id": c.resource_id,
+                "reply_to": c.parent_id,
+                "body": c.body,
+                "created_at": _iso(c.created_at),
+                "edited_at": _iso(c.edited_at),
+                "hidden": c.hidden_at is not None,
+            }
+            for c in comments
+        ],
+        "follows": [
+            {"type": f.target_type, "key": f.target_key, "created_at": _iso(f.created_at)}
+            for f in follows
+        ],
+        "notification_mail": frequencies(user),
         "audit_entries": [
             {
                 "seq": e.seq,

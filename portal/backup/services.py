@@ -76,8 +76,6 @@ def _pg_program(program: str) -> str:
     An older pg_dump refuses a newer server; Debian keeps each version's programs in
     /usr/lib/postgresql/<major>/bin, while the PATH holds the newest installed client.
     """
-    from portal.extensions import db
-
     major = int(db.session.execute(text("SHOW server_version_num")).scalar()) // 10000
     db.session.rollback()
     folders = [current_app.config.get("PG_BIN_DIR"), f"/usr/lib/postgresql/{major}/bin"]
@@ -144,8 +142,6 @@ def _alembic_revision_sqlite(path: Path) -> str | None:
 
 def _alembic_revision_database() -> str | None:
     """The migration the live database is at (the dump was taken at the same revision)."""
-    from portal.extensions import db
-
     try:
         return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.legal.citations import Norm
 from portal.norms import services
+from portal.notifications import services as notifications
 
 bp = Blueprint("norms", __name__, url_prefix="/norms")
 
@@ -36,4 +37,5 @@ def detail(slug: str):
         page=page,
         parents=norm.ancestors,
         provisions=services.sub_provisions(current_user, norm),
+        following=notifications.is_following(current_user, "norm", norm.key),
     )

@@ -1,9 +1,11 @@
 """Directory of the network's organisations."""
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
@@ -26,4 +28,8 @@ def detail(slug: str):
     )
     if organisation is None:
         abort(404)
-    return render_template("orgs/detail.html", organisation=organisation)
+    return render_template(
+        "orgs/detail.html",
+        organisation=organisation,
+        following=notifications.is_following(current_user, "organisation", organisation.slug),
+    )

@@ -6,6 +6,8 @@ the resource when the two sets meet. The same audiences are indexed in the searc
 counts, facets, snippets and suggestions follow the same rule as pages and downloads.
 
 - published, visibility "members":      every logged-in user
+- published, visibility "public":       every logged-in user, and title, summary, court, date,
+                                        file number and norms on /public/ without login
 - published, visibility "office":       office staff only
 - published, visibility "organisation": the owning organisation and the office
 - not published (draft, submitted, returned, archived): the owning organisation and the office
@@ -26,7 +28,9 @@ from portal.resources.models import Resource, ResourceLink
 MEMBERS = "members"
 OFFICE = "office"
 
-VISIBILITIES = ("members", "office", "organisation")
+VISIBILITIES = ("members", "office", "organisation")  # what an edit form offers
+PUBLIC = "public"  # set by the office's release step (or an import of a published entry)
+RECORD_VISIBILITIES = (*VISIBILITIES, PUBLIC)
 
 
 def org_audience(organisation_id: int) -> str:
@@ -35,7 +39,7 @@ def org_audience(organisation_id: int) -> str:
 
 def resource_audiences(status: str, visibility: str, organisation_id: int) -> set[str]:
     """The audiences that may see a resource with these attributes."""
-    if status == "published" and visibility == "members":
+    if status == "published" and visibility in ("members", PUBLIC):
         return {MEMBERS}
     if status == "published" and visibility == "office":
         return {OFFICE}
@@ -116,7 +120,7 @@ def visible_clause(user, model) -> ColumnElement[bool]:
         return true()
     published = model.status == "published"
     return or_(
-        and_(published, model.visibility == "members"),
+        and_(published, model.visibility.in_(("members", PUBLIC))),
         and_(model.organisation_id == user.organisation_id, model.visibility != "office"),
         and_(model.organisation_id == user.organisation_id, ~published),
     )

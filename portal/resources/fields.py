@@ -27,7 +27,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.resources.access import VISIBILITIES
+from portal.resources.access import RECORD_VISIBILITIES
 from portal.resources.models import (
     DECISION_TYPES,
     LANGUAGES,
@@ -112,7 +112,7 @@ FIELDS: tuple[Field, ...] = (
         "visibility",
         _l("Sichtbarkeit"),
         "choice",
-        choices={key: VISIBILITY_LABELS[key] for key in VISIBILITIES},
+        choices={key: VISIBILITY_LABELS[key] for key in RECORD_VISIBILITIES},
         default="members",
         group="visibility",
         facts=False,

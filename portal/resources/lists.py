@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.legal.citations import Norm
 from portal.resources.access import visible_clause
 from portal.resources.models import Court, Resource, ResourceNorm
+from portal.resources.services import anonymisation_findings
 
 SORTS = {
     "newest": _l("Neueste zuerst"),
@@ -159,8 +160,6 @@ def drafts_for_colleagues(user, resources) -> tuple[list[Resource], int]:
     listed only for its author and the editors: colleagues see neither its title nor its text,
     only that such drafts exist.
     """
-    from portal.resources.services import anonymisation_findings
-
     if is_editor(user):
         return list(resources), 0
     shown = [r for r in resources if r.author_id == user.id or not anonymisation_findings(r)]

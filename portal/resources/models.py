@@ -33,6 +33,9 @@ VISIBILITY_LABELS = {
     "members": _l("Alle Mitglieder"),
     "office": _l("Nur Geschäftsstelle"),
     "organisation": _l("Eigene Organisation und Geschäftsstelle"),
+    "public": _l(
+        "Öffentlich (auch ohne Anmeldung: Titel, Kurzfassung, Gericht, Datum, Aktenzeichen, Normen)"
+    ),
 }
 
 LANGUAGES = {"de": _l("Deutsch"), "en": _l("Englisch")}

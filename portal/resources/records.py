@@ -15,7 +15,8 @@ outcome, format) take the key or its German or English label in any case (``"Urt
 - ``type`` (required): ``case_law`` | ``training_material`` | ``position_paper``
 - ``title`` (required), ``summary``, ``body`` (Markdown), ``language`` (``de`` | ``en``)
 - ``topics``, ``tags``: lists of strings
-- ``visibility``: ``members`` (default) | ``office`` | ``organisation``
+- ``visibility``: ``members`` (default) | ``office`` | ``organisation`` | ``public`` (published
+  entries without findings of the anonymisation check in title and summary)
 - ``organisation``: slug of the owning organisation; default the office
 - ``status``: ``published`` (default) | ``draft`` (the other workflow states are accepted too)
 - ``published_on``: ``YYYY-MM-DD``
@@ -43,6 +44,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.legal.anonymisation import scan
 from portal.legal.courts import find_court, get_court, match_key
 from portal.legal.file_numbers import file_number_key, normalise_file_number
 from portal.orgs.models import Organisation
@@ -271,6 +273,18 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
         record["links"] = _read_links(raw.get("links"))
     except ValueError as exc:
         error("links", exc.args[0])
+    if record.get("visibility") == "public":
+        if record.get("status") != "published":
+            error("visibility", _l("„public“ gibt es nur für veröffentlichte Einträge."))
+        elif public_findings(record):
+            error(
+                "visibility",
+                _l(
+                    "„public“ nur ohne Hinweise der Prüfung auf personenbezogene Daten "
+                    "(gefunden in: %(fields)s).",
+                    fields=", ".join(sorted({f.field for f in public_findings(record)})),
+                ),
+            )
     if errors:
         return None, errors
     if record["organisation"] is None:
@@ -278,6 +292,11 @@ def read_record(raw, context: RecordContext) -> tuple[dict | None, list[FieldErr
             return None, [FieldError("organisation", str(_l("Es gibt keine Geschäftsstelle.")))]
         record["organisation"] = context.default_organisation
     return {name: record[name] for name in fields_for(resource_type)}, []
+
+
+def public_findings(record: dict) -> list:
+    """Findings of the anonymisation check in what the public pages would show."""
+    return scan({name: record.get(name) or "" for name in ("title", "summary")})
 
 
 def _read_field(f: Field, value, context: RecordContext):

@@ -9,7 +9,6 @@ with a German (lazy) message; an edit based on an outdated version raises `EditC
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +21,11 @@ from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.legal.anonymisation import scan
 from portal.legal.decisions import decision_citation
-from portal.mail import send_mail
+from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import fields
 from portal.resources.access import (
+    PUBLIC,
     TRANSITIONS,
     can_edit,
     can_view,
@@ -40,13 +40,14 @@ from portal.resources.models import (
     ResourceLink,
     Revision,
 )
-from portal.resources.records import RecordContext, apply_record, editable_part
+from portal.resources.records import (
+    RecordContext,
+    apply_record,
+    editable_part,
+    public_findings,
+)
 from portal.resources.revisions import ensure_baseline, record_revision, touch
 from portal.timeutil import utcnow
-from portal.urls import external_url
-
-logger = logging.getLogger(__name__)
-
 
 # --- loading -----------------------------------------------------------------------------
 
@@ -112,6 +113,13 @@ def update_resource(
     if organisation is not None and not is_editor(user):
         organisation = None
     check_owner(user, resource, organisation, record.get("visibility", resource.visibility))
+    if record.get("visibility") == PUBLIC:
+        if resource.visibility != PUBLIC:
+            raise ResourceError(
+                _l("Für die Öffentlichkeit gibt die Geschäftsstelle Einträge eigens frei.")
+            )
+        if public_findings({**editable_part(record, resource.type)}):
+            raise ResourceError(PUBLIC_FINDINGS)
     ensure_baseline(resource)
     previous_visibility = resource.visibility
     # One user action is one version: SQLAlchemy raises `version` on every flush that changes
@@ -130,7 +138,44 @@ def update_resource(
             )
     db.session.flush()
     record_revision(resource, user, "edit", comment=comment)
+    notifications.resource_updated(resource, user)
     return resource
+
+
+# --- release to the public ----------------------------------------------------------------
+
+PUBLIC_FINDINGS = _l(
+    "Titel oder Kurzfassung enthalten Hinweise auf personenbezogene Daten. Öffentlich "
+    "erscheinen darf der Eintrag erst ohne sie."
+)
+
+
+def can_release(user, resource: Resource) -> bool:
+    return (
+        is_editor(user)
+        and resource.status == "published"
+        and resource.visibility in ("members", PUBLIC)
+    )
+
+
+def set_public(resource: Resource, user, public: bool) -> None:
+    """The office releases a published entry to the public pages, or withdraws it."""
+    if not can_release(user, resource):
+        raise ResourceError(_l("Dieser Schritt ist für Sie hier nicht möglich."))
+    if public and public_findings({"title": resource.title, "summary": resource.summary}):
+        raise ResourceError(PUBLIC_FINDINGS)
+    previous = resource.visibility
+    resource.visibility = PUBLIC if public else "members"
+    if resource.visibility == previous:
+        return
+    resource.updated_at = utcnow()
+    audit_record(
+        "resource.visibility_changed",
+        target=resource,
+        actor=user,
+        details={"from": previous, "to": resource.visibility},
+    )
+    db.session.flush()
 
 
 # --- workflow ----------------------------------------------------------------------------
@@ -204,7 +249,10 @@ def transition(
             actor=user,
             details={"from": previous_status},
         )
-    return record_revision(resource, user, action, comment=comment.strip(), findings=findings)
+    revision = record_revision(resource, user, action, comment=comment.strip(), findings=findings)
+    private = bool(findings) or (action == "return" and bool(anonymisation_findings(resource)))
+    notifications.resource_moved(resource, action, user, comment.strip(), private=private)
+    return revision
 
 
 AUDITED_TRANSITIONS = {
@@ -213,29 +261,6 @@ AUDITED_TRANSITIONS = {
     "archive": "resource.archived",
     "unarchive": "resource.restored",
 }
-
-
-def notify_returned(resource: Resource, comment: str) -> None:
-    """Tell the author that an editor returned the resource (call after the commit).
-
-    Only if the author may see the resource now: one who moved to another organisation (or was
-    deactivated) learns neither its title nor the comment.
-    """
-    author = resource.author
-    if author is None or not can_view(author, resource):
-        return
-    try:
-        send_mail(
-            author.email,
-            _l("Ihr Eintrag wurde zur Überarbeitung zurückgegeben"),
-            "resource_returned",
-            locale=author.language,
-            resource=resource,
-            comment=comment,
-            url=external_url(f"/resources/{resource.id}"),
-        )
-    except Exception:  # noqa: BLE001 - the return itself is saved; the mail is a courtesy
-        logger.exception("Could not send the return notice for resource %s", resource.id)
 
 
 # --- links -------------------------------------------------------------------------------

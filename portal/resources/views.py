@@ -23,9 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
+from portal.comments import services as comment_services
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
+from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
 from portal.resources.access import redact_note, redact_record
@@ -39,6 +41,7 @@ from portal.resources.forms import (
 )
 from portal.resources.models import (
     RESOURCE_TYPES,
+    VISIBILITY_LABELS,
     Attachment,
     Resource,
     ResourceLink,
@@ -238,6 +241,14 @@ def _detail_context(resource: Resource) -> dict:
         "citation": services.citation_of(resource),
         "chain": services.instance_chain(resource, current_user),
         "show_technical": is_editor(current_user),
+        "may_release": services.can_release(current_user, resource),
+        "comments": comment_services.thread(resource),
+        "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
+        "following": {
+            "resource": notifications.is_following(current_user, "resource", resource.id),
+            "court": resource.court is not None
+            and notifications.is_following(current_user, "court", resource.court.slug),
+        },
     }
 
 
@@ -288,6 +299,12 @@ def _prepare_form(form, resource_type: str, resource: Resource | None = None) ->
         )
     if resource_type == "case_law":
         form.court.choices = [("", _("– bitte wählen –"))] + courts.court_form_choices()
+    if resource is not None and resource.visibility == access.PUBLIC:
+        # Released by the office: kept on edit; set and withdrawn only by the release step.
+        form.visibility.choices = [
+            *form.visibility.choices,
+            (access.PUBLIC, VISIBILITY_LABELS["public"]),
+        ]
     if is_editor(current_user):
         form.organisation.choices = _organisation_choices()
         if form.organisation.data is None:
@@ -570,8 +587,6 @@ def transition(resource_id: int, action: str):
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
-                if action == "return":
-                    services.notify_returned(resource, comment)
                 flash(str(ACTION_DONE[action]), "success")
                 return redirect(url_for("resources.detail", resource_id=resource.id))
     status = 400 if form.errors else 200
@@ -588,6 +603,26 @@ def transition(resource_id: int, action: str):
         ),
         status,
     )
+
+
+@bp.post("/<int:resource_id>/<any(release, withdraw):step>")
+def release(resource_id: int, step: str):
+    """The office shows a published entry on the public pages, or takes it back."""
+    resource = _resource_or_404(resource_id)
+    try:
+        services.set_public(resource, current_user, step == "release")
+    except errors.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Der Eintrag ist öffentlich.")
+            if step == "release"
+            else _("Der Eintrag ist nicht mehr öffentlich."),
+            "success",
+        )
+    return redirect(url_for("resources.detail", resource_id=resource.id))
 
 
 # --- revisions ---------------------------------------------------------------------------

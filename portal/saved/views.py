@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.saved import services
 from portal.saved.atom import atom_feed
 from portal.saved.forms import SaveSearchForm
@@ -73,6 +74,7 @@ def detail(saved_id: int):
         result=result,
         new_ids=new_ids,
         filters=search_services.filters_in_words(services.search_filters(saved), result.facets),
+        following=notifications.is_following(current_user, "saved_search", saved.id),
     )
 
 

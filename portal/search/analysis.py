@@ -262,6 +262,12 @@ def german_analyzer() -> Analyzer:
     return _words() | CompoundSplitFilter() | GermanStemFilter()
 
 
+def index_terms(text: str) -> list[str]:
+    """The terms the index would store for `text` (compounds split, folded, stemmed): for
+    small collections matched outside Whoosh, such as the network's questions."""
+    return [t.text for t in german_analyzer()(text)]
+
+
 def spelling_analyzer() -> Analyzer:
     """Return the analyzer for a separate spelling field: surface words, no stems, no folding.
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import limiter
+from portal.questions import services as question_services
 from portal.search import complete as autocomplete
 from portal.search import services
 from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
@@ -34,9 +35,16 @@ def index():
         sort=args.get("sort", "relevance"),
         page=args.get("page", 1, type=int) or 1,
     )
+    # The network's questions are few: matched beside the index (see portal.questions).
+    questions = (
+        question_services.find(current_user, "all", q)
+        if mode == "search" and q.strip() and result.page == 1
+        else []
+    )
     return render_template(
         "search/index.html",
         result=result,
+        questions=questions,
         facet_labels=services.FACET_LABELS,
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,

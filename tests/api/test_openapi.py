@@ -45,7 +45,12 @@ def test_the_description_is_openapi_3_1_with_bearer_auth_and_valid_schemas(docum
     for path in document["paths"].values():
         for parameter in path["get"].get("parameters", []):
             Draft202012Validator.check_schema(parameter["schema"])
-    assert set(document["paths"]) == {"/search", "/resources/{id}", "/openapi.json"}
+    assert set(document["paths"]) == {
+        "/search",
+        "/resources/{id}",
+        "/notifications",
+        "/openapi.json",
+    }
 
 
 def test_real_answers_match_the_description(
@@ -69,7 +74,8 @@ def test_real_answers_match_the_description(
         title="Stellungnahme Menschenhandel", type="position_paper", authors=["KOK"]
     )
     hidden = create_resource(organisation=create_org(), visibility="organisation")
-    headers = {"Authorization": f"Bearer {make_token(create_user())}"}
+    reader = create_user()
+    headers = {"Authorization": f"Bearer {make_token(reader)}"}
 
     for params in (
         {"q": "Menschenhandel"},
@@ -95,6 +101,18 @@ def test_real_answers_match_the_description(
         "Resource",
         client.get(f"/api/v1/resources/{training['results'][0]['id']}", headers=headers).json,
     )
+
+    with app.app_context():
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.notifications.services import notify
+        from portal.resources.models import Resource as Entry
+
+        notify([db.session.get(User, reader.id)], "published", db.session.get(Entry, paper.id))
+        db.session.commit()
+    notifications = client.get("/api/v1/notifications", headers=headers).json
+    assert notifications["total"] == 1
+    check(document, "Notifications", notifications)
 
     errors = [
         client.get("/api/v1/search?per_page=500", headers=headers),

@@ -81,7 +81,14 @@ def test_every_timer_starts_a_job_that_exists_and_every_job_has_a_timer(tmp_path
     )
     commands = " ".join(p.read_text() for p in folder.glob("*.service"))
     known = set(create_app({"ENV_NAME": "test"}, instance_path=tmp_path).cli.commands)
-    for command in ("send-alerts", "prune-sessions", "prune-audit", "verify-audit", "backup"):
+    for command in (
+        "send-alerts",
+        "send-digests",
+        "prune-sessions",
+        "prune-audit",
+        "verify-audit",
+        "backup",
+    ):
         assert f"--app portal {command}" in commands
         assert command in known
 

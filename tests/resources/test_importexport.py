@@ -106,7 +106,11 @@ def test_a_file_with_two_bad_lines_reports_both_and_imports_nothing(
         (json.dumps(case(type="urteil")), "Feld type: Pflichtfeld; erlaubt sind"),
         (json.dumps(paper(court="BGH")), "Feld court: Dieses Feld gibt es nur beim Typ case_law"),
         (json.dumps(case(colour="blau")), "Feld colour: Unbekanntes Feld"),
-        (json.dumps(case(visibility="public")), "Feld visibility: „public“ ist nicht erlaubt"),
+        (json.dumps(case(visibility="geheim")), "Feld visibility: „geheim“ ist nicht erlaubt"),
+        (
+            json.dumps(case(visibility="public", status="draft")),
+            "Feld visibility: „public“ gibt es nur für veröffentlichte Einträge",
+        ),
         (json.dumps(case(organisation="nobody")), "Feld organisation: Keine Organisation"),
         (json.dumps(case(legal_areas="strafrecht")), "Feld legal_areas: Liste von Texten"),
         (

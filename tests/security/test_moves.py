@@ -261,9 +261,61 @@ def test_a_moved_person_gets_no_alert_when_only_hidden_entries_are_new(
     assert smtp_sink.to(world.mover.email) == []
 
 
+def test_a_moved_person_hears_nothing_more_of_what_their_old_organisation_keeps(
+    app, world, create_user, create_resource, office, runner, smtp_sink
+):
+    hidden = create_resource(
+        title="Quokkafund Neuigkeit",
+        organisation=world.org_a,
+        visibility="organisation",
+        status="submitted",
+        type="training_material",
+    )
+    response = logged_in_client(app, world.editor).post(
+        f"/resources/{hidden.id}/publish", data={"version": "1"}
+    )
+    assert response.status_code == 302
+    client = logged_in_client(app, world.mover)
+    assert "Quokkafund Neuigkeit" in client.get("/notifications/").get_data(as_text=True)
+    move(app, create_user, office, world.mover, world.org_b)
+    client = logged_in_client(app, world.mover)
+    for path in ("/", "/notifications/"):
+        page = client.get(path).get_data(as_text=True)
+        assert "ungelesen" not in page
+        assert_nothing_hidden(page, path)
+    api = client.get(
+        "/api/v1/notifications", headers={"Authorization": f"Bearer {world.api_token}"}
+    )
+    assert api.get_json()["total"] == 0
+    assert runner.invoke(args=["send-digests"]).exit_code == 0
+    for mail in smtp_sink.to(world.mover.email):
+        assert_nothing_hidden(smtp_sink.body(mail) + str(mail["Subject"]), "digest")
+
+
+def test_a_moved_person_gets_kok_informiert_without_what_their_old_organisation_keeps(
+    app, world, create_user, create_resource, office, smtp_sink
+):
+    kept = create_resource(
+        title="Wombatakte Rundbrief", organisation=world.org_a, published_at=utcnow()
+    )
+    editor = logged_in_client(app, world.editor)
+    editor.post("/kok-informiert/new", data={"title": "Rundbrief"})
+    for entry in (kept, world.open_entry):
+        editor.post("/kok-informiert/1/add", data={"id": str(entry.id)})
+    with app.app_context():
+        db.session.get(Resource, kept.id).visibility = "organisation"
+        db.session.commit()
+    move(app, create_user, office, world.mover, world.org_b)
+    assert editor.post("/kok-informiert/1/send").status_code == 302
+    body = smtp_sink.body(smtp_sink.to(world.mover.email)[0])
+    assert "Offene Schulung" in body  # control
+    assert_nothing_hidden(body, "newsletter")
+    assert "Wombatakte" in smtp_sink.body(smtp_sink.to(world.colleague.email)[0])
+
+
 # Mails whose templates can name a resource (its title, a comment on it, matches); each is
 # attacked above. A new one must be added here, and checked with can_view when it is sent.
-RESOURCE_MAILS = {"resource_returned", "saved_alert"}
+RESOURCE_MAILS = {"resource_returned", "saved_alert", "notification", "digest", "newsletter"}
 
 
 def test_every_mail_that_can_name_a_resource_is_covered_by_these_attacks():
@@ -271,6 +323,8 @@ def test_every_mail_that_can_name_a_resource_is_covered_by_these_attacks():
     naming = {
         path.stem
         for path in folder.glob("*.txt")
-        if re.search(r"resource|title|matches|comment", path.read_text(encoding="utf-8"))
+        if re.search(
+            r"resource|title|matches|comment|text|entries", path.read_text(encoding="utf-8")
+        )
     }
     assert naming == RESOURCE_MAILS

@@ -87,4 +87,8 @@ def test_public_endpoints_are_the_known_few():
         "main.healthz",
         "main.set_language",
         "feeds.feed",
+        "notifications.unsubscribe",
+        "public.index",
+        "public.detail",
+        "public.feed",
     } == PUBLIC_ENDPOINTS

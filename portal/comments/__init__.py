@@ -1,0 +1,1 @@
+"""Comments on resources: one level of replies, Markdown, moderated by the office."""
