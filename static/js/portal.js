@@ -45,6 +45,40 @@
     if (button && menu) { foldable(button, menu, false); }
   }
 
+  /* "Mehr" in the header: a drop-down list on wide screens, plain entries in the folded menu. */
+  function initMoreMenu() {
+    var item = document.querySelector(".nav-more");
+    var button = item && item.querySelector(".nav-more-toggle");
+    if (!button) { return; }
+    function close(focus) {
+      toggle(button, item, false);
+      if (focus) { button.focus(); }
+    }
+    function apply() {
+      var narrow = NARROW.matches;
+      button.hidden = narrow;
+      item.classList.toggle("is-dropdown", !narrow);
+      close(false);
+    }
+    button.addEventListener("click", function () {
+      toggle(button, item, button.getAttribute("aria-expanded") !== "true");
+    });
+    item.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && item.classList.contains("is-open")) {
+        event.stopPropagation();
+        close(true);
+      }
+    });
+    item.addEventListener("focusout", function (event) {
+      if (!item.contains(event.relatedTarget)) { close(false); }
+    });
+    document.addEventListener("click", function (event) {
+      if (!item.contains(event.target)) { close(false); }
+    });
+    if (NARROW.addEventListener) { NARROW.addEventListener("change", apply); }
+    apply();
+  }
+
   function initCollapsibles() {
     document.querySelectorAll("[data-toggle-for]").forEach(function (button) {
       var panel = document.getElementById(button.getAttribute("data-toggle-for"));
@@ -147,6 +181,7 @@
   function init() {
     initScrollingTables();
     initMenu();
+    initMoreMenu();
     initCollapsibles();
     initAutoSubmit();
     initCopy();

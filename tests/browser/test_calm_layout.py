@@ -51,9 +51,25 @@ def test_the_header_fits_one_row_at_1280_px_for_an_admin(open_page):
     assert max(middles) - min(middles) < 12, dict(zip(parts, middles, strict=True))
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     expect(nav.get_by_role("link")).to_have_text(
-        ["Wissensdatenbank", "Prüfung", "Normen", "Meine Suchen", "Organisationen", "Verwaltung"]
+        ["Wissensdatenbank", "Prüfung", "Normen", "Anfragen", "Verwaltung"]
     )
     expect(page.get_by_role("button", name="Menü")).to_be_hidden()
+
+    more = nav.get_by_role("button", name="Mehr")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    more.click()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    saved = nav.get_by_role("link", name="Meine Suchen")
+    expect(saved).to_be_visible()
+    expect(nav.get_by_role("link", name="Organisationen")).to_be_visible()
+    saved.focus()
+    page.keyboard.press("Escape")
+    expect(saved).to_be_hidden()
+    expect(more).to_be_focused()
+    more.press("Enter")
+    saved.click()
+    expect(page).to_have_url(re.compile(r"/saved/$"))
+    expect(page.get_by_role("button", name="Mehr")).to_have_class(re.compile("has-current"))
 
 
 def test_on_a_phone_the_menu_folds_behind_a_toggle_and_the_header_stays_small(open_page):
@@ -70,6 +86,9 @@ def test_on_a_phone_the_menu_folds_behind_a_toggle_and_the_header_stays_small(op
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(knowledge).to_be_visible()
+    # In the folded menu every entry is a plain link, "Mehr" is not needed.
+    expect(page.get_by_role("button", name="Mehr")).to_be_hidden()
+    expect(page.get_by_role("link", name="Meine Suchen")).to_be_visible()
     expect(page.get_by_role("combobox", name="Wissensportal durchsuchen")).to_be_visible()
 
     knowledge.focus()
