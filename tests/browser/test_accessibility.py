@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Organisation
+from portal.questions.models import Question
 from portal.resources.models import Court, Resource, ResourceNorm, Revision
 from portal.saved.models import SavedSearch
 
@@ -52,13 +53,20 @@ def pages(demo_portal) -> dict[str, str]:
         norm = db.session.scalar(select(ResourceNorm).order_by(ResourceNorm.id))
         organisation = db.session.scalar(select(Organisation).order_by(Organisation.id))
         court = db.session.scalar(select(Court).order_by(Court.id))
+        public = db.session.scalar(select(Resource).filter_by(visibility="public"))
         saved = SavedSearch(
             user_id=admin.id,
             name="Aufenthalt für Betroffene",
             query="Aufenthaltserlaubnis",
             filters={"type": ["case_law"]},
         )
-        db.session.add(saved)
+        question = Question(
+            author_id=admin.id,
+            organisation_id=admin.organisation_id,
+            title="Aufenthalt während des Strafverfahrens?",
+            body="Wer hat Erfahrung mit § 25 Abs. 4a AufenthG?",
+        )
+        db.session.add_all([saved, question])
         db.session.commit()
         return {
             "dashboard": "/",
@@ -97,8 +105,16 @@ def pages(demo_portal) -> dict[str, str]:
             "courts": "/admin/courts",
             "court": f"/admin/courts/{court.id}",
             "audit": "/admin/audit",
+            "questions": "/questions/",
+            "question-new": "/questions/new",
+            "question": f"/questions/{question.id}",
+            "newsletter": "/kok-informiert/",
+            "notifications": "/notifications/",
+            "notification-settings": "/notifications/settings",
+            "following": "/notifications/following",
+            "public": "/public/",
             "not-found": "/resources/999999",
-        }
+        } | ({"public-entry": f"/public/{public.id}"} if public else {})
 
 
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
