@@ -97,6 +97,14 @@ def submissions(resources: list[Resource]) -> dict[int, Revision]:
     return {revision.resource_id: revision for revision in rows}
 
 
+def waiting_since(resources: list[Resource], submitted: dict[int, Revision]) -> dict:
+    """When each resource began to wait for review: its submission, else (an imported entry)
+    its last change."""
+    return {
+        r.id: submitted[r.id].created_at if r.id in submitted else r.updated_at for r in resources
+    }
+
+
 def previous_revision(revision: Revision) -> Revision | None:
     return db.session.scalar(
         select(Revision)

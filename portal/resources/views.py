@@ -213,8 +213,8 @@ def review_queue():
         page=page,
         submitted=submitted,
         waited={
-            resource_id: format_timedelta(now - revision.created_at, threshold=1)
-            for resource_id, revision in submitted.items()
+            resource_id: format_timedelta(now - since, threshold=1)
+            for resource_id, since in revisions.waiting_since(page.items, submitted).items()
         },
         counts=lists.review_counts(current_user),
         types=RESOURCE_TYPES,
