@@ -176,6 +176,15 @@ def test_the_review_queue_shows_the_submitters_comment_and_the_waiting_time(
     assert "Bitte vor Freitag ansehen." in page
 
 
+def test_an_imported_entry_in_the_queue_waits_since_its_last_change(
+    app, client, login_as, create_resource
+):
+    create_resource(title="Importiert", status="submitted", updated_at=utcnow() - timedelta(days=2))
+    login_as("editor")
+    page = client.get("/resources/review").text
+    assert "Wartezeit: 2 Tage" in page and "Eingereicht von" not in page
+
+
 def test_the_return_form_shows_the_anonymisation_findings_without_a_confirmation(
     client, login_as, create_resource
 ):
