@@ -169,6 +169,7 @@ def test_an_editor_without_a_second_factor_is_offered_only_the_set_up_and_lands_
     expect(page.get_by_role("combobox", name="Wissensportal durchsuchen")).to_have_count(0)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     expect(page.get_by_role("link", name="Datenschutz")).to_have_count(0)
+    expect(page.get_by_role("link", name="KOK-Wissensportal")).to_have_count(0)
 
     secret = page.locator("code.secret").inner_text().replace(" ", "")
     page.get_by_label("Aktuelles Passwort").fill(PASSWORD)
