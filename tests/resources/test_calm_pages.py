@@ -215,3 +215,15 @@ def test_the_court_filter_offers_only_courts_that_occur_with_counts(
     court = re.search(r'<select id="court" name="court">(.*?)</select>', page, re.S).group(1)
     options = re.findall(r"<option[^>]*>([^<]*)</option>", court)
     assert options == ["alle Gerichte", "Bundesgerichtshof (2)", "Landgericht Hamburg (1)"]
+
+
+def test_the_print_view_names_the_version_only_for_editors(
+    client, auth, create_user, office, create_resource
+):
+    resource = create_resource()
+    auth.login(create_user().email)
+    page = client.get(f"/resources/{resource.id}/print").text
+    assert "Stand: " in page and "Version" not in page
+    auth.logout()
+    auth.login(create_user(role="editor", organisation=office).email)
+    assert "Stand: Version 1 vom" in client.get(f"/resources/{resource.id}/print").text
