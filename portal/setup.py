@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.views import bp as auth_bp
     from portal.comments.views import bp as comments_bp
+    from portal.consultations.views import bp as consultations_bp
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.newsletter.views import bp as newsletter_bp
@@ -205,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         public_bp,
         newsletter_bp,
         meetings_bp,
+        consultations_bp,
         search_bp,
         api_bp,
         api_tokens_bp,

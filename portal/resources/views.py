@@ -23,6 +23,7 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
 from portal.comments import services as comment_services
+from portal.consultations import services as consultation_services
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
@@ -226,6 +227,9 @@ def _detail_context(resource: Resource) -> dict:
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
         "may_release": services.can_release(current_user, resource),
+        "consultation": consultation_services.closed_for(resource)
+        if resource.type == "position_paper"
+        else None,
         "comments": comment_services.thread(resource),
         "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
         "following": {
