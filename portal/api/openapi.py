@@ -35,12 +35,20 @@ def _field_schema(f: Field) -> dict:
         schema = {"enum": list(f.choices)}
     elif f.kind == "choices":
         schema = {"type": "array", "items": {"enum": list(f.choices)}}
+        if f.name == "outcome":
+            schema["description"] = "A list since 2026-12; imports also take a single key."
+        if f.name == "victims_nationalities":
+            schema["description"] = "ISO 3166-1 alpha-2 codes"
     elif f.kind in ("list", "lines", "norms"):
         schema = dict(_STRINGS)
     elif f.kind == "date":
         schema = dict(_DATE)
     elif f.kind == "integer":
         schema = {"type": ["integer", "null"]}
+    elif f.kind == "number":
+        schema = {"type": ["number", "null"]}
+    elif f.kind == "boolean":
+        schema = {"type": ["boolean", "null"]}
     elif f.kind == "organisation":
         schema = dict(_NULLABLE_STRING)
     else:

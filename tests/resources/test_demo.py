@@ -52,4 +52,4 @@ def test_an_overturned_decision_is_linked_to_the_one_that_overturned_it(app, run
         link = db.session.scalar(db.select(ResourceLink).filter_by(source_id=first.id))
         assert link.kind == "instance"
         assert link.target.court.short_name == "BGH"
-        assert first.outcome == "acquittal"
+        assert first.outcome == ["acquittal"]
