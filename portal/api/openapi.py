@@ -16,7 +16,8 @@ from portal.api.params import (
     MODES,
     SORTS,
 )
-from portal.resources.fields import FIELDS, Field, record_fields
+from portal.api.representation import FACET_NAMES
+from portal.resources.fields import FACET_FIELDS, FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -171,28 +172,9 @@ SCHEMAS = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
             "facets": {
                 "type": "object",
-                "required": [
-                    "type",
-                    "court",
-                    "court_level",
-                    "legal_area",
-                    "norm",
-                    "topic",
-                    "year",
-                ],
+                "required": list(FACET_NAMES),
                 "additionalProperties": False,
-                "properties": {
-                    name: FACET
-                    for name in (
-                        "type",
-                        "court",
-                        "court_level",
-                        "legal_area",
-                        "norm",
-                        "topic",
-                        "year",
-                    )
-                },
+                "properties": {name: FACET for name in FACET_NAMES},
             },
         },
     },
@@ -308,6 +290,15 @@ DOCUMENT = {
                         "date_to", "Latest date (inclusive)", {"type": "string", "format": "date"}
                     ),
                     _param("language", "Language", {"enum": list(LANGUAGES)}, repeatable=True),
+                    *(
+                        _param(
+                            f.name,
+                            f"Case fact: {f.name} (a key, as in records)",
+                            {"enum": list(f.choices)},
+                            repeatable=True,
+                        )
+                        for f in FACET_FIELDS
+                    ),
                     _param(
                         "status",
                         "Workflow status (default: published); unpublished resources are found "

@@ -9,6 +9,7 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from portal.legal.citations import parse_norm
+from portal.resources.fields import BY_NAME, FACET_FIELDS
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 from portal.search.query import DESCRIBE_MAX_LENGTH
 from portal.search.services import FACETS, STATUS_FILTER
@@ -84,6 +85,8 @@ def _filter_value(name: str, value: str) -> str:
         raise InvalidParameter(f"status must be one of: {', '.join(STATUSES)}")
     if name == "language" and value not in LANGUAGES:
         raise InvalidParameter(f"language must be one of: {', '.join(LANGUAGES)}")
+    if name in {f.name for f in FACET_FIELDS} and value not in BY_NAME[name].choices:
+        raise InvalidParameter(f"{name} must be one of: {', '.join(BY_NAME[name].choices)}")
     if name == "year" and not re.fullmatch(r"[12][0-9]{3}", value):
         raise InvalidParameter("year must be a four-digit year")
     if name == "norm":

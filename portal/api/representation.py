@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.resources.access import visible_record_links
+from portal.resources.fields import FACET_FIELDS
 from portal.resources.models import Resource
 from portal.resources.records import external_id_of, to_record
 from portal.urls import external_url
@@ -44,7 +45,16 @@ def hit_json(hit) -> dict:
     }
 
 
-FACET_NAMES = ("type", "court", "court_level", "legal_area", "norm", "topic", "year")
+FACET_NAMES = (
+    "type",
+    "court",
+    "court_level",
+    "legal_area",
+    "norm",
+    "topic",
+    "year",
+    *(f.name for f in FACET_FIELDS),
+)
 
 
 def search_json(query, result) -> dict:

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import limiter
+from portal.resources.fields import FACET_FIELDS
 from portal.search import complete as autocomplete
 from portal.search import services
 from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
@@ -77,6 +78,7 @@ FACET_LABELS = {
     "year": _l("Jahr"),
     "language": _l("Sprache"),
     "status": _l("Bearbeitungsstand"),
+    **{f.name: f.label for f in FACET_FIELDS},
 }
 SORT_LABELS = {
     "relevance": _l("Relevanz"),
