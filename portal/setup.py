@@ -186,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
     from portal.search.views import bp as search_bp
+    from portal.statistics.views import bp as statistics_bp
 
     for bp in (
         main_bp,
@@ -199,6 +200,7 @@ def register_blueprints(app: Flask) -> None:
         norms_bp,
         saved_bp,
         feeds_bp,
+        statistics_bp,
     ):
         app.register_blueprint(bp)
 

@@ -17,6 +17,7 @@ from portal.api.params import (
     SORTS,
 )
 from portal.api.representation import FACET_NAMES
+from portal.legal.courts import COURT_LEVELS
 from portal.resources.fields import FACET_FIELDS, FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 
@@ -204,6 +205,100 @@ SCHEMAS = {
     },
 }
 
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_YEARS = {"type": "object", "propertyNames": {"pattern": "^[0-9]{4}$"}}
+
+SCHEMAS["Statistics"] = {
+    "description": (
+        "Counts of published case-law decisions the caller may see (the contributions: "
+        "published resources of every type), within the filters."
+    ),
+    "type": "object",
+    "required": [
+        "total",
+        "by_year",
+        "by_year_and_legal_area",
+        "outcomes_by_year",
+        "sentences_by_offence",
+        "exploitation_forms",
+        "control_means",
+        "victims_nationalities",
+        "by_federal_state",
+        "cited_norms",
+        "contributions_by_organisation",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "total": {"type": "integer", "minimum": 0, "description": "Decisions counted"},
+        "by_year": {**_YEARS, **_COUNTS, "description": 'Decisions per year: {"2019": 4}'},
+        "by_year_and_legal_area": {
+            **_YEARS,
+            "additionalProperties": _COUNTS,
+            "description": (
+                'Per year, decisions by their first legal area (key; "" for none), so a '
+                "year's values add up to by_year"
+            ),
+        },
+        "outcomes_by_year": {
+            **_YEARS,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["decisions", "compensation_awarded", "residence_granted"],
+                "additionalProperties": False,
+                "properties": {
+                    "decisions": {"type": "integer", "minimum": 0},
+                    "compensation_awarded": {"type": "integer", "minimum": 0},
+                    "residence_granted": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "sentences_by_offence": {
+            "type": "object",
+            "description": "Highest sentences (months) of criminal decisions by cited StGB section",
+            "additionalProperties": {
+                "type": "object",
+                "required": [
+                    "decisions",
+                    "median_months",
+                    "min_months",
+                    "max_months",
+                    "suspended",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "decisions": {"type": "integer", "minimum": 1},
+                    "median_months": {"type": "number"},
+                    "min_months": {"type": "integer"},
+                    "max_months": {"type": "integer"},
+                    "suspended": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "exploitation_forms": {**_COUNTS, "description": "Decisions per exploitation form key"},
+        "control_means": {**_COUNTS, "description": "Decisions per control means key"},
+        "victims_nationalities": {**_COUNTS, "description": "Decisions per ISO 3166 code"},
+        "by_federal_state": {
+            **_COUNTS,
+            "description": "Decisions per Land of the court (ISO 3166-2 code without DE-)",
+        },
+        "cited_norms": {**_COUNTS, "description": "Decisions citing each section or article"},
+        "contributions_by_organisation": {
+            "type": "object",
+            "description": "Published resources per organisation (slug) and type",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["name", "total", *RESOURCE_TYPES],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "total": {"type": "integer", "minimum": 0},
+                    **{t: {"type": "integer", "minimum": 0} for t in RESOURCE_TYPES},
+                },
+            },
+        },
+    },
+}
+
 ERRORS = {
     "400": _error("Invalid parameter"),
     "401": _error("No valid token and no session"),
@@ -355,6 +450,44 @@ DOCUMENT = {
                     "401": ERRORS["401"],
                     "404": _error("No such resource, or not visible to you"),
                     "429": ERRORS["429"],
+                },
+            }
+        },
+        "/statistics": {
+            "get": {
+                "operationId": "statistics",
+                "summary": "The numbers behind every chart of the statistics page",
+                "parameters": [
+                    _param(
+                        "year_from",
+                        "First year of decision (inclusive)",
+                        {"type": "integer", "minimum": 1900, "maximum": 2100},
+                    ),
+                    _param(
+                        "year_to",
+                        "Last year of decision (inclusive)",
+                        {"type": "integer", "minimum": 1900, "maximum": 2100},
+                    ),
+                    _param(
+                        "court_level",
+                        "Court level",
+                        {"enum": list(COURT_LEVELS)},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "legal_area", "Legal area", {"enum": list(LEGAL_AREAS)}, repeatable=True
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Counts of what the caller may see",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Statistics"}
+                            }
+                        },
+                    },
+                    **ERRORS,
                 },
             }
         },

@@ -16,6 +16,7 @@ from portal.extensions import db, limiter
 from portal.resources.access import can_view
 from portal.resources.models import Resource
 from portal.search import services as search_services
+from portal.statistics import services as statistics_services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # HTML forms, so outside /api/: errors and logins answer as pages, not JSON.
@@ -52,6 +53,15 @@ def resource_detail(resource_id: int):
     if resource is None or not can_view(current_user, resource):
         abort(404)
     return jsonify(resource_json(resource, current_user))
+
+
+@bp.get("/statistics")
+def statistics():
+    try:
+        filters = params.parse_statistics(request.args)
+    except params.InvalidParameter as exc:
+        return json_error(400, str(exc))
+    return jsonify(statistics_services.compute(current_user, filters).as_json())
 
 
 @bp.get("/openapi.json")

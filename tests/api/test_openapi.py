@@ -45,7 +45,12 @@ def test_the_description_is_openapi_3_1_with_bearer_auth_and_valid_schemas(docum
     for path in document["paths"].values():
         for parameter in path["get"].get("parameters", []):
             Draft202012Validator.check_schema(parameter["schema"])
-    assert set(document["paths"]) == {"/search", "/resources/{id}", "/openapi.json"}
+    assert set(document["paths"]) == {
+        "/search",
+        "/resources/{id}",
+        "/statistics",
+        "/openapi.json",
+    }
 
 
 def test_real_answers_match_the_description(
