@@ -103,14 +103,16 @@ def horizontal_bars(
 ) -> Markup:
     """One bar per row, stacked by series; the total (or the row's `labels` entry) beside
     each bar."""
-    width, label_width, bar = 720, 230, 20
+    width, label_width, bar = 760, 270, 20
     legend, top = _legend(chart_id, series)
     biggest = max((sum(values) for _, values in rows), default=0) or 1
-    scale = (width - label_width - 110) / biggest
+    # Room for the text beside the longest bar: a number, or the longest given label.
+    room = 60 if not labels else 14 + 7 * max((len(text) for text in labels), default=0)
+    scale = (width - label_width - room) / biggest
     body = list(legend)
     for r, (name, values) in enumerate(rows):
         y = top + r * (bar + 10)
-        text = str(name) if len(str(name)) <= 32 else str(name)[:31] + "…"
+        text = str(name) if len(str(name)) <= 36 else str(name)[:35] + "…"
         body.append(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" fill="{TEXT}" '
             f"{FONT}>{escape(text)}</text>"
@@ -174,7 +176,7 @@ def vertical_bars(
                     f'fill="{_fill(chart_id, i)}" stroke="{_outline(i)}">'
                     f"<title>{escape(name)}: {_number(value)}{escape(unit)}</title></rect>"
                 )
-            if not stacked and (count * groups) <= 40:
+            if not stacked and value and (count * groups) <= 48:
                 body.append(
                     f'<text x="{x + bar / 2:.1f}" y="{rect_y - 4:.1f}" text-anchor="middle" '
                     f'fill="{TEXT}" font-size="11">{_number(value)}{escape(unit)}</text>'
