@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -186,7 +186,7 @@ class Resource(db.Model):
     defendants_count: Mapped[int | None]
     sentence_months: Mapped[int | None]  # the highest sentence
     sentence_suspended: Mapped[bool | None]
-    compensation_eur: Mapped[float | None]
+    compensation_eur: Mapped[float | None] = mapped_column(Float)
     proceeding: Mapped[str] = mapped_column(String(20), default="")
 
     # Training material
