@@ -4,6 +4,7 @@ import logging
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -26,7 +27,17 @@ from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.orgs.models import Organisation
-from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
+from portal.resources import (
+    access,
+    attachments,
+    cite,
+    courts,
+    errors,
+    fields,
+    lists,
+    revisions,
+    services,
+)
 from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
@@ -222,6 +233,7 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
+        "citation": cite.citation_line(resource),
     }
 
 
@@ -256,6 +268,16 @@ def detail(resource_id: int):
 def print_view(resource_id: int):
     resource = _resource_or_404(resource_id)
     return render_template("resources/print.html", **_detail_context(resource))
+
+
+@bp.route("/<int:resource_id>/citation.ris")
+def citation_ris(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    return Response(
+        cite.ris([resource], cite.resource_url),
+        mimetype="application/x-research-info-systems",
+        headers={"Content-Disposition": f'attachment; filename="eintrag-{resource.id}.ris"'},
+    )
 
 
 # --- create and edit ---------------------------------------------------------------------
