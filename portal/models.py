@@ -3,6 +3,7 @@
 from portal.api.models import ApiToken  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.auth.models import Invitation, OneTimeToken, ServerSession, User  # noqa: F401
+from portal.dossiers.models import Dossier, DossierEntry  # noqa: F401
 from portal.orgs.models import Organisation  # noqa: F401
 from portal.resources.models import (  # noqa: F401
     Attachment,

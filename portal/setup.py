@@ -179,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.views import bp as auth_bp
+    from portal.dossiers.views import bp as dossiers_bp
     from portal.main.views import bp as main_bp
     from portal.norms.views import bp as norms_bp
     from portal.orgs.views import bp as orgs_bp
@@ -201,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
         saved_bp,
         feeds_bp,
         statistics_bp,
+        dossiers_bp,
     ):
         app.register_blueprint(bp)
 

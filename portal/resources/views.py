@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
+from portal.dossiers.services import dossiers_of
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
@@ -234,6 +235,7 @@ def _detail_context(resource: Resource) -> dict:
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
         "citation": cite.citation_line(resource),
+        "dossier_choices": [(d.id, d.title) for d in dossiers_of(current_user)],
     }
 
 

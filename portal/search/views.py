@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.dossiers.services import dossiers_of
 from portal.extensions import limiter
 from portal.resources import cite
 from portal.resources.fields import FACET_FIELDS
@@ -40,6 +41,7 @@ def index():
         facet_labels=FACET_LABELS,
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
+        dossier_choices=[(d.id, d.title) for d in dossiers_of(current_user)],
     )
 
 
