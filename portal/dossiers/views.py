@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.dossiers import services
 from portal.dossiers.forms import AddEntryForm, ButtonForm, DossierForm, NoteForm
+from portal.dossiers.pdf import DossierItem, dossier_pdf
 from portal.extensions import db
 from portal.resources import cite
 from portal.resources.models import Resource
@@ -166,4 +167,22 @@ def citations(dossier_id: int, kind: str):
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="mappe-{dossier.id}.{kind}"'},
+    )
+
+
+@bp.get("/<int:dossier_id>/dossier.pdf")
+def pdf(dossier_id: int):
+    dossier = _dossier_or_404(dossier_id)
+    items = [
+        DossierItem(e.resource, e.note) for e in services.visible_entries(current_user, dossier)
+    ]
+    subtitle = _("Mappe von %(name)s", name=dossier.owner.name if dossier.owner else "")
+    return pdf_response(dossier_pdf(current_user, dossier.title, subtitle, items), dossier.id)
+
+
+def pdf_response(body: bytes, name) -> Response:
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{name}.pdf"'},
     )

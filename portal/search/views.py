@@ -10,9 +10,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.dossiers.pdf import DossierItem, dossier_pdf
 from portal.dossiers.services import dossiers_of
 from portal.extensions import limiter
 from portal.resources import cite
@@ -95,6 +97,25 @@ def citations(kind: str):
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="suchergebnisse.{kind}"'},
+    )
+
+
+#: Most results a PDF dossier of a search holds.
+DOSSIER_LIMIT = 200
+
+
+@bp.route("/dossier.pdf")
+@limiter.limit(_search_limit)
+def dossier():
+    """The current search results as one PDF dossier (the search's own query string)."""
+    items = [DossierItem(resource) for resource in _all_results()[:DOSSIER_LIMIT]]
+    query = request.args.get("q", "").strip()
+    subtitle = _("Suchergebnisse für „%(q)s“", q=query[:200]) if query else _("Suchergebnisse")
+    body = dossier_pdf(current_user, _("Dossier"), subtitle, items)
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="suchergebnisse.pdf"'},
     )
 
 

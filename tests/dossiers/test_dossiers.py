@@ -146,3 +146,59 @@ def test_only_the_owner_deletes_a_dossier(client, auth, login_as, create_user, m
     auth.login(colleague.email)
     client.post(f"/dossiers/{dossier_id}/delete")
     assert client.get(f"/dossiers/{dossier_id}").status_code == 200
+
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_a_dossier_prints_as_a_pdf_with_contents_citations_and_page_numbers(
+    client, login_as, create_resource, entries
+):
+    from datetime import date
+
+    decision = create_resource(
+        title="Schmerzensgeld für „Frau D.“",
+        court="LG Hamburg",
+        decision_type="urteil",
+        decision_date=date(2019, 2, 7),
+        file_number="632 KLs 3/18",
+        exploitation_forms=["sexual"],
+        compensation_eur=15000,
+        norms=["§ 232a StGB"],
+        summary="Die Kammer verurteilte den Angeklagten – rechtskräftig.",
+    )
+    login_as("member")
+    dossier_id = make_dossier(client, title="Anhörung Mai", resource=decision)
+    add(client, dossier_id, entries[0])
+    response = client.get(f"/dossiers/{dossier_id}/dossier.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "Anhörung Mai" in text
+    assert "Inhalt" in text
+    assert "LG Hamburg, Urt. v. 07.02.2019 – 632 KLs 3/18" in text
+    assert "Schmerzensgeld für „Frau D.“" in text
+    assert "Sexuelle Ausbeutung" in text
+    assert "15.000 €" in text
+    assert "§ 232a StGB" in text
+    assert "Seite 3" in text
+
+
+def test_search_results_print_as_a_pdf_without_hidden_entries(
+    client, login_as, create_resource, create_org, entries
+):
+    other = create_org(slug="fbs-ost", name="Fachberatungsstelle Ost")
+    create_resource(title="Entscheidung verborgen", organisation=other, visibility="organisation")
+    login_as("member")
+    response = client.get("/search/dossier.pdf?q=Entscheidung")
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    assert "Suchergebnisse für „Entscheidung“" in text
+    assert "Entscheidung 3" in text
+    assert "verborgen" not in text
