@@ -15,6 +15,8 @@ from portal.audit.models import AuditEntry
 from portal.audit.services import SYSTEM, pseudonymise_actor
 from portal.auth.models import Invitation, ServerSession, User
 from portal.auth.services import AuthError
+from portal.dossiers.models import Dossier
+from portal.dossiers.services import visible_entries
 from portal.extensions import db
 from portal.resources.access import visible_clause, visible_record_links
 from portal.resources.models import Resource
@@ -47,6 +49,9 @@ def export_user_data(user: User) -> dict:
     ).all()
     sessions = db.session.scalars(
         select(ServerSession).where(ServerSession.user_id == user.id)
+    ).all()
+    dossiers = db.session.scalars(
+        select(Dossier).where(Dossier.owner_id == user.id).order_by(Dossier.id)
     ).all()
     record("user.data_exported", target=user, actor=user)
     return {
@@ -88,6 +93,17 @@ def export_user_data(user: User) -> dict:
                 "details": e.details,
             }
             for e in entries
+        ],
+        "dossiers": [
+            {
+                "title": d.title,
+                "shared": d.shared,
+                "created_at": _iso(d.created_at),
+                "entries": [
+                    {"resource_id": e.resource_id, "note": e.note} for e in visible_entries(user, d)
+                ],
+            }
+            for d in dossiers
         ],
     }
 

@@ -202,3 +202,19 @@ def test_search_results_print_as_a_pdf_without_hidden_entries(
     assert "Suchergebnisse für „Entscheidung“" in text
     assert "Entscheidung 3" in text
     assert "verborgen" not in text
+
+
+def test_the_personal_data_export_holds_the_own_dossiers_with_notes(app, client, login_as, entries):
+    import json
+
+    from tests.helpers import PASSWORD
+
+    login_as("member")
+    dossier_id = make_dossier(client, title="Anhörung Mai", resource=entries[0])
+    with app.app_context():
+        entry = db.session.scalar(db.select(DossierEntry.id))
+    client.post(f"/dossiers/{dossier_id}/entries/{entry}/note", data={"note": "Wichtig"})
+    response = client.post("/auth/profile/export", data={"export-current_password": PASSWORD})
+    data = json.loads(response.get_data(as_text=True))
+    assert data["dossiers"][0]["title"] == "Anhörung Mai"
+    assert data["dossiers"][0]["entries"] == [{"resource_id": entries[0].id, "note": "Wichtig"}]
