@@ -190,3 +190,14 @@ def test_a_csv_file_holds_the_chart_numbers_and_nothing_hidden(client, login_as,
 def test_the_statistics_need_a_login(client):
     assert client.get("/statistics/").status_code == 302
     assert client.get("/api/v1/statistics").status_code == 401
+
+
+def test_english_readers_get_english_charts_and_country_names(client, login_as, decisions):
+    login_as("member")
+    client.post("/auth/profile/language", data={"language": "en"})
+    html = client.get("/statistics/").get_data(as_text=True)
+    assert "<h1>Statistics</h1>" in html
+    assert "3 decisions counted" in html
+    assert "<caption>Numbers: Forms of exploitation</caption>" in html
+    assert '<th scope="row">Romania</th>' in html
+    assert "Ritual oath (juju)" in html
