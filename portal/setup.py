@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.comments.views import bp as comments_bp
     from portal.consultations.views import bp as consultations_bp
+    from portal.dossiers.views import bp as dossiers_bp
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.newsletter.views import bp as newsletter_bp
@@ -194,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
     from portal.search.views import bp as search_bp
+    from portal.statistics.views import bp as statistics_bp
 
     for bp in (
         main_bp,
@@ -214,6 +216,8 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         saved_bp,
         feeds_bp,
+        statistics_bp,
+        dossiers_bp,
     ):
         app.register_blueprint(bp)
 

@@ -52,4 +52,28 @@ def test_an_overturned_decision_is_linked_to_the_one_that_overturned_it(app, run
         link = db.session.scalar(db.select(ResourceLink).filter_by(source_id=first.id))
         assert link.kind == "instance"
         assert link.target.court.short_name == "BGH"
-        assert first.outcome == "acquittal"
+        assert first.outcome == ["acquittal"]
+
+
+def test_every_demo_decision_has_its_case_facts(app, runner):
+    runner.invoke(args=["seed-demo"])
+
+    with app.app_context():
+        decisions = db.session.scalars(db.select(Resource).filter_by(type="case_law")).all()
+        assert len(decisions) >= 30
+        for decision in decisions:
+            assert decision.proceeding, decision.external_id
+            assert decision.exploitation_forms, decision.external_id
+            assert decision.control_means, decision.external_id
+            assert decision.outcome, decision.external_id
+            assert decision.victims_nationalities, decision.external_id
+        criminal = [d for d in decisions if d.proceeding == "criminal"]
+        assert any(d.sentence_months for d in criminal)
+        assert len({p for d in decisions for p in [d.proceeding]}) >= 5
+        bgh = db.session.scalar(
+            db.select(Resource).filter_by(external_id="demo-case-bgh-2021-3str")
+        )
+        earlier = db.session.scalar(
+            db.select(ResourceLink).filter_by(target_id=bgh.id, kind="instance")
+        )
+        assert earlier.source.court.short_name == "LG München I"
