@@ -77,3 +77,26 @@ def test_every_demo_decision_has_its_case_facts(app, runner):
             db.select(ResourceLink).filter_by(target_id=bgh.id, kind="instance")
         )
         assert earlier.source.court.short_name == "LG München I"
+
+
+def test_the_demo_shows_the_network_at_work_without_sending_anything(app, runner, tmp_path):
+    from portal.consultations.models import Consultation
+    from portal.meetings.models import Meeting
+    from portal.newsletter.models import Issue
+    from portal.notifications.models import Notification
+    from portal.questions.models import Question
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        questions = db.session.scalars(db.select(Question)).all()
+        assert len(questions) == 2
+        assert any(q.anonymous for q in questions)
+        assert any(a.helpful for q in questions for a in q.answers)
+        assert db.session.scalar(db.select(db.func.count(Meeting.id))) == 1
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        assert consultation.resource.status == "draft" and len(consultation.sections) == 4
+        assert consultation.responses[0].submitted_at is not None
+        assert db.session.scalars(db.select(Issue)).one().items
+        assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0
+    assert not (tmp_path / "instance" / "mail").exists()
