@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.access import is_editor
+from portal.auth.access import is_editor, role_required
 from portal.consultations import services
 from portal.consultations.models import Consultation
 from portal.extensions import db
@@ -26,11 +26,6 @@ def _consultation(consultation_id: int) -> Consultation:
     return consultation
 
 
-def _office() -> None:
-    if not is_editor(current_user):
-        abort(403)
-
-
 @bp.get("/")
 def index():
     consultations = db.session.scalars(
@@ -40,8 +35,8 @@ def index():
 
 
 @bp.route("/new/<int:resource_id>", methods=["GET", "POST"])
+@role_required("editor")
 def create(resource_id: int):
-    _office()
     paper = db.session.get(Resource, resource_id)
     if paper is None or not can_view(current_user, paper):
         abort(404)
@@ -131,8 +126,8 @@ def detail(consultation_id: int):
 
 
 @bp.get("/<int:consultation_id>/overview")
+@role_required("editor")
 def overview(consultation_id: int):
-    _office()
     consultation = _consultation(consultation_id)
     return render_template(
         "consultations/overview.html",
@@ -146,8 +141,8 @@ def overview(consultation_id: int):
 
 
 @bp.get("/<int:consultation_id>/export.csv")
+@role_required("editor")
 def export(consultation_id: int):
-    _office()
     consultation = _consultation(consultation_id)
     return Response(
         services.export_csv(consultation),
@@ -159,8 +154,8 @@ def export(consultation_id: int):
 
 
 @bp.post("/<int:consultation_id>/close")
+@role_required("editor")
 def close(consultation_id: int):
-    _office()
     consultation = _consultation(consultation_id)
     try:
         services.close(consultation, current_user, request.form.get("outcome", ""))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.access import is_editor
+from portal.auth.access import is_editor, role_required
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.forms import MeetingForm
@@ -21,11 +21,6 @@ def _meeting(meeting_id: int) -> Meeting:
     if meeting is None or not services.is_invited(current_user, meeting):
         abort(404)
     return meeting
-
-
-def _office() -> None:
-    if not is_editor(current_user):
-        abort(403)
 
 
 @bp.get("/")
@@ -65,14 +60,14 @@ def _plan(form: MeetingForm) -> services.Plan:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@role_required("editor")
 def create():
-    _office()
     return _edit(None)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@role_required("editor")
 def edit(meeting_id: int):
-    _office()
     return _edit(_meeting(meeting_id))
 
 
@@ -139,8 +134,8 @@ def cancel(meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/attendees.csv")
+@role_required("editor")
 def attendees(meeting_id: int):
-    _office()
     meeting = _meeting(meeting_id)
     return Response(
         services.attendees_csv(meeting),
@@ -150,8 +145,8 @@ def attendees(meeting_id: int):
 
 
 @bp.post("/<int:meeting_id>/materials")
+@role_required("editor")
 def add_material(meeting_id: int):
-    _office()
     meeting = _meeting(meeting_id)
     try:
         services.add_material(
@@ -166,8 +161,8 @@ def add_material(meeting_id: int):
 
 
 @bp.post("/<int:meeting_id>/materials/<int:material_id>/delete")
+@role_required("editor")
 def remove_material(meeting_id: int, material_id: int):
-    _office()
     meeting = _meeting(meeting_id)
     material = db.session.get(MeetingMaterial, material_id)
     if material is None or material.meeting_id != meeting.id:
