@@ -78,7 +78,7 @@ def generate(path: Path, lines: int, seed: int = 7) -> None:
                     decision_type=rng.choice(["urteil", "beschluss"]),
                     legal_areas=rng.sample(AREAS, rng.randrange(1, 3)),
                     norms=rng.sample(NORMS, rng.randrange(1, 5)),
-                    outcome=rng.choice(OUTCOMES),
+                    outcome=[rng.choice(OUTCOMES)],
                 )
                 if n % 10 == 1:
                     record["links"] = [{"kind": "instance", "target": f"bench-{n - 1:05d}"}]

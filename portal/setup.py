@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
@@ -180,7 +181,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import tokens_bp as api_tokens_bp
     from portal.auth.views import bp as auth_bp
     from portal.comments.views import bp as comments_bp
+    from portal.consultations.views import bp as consultations_bp
+    from portal.dossiers.views import bp as dossiers_bp
     from portal.main.views import bp as main_bp
+    from portal.meetings.views import bp as meetings_bp
     from portal.newsletter.views import bp as newsletter_bp
     from portal.norms.views import bp as norms_bp
     from portal.notifications.views import bp as notifications_bp
@@ -191,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.saved.views import bp as saved_bp
     from portal.saved.views import feeds_bp
     from portal.search.views import bp as search_bp
+    from portal.statistics.views import bp as statistics_bp
 
     for bp in (
         main_bp,
@@ -202,6 +207,8 @@ def register_blueprints(app: Flask) -> None:
         questions_bp,
         public_bp,
         newsletter_bp,
+        meetings_bp,
+        consultations_bp,
         search_bp,
         api_bp,
         api_tokens_bp,
@@ -209,6 +216,8 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         saved_bp,
         feeds_bp,
+        statistics_bp,
+        dossiers_bp,
     ):
         app.register_blueprint(bp)
 
@@ -301,6 +310,14 @@ def register_template_helpers(app: Flask) -> None:
         if not value:
             return ""
         return format_datetime(value, ENGLISH_PATTERNS["datetime"] if _english() else fmt)
+
+    @app.template_filter("localtime_de")
+    def localtime_de(value):
+        """A local time stored without zone (meetings): shown as typed, never converted."""
+        if not value:
+            return ""
+        pattern = "d MMM y, HH:mm" if _english() else "dd.MM.yyyy, HH:mm"
+        return babel_format_datetime(value, pattern, locale=get_locale())
 
     @app.template_filter("number_de")
     def number_de(value):

@@ -16,8 +16,10 @@ from portal.api.params import (
     MODES,
     SORTS,
 )
+from portal.api.representation import FACET_NAMES
+from portal.legal.courts import COURT_LEVELS
 from portal.notifications.services import KINDS as NOTIFICATION_KINDS
-from portal.resources.fields import FIELDS, Field, record_fields
+from portal.resources.fields import FACET_FIELDS, FIELDS, Field, record_fields
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -36,12 +38,20 @@ def _field_schema(f: Field) -> dict:
         schema = {"enum": list(f.choices)}
     elif f.kind == "choices":
         schema = {"type": "array", "items": {"enum": list(f.choices)}}
+        if f.name == "outcome":
+            schema["description"] = "A list since 2026-12; imports also take a single key."
+        if f.name == "victims_nationalities":
+            schema["description"] = "ISO 3166-1 alpha-2 codes"
     elif f.kind in ("list", "lines", "norms"):
         schema = dict(_STRINGS)
     elif f.kind == "date":
         schema = dict(_DATE)
     elif f.kind == "integer":
         schema = {"type": ["integer", "null"]}
+    elif f.kind == "number":
+        schema = {"type": ["number", "null"]}
+    elif f.kind == "boolean":
+        schema = {"type": ["boolean", "null"]}
     elif f.kind == "organisation":
         schema = dict(_NULLABLE_STRING)
     else:
@@ -164,28 +174,9 @@ SCHEMAS = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
             "facets": {
                 "type": "object",
-                "required": [
-                    "type",
-                    "court",
-                    "court_level",
-                    "legal_area",
-                    "norm",
-                    "topic",
-                    "year",
-                ],
+                "required": list(FACET_NAMES),
                 "additionalProperties": False,
-                "properties": {
-                    name: FACET
-                    for name in (
-                        "type",
-                        "court",
-                        "court_level",
-                        "legal_area",
-                        "norm",
-                        "topic",
-                        "year",
-                    )
-                },
+                "properties": {name: FACET for name in FACET_NAMES},
             },
         },
     },
@@ -213,28 +204,123 @@ SCHEMAS = {
             "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
         },
     },
-    "Notifications": {
-        "type": "object",
-        "required": ["total", "page", "notifications"],
-        "additionalProperties": False,
-        "properties": {
-            "total": {"type": "integer"},
-            "page": {"type": "integer"},
-            "notifications": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "kind", "created_at", "read", "resource_id", "url", "text"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "read": {"type": "boolean"},
-                        "resource_id": {"type": ["integer", "null"]},
-                        "url": {"type": "string"},
-                        "text": {"type": "string"},
-                    },
+}
+
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_YEARS = {"type": "object", "propertyNames": {"pattern": "^[0-9]{4}$"}}
+
+SCHEMAS["Notifications"] = {
+    "type": "object",
+    "required": ["total", "page", "notifications"],
+    "additionalProperties": False,
+    "properties": {
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "notifications": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "kind", "created_at", "read", "resource_id", "url", "text"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "read": {"type": "boolean"},
+                    "resource_id": {"type": ["integer", "null"]},
+                    "url": {"type": "string"},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+SCHEMAS["Statistics"] = {
+    "description": (
+        "Counts of published case-law decisions the caller may see (the contributions: "
+        "published resources of every type), within the filters."
+    ),
+    "type": "object",
+    "required": [
+        "total",
+        "by_year",
+        "by_year_and_legal_area",
+        "outcomes_by_year",
+        "sentences_by_offence",
+        "exploitation_forms",
+        "control_means",
+        "victims_nationalities",
+        "by_federal_state",
+        "cited_norms",
+        "contributions_by_organisation",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "total": {"type": "integer", "minimum": 0, "description": "Decisions counted"},
+        "by_year": {**_YEARS, **_COUNTS, "description": 'Decisions per year: {"2019": 4}'},
+        "by_year_and_legal_area": {
+            **_YEARS,
+            "additionalProperties": _COUNTS,
+            "description": (
+                'Per year, decisions by their first legal area (key; "" for none), so a '
+                "year's values add up to by_year"
+            ),
+        },
+        "outcomes_by_year": {
+            **_YEARS,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["decisions", "compensation_awarded", "residence_granted"],
+                "additionalProperties": False,
+                "properties": {
+                    "decisions": {"type": "integer", "minimum": 0},
+                    "compensation_awarded": {"type": "integer", "minimum": 0},
+                    "residence_granted": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "sentences_by_offence": {
+            "type": "object",
+            "description": "Highest sentences (months) of criminal decisions by cited StGB section",
+            "additionalProperties": {
+                "type": "object",
+                "required": [
+                    "decisions",
+                    "median_months",
+                    "min_months",
+                    "max_months",
+                    "suspended",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "decisions": {"type": "integer", "minimum": 1},
+                    "median_months": {"type": "number"},
+                    "min_months": {"type": "integer"},
+                    "max_months": {"type": "integer"},
+                    "suspended": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "exploitation_forms": {**_COUNTS, "description": "Decisions per exploitation form key"},
+        "control_means": {**_COUNTS, "description": "Decisions per control means key"},
+        "victims_nationalities": {**_COUNTS, "description": "Decisions per ISO 3166 code"},
+        "by_federal_state": {
+            **_COUNTS,
+            "description": "Decisions per Land of the court (ISO 3166-2 code without DE-)",
+        },
+        "cited_norms": {**_COUNTS, "description": "Decisions citing each section or article"},
+        "contributions_by_organisation": {
+            "type": "object",
+            "description": "Published resources per organisation (slug) and type",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["name", "total", *RESOURCE_TYPES],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "total": {"type": "integer", "minimum": 0},
+                    **{t: {"type": "integer", "minimum": 0} for t in RESOURCE_TYPES},
                 },
             },
         },
@@ -327,6 +413,15 @@ DOCUMENT = {
                         "date_to", "Latest date (inclusive)", {"type": "string", "format": "date"}
                     ),
                     _param("language", "Language", {"enum": list(LANGUAGES)}, repeatable=True),
+                    *(
+                        _param(
+                            f.name,
+                            f"Case fact: {f.name} (a key, as in records)",
+                            {"enum": list(f.choices)},
+                            repeatable=True,
+                        )
+                        for f in FACET_FIELDS
+                    ),
                     _param(
                         "status",
                         "Workflow status (default: published); unpublished resources are found "
@@ -383,6 +478,44 @@ DOCUMENT = {
                     "401": ERRORS["401"],
                     "404": _error("No such resource, or not visible to you"),
                     "429": ERRORS["429"],
+                },
+            }
+        },
+        "/statistics": {
+            "get": {
+                "operationId": "statistics",
+                "summary": "The numbers behind every chart of the statistics page",
+                "parameters": [
+                    _param(
+                        "year_from",
+                        "First year of decision (inclusive)",
+                        {"type": "integer", "minimum": 1900, "maximum": 2100},
+                    ),
+                    _param(
+                        "year_to",
+                        "Last year of decision (inclusive)",
+                        {"type": "integer", "minimum": 1900, "maximum": 2100},
+                    ),
+                    _param(
+                        "court_level",
+                        "Court level",
+                        {"enum": list(COURT_LEVELS)},
+                        repeatable=True,
+                    ),
+                    _param(
+                        "legal_area", "Legal area", {"enum": list(LEGAL_AREAS)}, repeatable=True
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Counts of what the caller may see",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Statistics"}
+                            }
+                        },
+                    },
+                    **ERRORS,
                 },
             }
         },

@@ -9,9 +9,12 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from portal.legal.citations import parse_norm
+from portal.legal.courts import COURT_LEVELS
+from portal.resources.fields import BY_NAME, FACET_FIELDS
 from portal.resources.models import LANGUAGES, LEGAL_AREAS, RESOURCE_TYPES, STATUSES
 from portal.search.query import DESCRIBE_MAX_LENGTH
 from portal.search.services import FACETS, STATUS_FILTER
+from portal.statistics.services import StatisticsFilters
 
 MODES = ("search", "describe")
 SORTS = ("relevance", "newest", "oldest")
@@ -84,6 +87,8 @@ def _filter_value(name: str, value: str) -> str:
         raise InvalidParameter(f"status must be one of: {', '.join(STATUSES)}")
     if name == "language" and value not in LANGUAGES:
         raise InvalidParameter(f"language must be one of: {', '.join(LANGUAGES)}")
+    if name in {f.name for f in FACET_FIELDS} and value not in BY_NAME[name].choices:
+        raise InvalidParameter(f"{name} must be one of: {', '.join(BY_NAME[name].choices)}")
     if name == "year" and not re.fullmatch(r"[12][0-9]{3}", value):
         raise InvalidParameter("year must be a four-digit year")
     if name == "norm":
@@ -130,3 +135,29 @@ def parse_search(args: MultiDict) -> SearchQuery:
     if date_to:
         query.filters["date_to"] = date_to
     return query
+
+
+STATISTICS_KNOWN = {"year_from", "year_to", "court_level", "legal_area"}
+
+
+def parse_statistics(args: MultiDict) -> StatisticsFilters:
+    """The checked filters of GET /api/v1/statistics; InvalidParameter names the first bad one."""
+    unknown = sorted(set(args) - STATISTICS_KNOWN)
+    if unknown:
+        raise InvalidParameter(f"unknown parameter: {unknown[0]}")
+    year_from = _int(args, "year_from", 0, 1900, 2100) or None
+    year_to = _int(args, "year_to", 0, 1900, 2100) or None
+    if year_from and year_to and year_from > year_to:
+        raise InvalidParameter("year_from must not be after year_to")
+    levels = [v.strip() for v in args.getlist("court_level")]
+    if any(v not in COURT_LEVELS for v in levels):
+        raise InvalidParameter(f"court_level must be one of: {', '.join(COURT_LEVELS)}")
+    areas = [v.strip() for v in args.getlist("legal_area")]
+    if any(v not in LEGAL_AREAS for v in areas):
+        raise InvalidParameter(f"legal_area must be one of: {', '.join(LEGAL_AREAS)}")
+    return StatisticsFilters(
+        year_from=year_from,
+        year_to=year_to,
+        court_levels=list(dict.fromkeys(levels)),
+        legal_areas=list(dict.fromkeys(areas)),
+    )

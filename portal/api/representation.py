@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from portal.resources.access import visible_record_links
+from portal.resources.cite import resource_url
+from portal.resources.fields import FACET_FIELDS
 from portal.resources.models import Resource
 from portal.resources.records import external_id_of, to_record
-from portal.urls import external_url
-
-
-def resource_url(resource: Resource) -> str:
-    """The absolute address of the resource's page."""
-    return external_url(f"/resources/{resource.id}")
 
 
 def resource_json(resource: Resource, user) -> dict:
@@ -44,7 +40,16 @@ def hit_json(hit) -> dict:
     }
 
 
-FACET_NAMES = ("type", "court", "court_level", "legal_area", "norm", "topic", "year")
+FACET_NAMES = (
+    "type",
+    "court",
+    "court_level",
+    "legal_area",
+    "norm",
+    "topic",
+    "year",
+    *(f.name for f in FACET_FIELDS),
+)
 
 
 def search_json(query, result) -> dict:

@@ -17,6 +17,7 @@ from portal.notifications import services as notification_services
 from portal.resources.access import can_view
 from portal.resources.models import Resource
 from portal.search import services as search_services
+from portal.statistics import services as statistics_services
 from portal.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -87,6 +88,15 @@ def notifications():
             for n in found.items
         ],
     )
+
+
+@bp.get("/statistics")
+def statistics():
+    try:
+        filters = params.parse_statistics(request.args)
+    except params.InvalidParameter as exc:
+        return json_error(400, str(exc))
+    return jsonify(statistics_services.compute(current_user, filters).as_json())
 
 
 @bp.get("/openapi.json")

@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "main.set_language",
     "feeds.feed",  # private token URL; see portal.saved
     "notifications.unsubscribe",  # signed for one person and one kind of mail
+    "meetings.calendar_feed",  # signed and revocable, for one person's calendar program
     "public.index",  # what the office released: see portal.public
     "public.detail",
     "public.feed",

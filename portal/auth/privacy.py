@@ -16,6 +16,8 @@ from portal.audit.services import SYSTEM, pseudonymise_actor
 from portal.auth.models import Invitation, ServerSession, User
 from portal.auth.services import AuthError
 from portal.comments.models import Comment
+from portal.dossiers.models import Dossier
+from portal.dossiers.services import visible_entries
 from portal.extensions import db
 from portal.notifications.models import Follow
 from portal.notifications.services import frequencies
@@ -59,6 +61,9 @@ def export_user_data(user: User) -> dict:
     ).all()
     follows = db.session.scalars(
         select(Follow).where(Follow.user_id == user.id).order_by(Follow.id)
+    ).all()
+    dossiers = db.session.scalars(
+        select(Dossier).where(Dossier.owner_id == user.id).order_by(Dossier.id)
     ).all()
     record("user.data_exported", target=user, actor=user)
     return {
@@ -117,6 +122,17 @@ def export_user_data(user: User) -> dict:
                 "details": e.details,
             }
             for e in entries
+        ],
+        "dossiers": [
+            {
+                "title": d.title,
+                "shared": d.shared,
+                "created_at": _iso(d.created_at),
+                "entries": [
+                    {"resource_id": e.resource_id, "note": e.note} for e in visible_entries(user, d)
+                ],
+            }
+            for d in dossiers
         ],
     }
 

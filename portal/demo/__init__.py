@@ -6,6 +6,7 @@ from pathlib import Path
 
 from portal.auth import services as auth_services
 from portal.auth.models import User
+from portal.demo.network import load_demo_network
 from portal.demo.resources import load_demo_resources
 from portal.extensions import db
 from portal.orgs.services import find_organisation, save_organisation
@@ -34,4 +35,5 @@ def seed_demo() -> list[tuple[str, str]]:
             created.append((email, password))
     db.session.flush()
     load_demo_resources()
+    load_demo_network()
     return created

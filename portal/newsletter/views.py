@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal.auth.access import is_editor
+from portal.auth.access import role_required
 from portal.extensions import db
 from portal.newsletter import services
 from portal.newsletter.models import Issue
@@ -21,11 +21,6 @@ def _issue(issue_id: int) -> Issue:
     return issue
 
 
-def _office() -> None:
-    if not is_editor(current_user):
-        abort(403)
-
-
 @bp.get("/")
 def index():
     q = request.args.get("q", "")[:500]
@@ -33,8 +28,8 @@ def index():
 
 
 @bp.post("/new")
+@role_required("editor")
 def create():
-    _office()
     title = request.form.get("title", "").strip()
     if not title or len(title) > services.MAX_TITLE:
         flash(_("Bitte geben Sie der Ausgabe einen Titel (höchstens 200 Zeichen)."), "error")
@@ -55,8 +50,8 @@ def detail(issue_id: int):
 
 
 @bp.route("/<int:issue_id>/compose", methods=["GET", "POST"])
+@role_required("editor")
 def compose(issue_id: int):
-    _office()
     issue = _issue(issue_id)
     if issue.sent_at is not None:
         return redirect(url_for("newsletter.detail", issue_id=issue.id))
@@ -83,8 +78,8 @@ def compose(issue_id: int):
 
 
 @bp.post("/<int:issue_id>/<any(add, remove, up, down):step>")
+@role_required("editor")
 def change(issue_id: int, step: str):
-    _office()
     issue = _issue(issue_id)
     target = request.form.get("id", type=int) or 0
     try:
@@ -103,9 +98,9 @@ def change(issue_id: int, step: str):
 
 
 @bp.get("/<int:issue_id>/preview")
+@role_required("editor")
 def preview(issue_id: int):
     """The mail as the signed-in editor would get it."""
-    _office()
     issue = _issue(issue_id)
     items = [
         (item, external_url(f"/resources/{item.resource_id}"))
@@ -123,8 +118,8 @@ def preview(issue_id: int):
 
 
 @bp.post("/<int:issue_id>/send")
+@role_required("editor")
 def send(issue_id: int):
-    _office()
     issue = _issue(issue_id)
     try:
         count = services.send_issue(issue, current_user)

@@ -1,4 +1,5 @@
-"""`send-digests`: new matches of followed saved searches, then the daily and weekly mails.
+"""`send-digests`: meeting and consultation reminders and new matches of followed saved
+searches become notifications, then the daily and weekly mails go out.
 
 Each person gets at most one daily digest per day and one weekly digest per week (Monday to
 Sunday), whenever and however often the command runs. A digest lists only notifications whose
@@ -14,8 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.consultations import services as consultations
 from portal.extensions import db
 from portal.mail import send_mail
+from portal.meetings.services import send_reminders
 from portal.notifications import services
 from portal.notifications.models import DigestState, Follow, Notification
 from portal.resources.access import can_view
@@ -56,6 +59,8 @@ def send_digests(today: date | None = None) -> int:
     """Send the due daily and weekly digests; returns the number of mails."""
     today = today or utcnow().date()
     monday = today - timedelta(days=today.weekday())
+    send_reminders()
+    consultations.send_reminders(today)
     check_saved_searches()
     sent = 0
     pending = db.session.scalars(

@@ -12,8 +12,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from babel.dates import format_date, format_datetime
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -21,9 +22,11 @@ from sqlalchemy import Select, and_, false, func, or_, select, update
 
 from portal.auth.access import is_editor
 from portal.auth.models import User
+from portal.consultations.models import Consultation
 from portal.extensions import db
 from portal.legal.citations import Norm
 from portal.mail import send_mail
+from portal.meetings.models import Meeting
 from portal.newsletter.models import Issue
 from portal.notifications.models import Follow, Notification, NotificationSetting
 from portal.orgs.models import Organisation
@@ -43,6 +46,8 @@ KINDS = {
     "returned": _l("Einträge meiner Organisation zur Überarbeitung zurückgegeben"),
     "followed": _l("Neues zu dem, dem ich folge"),
     "commented": _l("Kommentare zu Einträgen, die ich geschrieben oder kommentiert habe"),
+    "consultations": _l("Konsultationen zu Stellungnahmen"),
+    "meetings": _l("Einladungen und Erinnerungen zu Treffen"),
     "newsletter": _l("„KOK informiert“"),
     "questions": _l("Neue Anfragen an das Netzwerk"),
     "answered": _l("Antworten auf Anfragen, die ich gestellt, beantwortet oder gefolgt habe"),
@@ -59,6 +64,8 @@ DEFAULT_FREQUENCY = {
     "returned": "immediate",
     "followed": "daily",
     "commented": "immediate",
+    "consultations": "immediate",
+    "meetings": "immediate",
     "newsletter": "immediate",
     "questions": "daily",
     "answered": "immediate",
@@ -341,6 +348,10 @@ def target_path(notification: Notification) -> str:
     """The page a notification leads to (a path: mails are also sent outside requests)."""
     if notification.resource_id is not None:
         return f"/resources/{notification.resource_id}"
+    if "consultation" in (notification.params or {}):
+        return f"/consultations/{notification.params['consultation']}"
+    if "meeting" in (notification.params or {}):
+        return f"/meetings/{notification.params['meeting']}"
     if "issue" in (notification.params or {}):
         return f"/kok-informiert/{notification.params['issue']}"
     if "question" in (notification.params or {}):
@@ -358,6 +369,36 @@ def text(notification: Notification) -> str:
         return _("„%(title)s“ wurde veröffentlicht.", title=title)
     if notification.kind == "returned":
         return _("„%(title)s“ wurde zur Überarbeitung zurückgegeben.", title=title)
+    if notification.kind == "consultations":
+        consultation = db.session.get(Consultation, params.get("consultation") or 0)
+        if consultation is None:
+            return _("Eine Konsultation wurde entfernt.")
+        deadline = format_date(consultation.deadline, _date_pattern(), locale=get_locale())
+        if params.get("reason") == "reminder":
+            return _(
+                "Erinnerung: Die Konsultation zu „%(title)s“ endet am %(date)s.",
+                title=consultation.title,
+                date=deadline,
+            )
+        return _(
+            "Konsultation eröffnet: „%(title)s“, Frist %(date)s.",
+            title=consultation.title,
+            date=deadline,
+        )
+    if notification.kind == "meetings":
+        meeting = db.session.get(Meeting, params.get("meeting") or 0)
+        if meeting is None:
+            return _("Ein Treffen wurde abgesagt.")
+        when = _when(meeting.starts_at)
+        if params.get("reason") == "reminder":
+            return _("Erinnerung: „%(title)s“ beginnt am %(when)s.", title=meeting.title, when=when)
+        if params.get("reason") == "promoted":
+            return _(
+                "Sie sind von der Warteliste nachgerückt: „%(title)s“ am %(when)s.",
+                title=meeting.title,
+                when=when,
+            )
+        return _("Einladung: „%(title)s“ am %(when)s.", title=meeting.title, when=when)
     if notification.kind == "newsletter":
         issue = db.session.get(Issue, params.get("issue") or 0)
         return _(
@@ -385,6 +426,17 @@ def text(notification: Notification) -> str:
         title=title,
         via=", ".join(params.get("via", [])),
     )
+
+
+def _date_pattern() -> str:
+    return "d MMM y" if str(get_locale() or "").startswith("en") else "dd.MM.yyyy"
+
+
+def _when(value) -> str:
+    """A local date and time as people read it (stored without zone: no conversion)."""
+    english = str(get_locale() or "").startswith("en")
+    pattern = "d MMM y, HH:mm" if english else "dd.MM.yyyy, HH:mm"
+    return format_datetime(value, pattern, locale=get_locale())
 
 
 # --- following ---------------------------------------------------------------------------

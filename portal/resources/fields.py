@@ -14,7 +14,8 @@ Each row says what a field is, not how a page shows it: the readers decide per `
   ``default`` names one. ``choices``: a list of such keys.
 - ``list``: a list of free strings, typed comma-separated; ``lines``: the same, one per line.
 - ``date``: ISO ``YYYY-MM-DD`` in records, a `date` on the model; ``integer``: a whole number
-  between ``minimum`` and ``maximum``, or None.
+  between ``minimum`` and ``maximum``, or None; ``number``: the same with up to two decimal
+  places (amounts in euros); ``boolean``: true, false or None (not known).
 - ``court``, ``norms``, ``organisation``, ``resource_type``, ``external_id``: fields with a
   rule of their own, handled by name in `records.py` and the forms.
 """
@@ -27,12 +28,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.legal.countries import COUNTRIES
 from portal.resources.access import RECORD_VISIBILITIES
 from portal.resources.models import (
+    CONTROL_MEANS,
     DECISION_TYPES,
+    EXPLOITATION_FORMS,
+    GENDERS,
     LANGUAGES,
     LEGAL_AREAS,
     OUTCOMES,
+    PROCEEDINGS,
     RESOURCE_TYPES,
     STATUSES,
     TRAINING_FORMATS,
@@ -50,11 +56,20 @@ GROUPS: dict[str, Any] = {
     "content": _l("Inhalt"),
     "decision": _l("Entscheidung"),
     "case": _l("Fall"),
+    "proceedings": _l("Verfahren und Strafe"),
     "outcome": _l("Ergebnis"),
     "training": _l("Schulung"),
     "paper": _l("Stellungnahme"),
     "classification": _l("Einordnung"),
     "visibility": _l("Sichtbarkeit"),
+}
+
+# A sentence under a group's legend.
+GROUP_HELP: dict[str, Any] = {
+    "case": _l(
+        "Alle Angaben sind freiwillig und fließen anonym in die Statistik ein. Bitte nur "
+        "eintragen, was die Entscheidung selbst feststellt."
+    ),
 }
 
 
@@ -76,6 +91,7 @@ class Field:
     maximum: int | None = None
     facts: bool = True  # listed under "Angaben" on the detail page
     indexed: bool = False  # its text (or choice label) goes into the index's `meta` field
+    facet: bool = False  # a search filter and facet (index field of the same name; choice kinds)
 
     @property
     def empty(self) -> Any:
@@ -84,7 +100,7 @@ class Field:
             return self.default
         if self.kind in ("choices", "list", "lines", "norms"):
             return []
-        if self.kind in ("date", "integer", "organisation"):
+        if self.kind in ("date", "integer", "number", "boolean", "organisation"):
             return None
         return ""
 
@@ -161,11 +177,13 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "outcome",
         _l("Ergebnis für die betroffene Person"),
-        "choice",
+        "choices",
         CASE_LAW,
         choices=OUTCOMES,
         group="outcome",
+        help=_l("Alles Zutreffende, z. B. Verurteilung und Entschädigung."),
         indexed=True,
+        facet=True,
     ),
     Field(
         "outcome_amount",
@@ -175,6 +193,19 @@ FIELDS: tuple[Field, ...] = (
         length=60,
         group="outcome",
         help=_l("z. B. 12.500 €"),
+    ),
+    Field(
+        "compensation_eur",
+        _l("Entschädigung in Euro"),
+        "number",
+        CASE_LAW,
+        group="outcome",
+        help=_l(
+            "Zugesprochene Entschädigung, Schmerzensgeld oder Lohnnachzahlung insgesamt, "
+            "z. B. 12500; das Feld „Betrag“ bleibt für Angaben in Worten."
+        ),
+        minimum=0,
+        maximum=100_000_000,
     ),
     Field(
         "outcome_note",
@@ -196,6 +227,93 @@ FIELDS: tuple[Field, ...] = (
         ),
         minimum=0,
         maximum=100_000,
+    ),
+    Field(
+        "victims_minors",
+        _l("Davon minderjährig"),
+        "integer",
+        CASE_LAW,
+        group="case",
+        help=_l("Betroffene, die zur Tatzeit unter 18 Jahre alt waren."),
+        minimum=0,
+        maximum=100_000,
+    ),
+    Field(
+        "victims_genders",
+        _l("Geschlecht der Betroffenen"),
+        "choices",
+        CASE_LAW,
+        choices=GENDERS,
+        group="case",
+    ),
+    Field(
+        "victims_nationalities",
+        _l("Staatsangehörigkeit der Betroffenen"),
+        "choices",
+        CASE_LAW,
+        choices=COUNTRIES,
+        group="case",
+        help=_l("Durch Kommas getrennt, als Ländername oder Code, z. B. Rumänien, NG"),
+        facet=True,
+    ),
+    Field(
+        "exploitation_forms",
+        _l("Ausbeutungsformen"),
+        "choices",
+        CASE_LAW,
+        choices=EXPLOITATION_FORMS,
+        group="case",
+        help=_l("Welche Formen der Ausbeutung das Gericht feststellt oder prüft."),
+        indexed=True,
+        facet=True,
+    ),
+    Field(
+        "control_means",
+        _l("Kontrollmittel"),
+        "choices",
+        CASE_LAW,
+        choices=CONTROL_MEANS,
+        group="case",
+        help=_l("Womit die Täter die Betroffenen kontrollierten."),
+        indexed=True,
+        facet=True,
+    ),
+    Field(
+        "proceeding",
+        _l("Verfahrensart"),
+        "choice",
+        CASE_LAW,
+        choices=PROCEEDINGS,
+        group="proceedings",
+        indexed=True,
+        facet=True,
+    ),
+    Field(
+        "defendants_count",
+        _l("Zahl der Angeklagten"),
+        "integer",
+        CASE_LAW,
+        group="proceedings",
+        help=_l("Nur in Strafverfahren; leer, wenn unbekannt."),
+        minimum=0,
+        maximum=10_000,
+    ),
+    Field(
+        "sentence_months",
+        _l("Höchste Strafe (Monate)"),
+        "integer",
+        CASE_LAW,
+        group="proceedings",
+        help=_l("Die höchste verhängte Freiheitsstrafe in Monaten, z. B. 45 für 3 Jahre 9 Monate."),
+        minimum=0,
+        maximum=1_200,
+    ),
+    Field(
+        "sentence_suspended",
+        _l("Zur Bewährung ausgesetzt"),
+        "boolean",
+        CASE_LAW,
+        group="proceedings",
     ),
     # --- training material ---
     Field(
@@ -275,6 +393,9 @@ EXTRA_LABELS = {
     "links": _l("Verknüpfungen"),
     "attachments": _l("Anhänge"),
 }
+
+
+FACET_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.facet)
 
 
 def fields_of(resource_type: str | None) -> tuple[Field, ...]:

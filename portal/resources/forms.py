@@ -1,5 +1,7 @@
 """Forms of the knowledge base: one edit form per resource type, filters, workflow steps."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -27,9 +29,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import REQUIRED
 from portal.forms import PortalForm
+from portal.legal.countries import COUNTRIES
 from portal.resources.access import VISIBILITIES
 from portal.resources.courts import court_name
-from portal.resources.fields import Field, form_fields, form_groups
+from portal.resources.fields import BY_NAME, GROUP_HELP, GROUPS, Field, form_fields, form_groups
 from portal.resources.lists import SORTS
 from portal.resources.models import (
     LEGAL_AREAS,
@@ -37,6 +40,7 @@ from portal.resources.models import (
     VISIBILITY_LABELS,
 )
 from portal.resources.norms import chosen_norms, parse_norm_lines
+from portal.resources.records import vocabulary_key
 
 NONE_CHOSEN = _l("– bitte wählen –")
 
@@ -67,6 +71,62 @@ def join_list(values) -> str:
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class EuroField(StringField):
+    """An amount in euros as Germans write it: "12.500", "12500,50", "12 500 €"."""
+
+    def process_formdata(self, valuelist):
+        self.data, self.raw = None, (valuelist[0] if valuelist else "").strip()
+        if not self.raw:
+            return
+        text = re.sub(r"[\s€]|EUR", "", self.raw, flags=re.IGNORECASE)
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d{1,2})?|\d+(,\d{1,2})?", text):
+            self.data = float(text.replace(".", "").replace(",", "."))
+        elif re.fullmatch(r"\d+\.\d{1,2}", text):
+            self.data = float(text)
+        else:
+            raise ValueError(_l("Bitte einen Betrag wie 12.500 oder 12500,50 angeben."))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = f"{self.data:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return text.removesuffix(",00")
+
+
+BOOLEAN_CHOICES = [("", _l("– nicht bekannt –")), ("yes", _l("ja")), ("no", _l("nein"))]
+
+
+class CountriesField(StringField):
+    """Countries typed comma-separated as names (German or English) or ISO codes; the data is
+    the list of codes. Unknown names are refused with the name."""
+
+    def process_formdata(self, valuelist):
+        self.data, self.unknown = [], []
+        for part in split_list(valuelist[0] if valuelist else ""):
+            code = vocabulary_key(part, COUNTRIES)
+            if code is None:
+                self.unknown.append(part)
+            elif code not in self.data:
+                self.data.append(code)
+
+    def pre_validate(self, form):
+        if getattr(self, "unknown", None):
+            raise ValidationError(
+                _l(
+                    "Unbekanntes Land: %(items)s. Bitte den Namen (z. B. Rumänien) oder den "
+                    "Code (z. B. RO) angeben.",
+                    items=", ".join(f"„{item}“" for item in self.unknown),
+                )
+            )
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(str(COUNTRIES.get(code, code)) for code in self.data or [])
 
 
 class HttpUrl(URL):
@@ -113,6 +173,13 @@ def _table_field(f: Field):
         )
     if f.kind == "date":
         return DateField(f.label, validators=validators, **options)
+    if f.kind == "boolean":
+        return SelectField(f.label, choices=BOOLEAN_CHOICES, default="", **options)
+    if f.kind == "number":
+        high = f.maximum if f.maximum is not None else 2**31 - 1
+        message = _l("Bitte einen Betrag von %(min)s bis %(max)s angeben.")
+        validators.append(NumberRange(min=f.minimum or 0, max=high, message=message))
+        return EuroField(f.label, validators=validators, **options)
     if f.kind == "integer":
         low = f.minimum if f.minimum is not None else 0
         high = f.maximum if f.maximum is not None else 2**31 - 1
@@ -186,6 +253,11 @@ class ResourceForm(PortalForm):
         return form_class
 
     @property
+    def group_help(self) -> dict[str, str]:
+        """A sentence under a fieldset's legend, by legend."""
+        return {str(GROUPS[key]): text for key, text in GROUP_HELP.items()}
+
+    @property
     def groups(self) -> list:
         """Fieldsets: (legend, field names), the norm suggestions after the norms."""
         groups = []
@@ -245,8 +317,10 @@ class ResourceForm(PortalForm):
                 record[f.name] = list(data or [])
             elif f.kind == "date":
                 record[f.name] = data.isoformat() if data else None
-            elif f.kind == "integer":
+            elif f.kind in ("integer", "number"):
                 record[f.name] = data
+            elif f.kind == "boolean":
+                record[f.name] = {"yes": True, "no": False}.get(data)
             else:
                 record[f.name] = data or f.empty
         return record
@@ -269,6 +343,8 @@ class ResourceForm(PortalForm):
                 value = "\n".join(value or [])
             elif f.kind == "choices":
                 value = list(value or [])
+            elif f.kind == "boolean":
+                value = {True: "yes", False: "no"}.get(value, "")
             self[f.name].data = value
         self.version.data = str(resource.version)
 
@@ -286,6 +362,11 @@ class _CaseLawFields(ResourceForm):
             ),
         ],
         filters=[strip],
+    )
+    victims_nationalities = CountriesField(
+        BY_NAME["victims_nationalities"].label,
+        validators=[Optional(), Length(max=1000)],
+        description=BY_NAME["victims_nationalities"].help,
     )
 
 

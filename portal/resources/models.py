@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -77,6 +77,46 @@ OUTCOMES = {
     "other": _l("Sonstiges"),
 }
 
+EXPLOITATION_FORMS = {
+    "sexual": _l("Sexuelle Ausbeutung"),
+    "labour": _l("Arbeitsausbeutung"),
+    "begging": _l("Ausnutzung der Bettelei"),
+    "criminal_activities": _l("Ausnutzung strafbarer Handlungen"),
+    "forced_marriage": _l("Zwangsheirat"),
+    "organ_removal": _l("Organentnahme"),
+    "domestic_servitude": _l("Ausbeutung im Haushalt"),
+    "other": _l("Sonstige Ausbeutung"),
+}
+
+CONTROL_MEANS = {
+    "violence": _l("Gewalt"),
+    "threats": _l("Drohungen"),
+    "debt_bondage": _l("Schuldknechtschaft"),
+    "document_retention": _l("Einbehalten von Ausweispapieren"),
+    "ritual_oath": _l("Ritueller Schwur (Juju)"),
+    "loverboy": _l("Loverboy-Methode"),
+    "deception": _l("Täuschung"),
+    "isolation": _l("Isolation"),
+    "abuse_of_vulnerability": _l("Ausnutzung einer Zwangslage oder Hilflosigkeit"),
+    "other": _l("Sonstiges Kontrollmittel"),
+}
+
+GENDERS = {
+    "female": _l("weiblich"),
+    "male": _l("männlich"),
+    "diverse": _l("divers"),
+}
+
+PROCEEDINGS = {
+    "criminal": _l("Strafverfahren"),
+    "labour": _l("Arbeitsgerichtliches Verfahren"),
+    "social": _l("Sozialgerichtliches Verfahren"),
+    "administrative": _l("Verwaltungsgerichtliches Verfahren"),
+    "asylum": _l("Asylverfahren"),
+    "civil": _l("Zivilverfahren"),
+    "constitutional": _l("Verfassungsgerichtliches Verfahren"),
+}
+
 TRAINING_FORMATS = {
     "slides": _l("Foliensatz"),
     "handout": _l("Handreichung"),
@@ -135,11 +175,22 @@ class Resource(db.Model):
     decision_type: Mapped[str] = mapped_column(String(30), default="")
     ecli: Mapped[str] = mapped_column(String(120), default="")
     legal_areas: Mapped[list] = mapped_column(JSON, default=list)
-    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[list] = mapped_column(JSON, default=list)  # keys of OUTCOMES
     outcome_amount: Mapped[str] = mapped_column(String(60), default="")  # e.g. "12.500 €"
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
+    # Structured case facts (keys of the vocabularies above; None: not known)
     victims_count: Mapped[int | None]
+    victims_minors: Mapped[int | None]
+    victims_genders: Mapped[list] = mapped_column(JSON, default=list)
+    victims_nationalities: Mapped[list] = mapped_column(JSON, default=list)  # ISO 3166 alpha-2
+    exploitation_forms: Mapped[list] = mapped_column(JSON, default=list)
+    control_means: Mapped[list] = mapped_column(JSON, default=list)
+    defendants_count: Mapped[int | None]
+    sentence_months: Mapped[int | None]  # the highest sentence
+    sentence_suspended: Mapped[bool | None]
+    compensation_eur: Mapped[float | None] = mapped_column(Float)
+    proceeding: Mapped[str] = mapped_column(String(20), default="")
 
     # Training material
     audience: Mapped[str] = mapped_column(String(300), default="")

@@ -7,8 +7,8 @@ canonical record onto a resource. Importing what `to_record` wrote changes nothi
 
 Fields (all optional unless marked; the table in `fields.py` is the source, this is a reader's
 summary). Vocabulary fields (type, status, visibility, language, decision type, legal areas,
-outcome, format) take the key or its German or English label in any case (``"Urteil"``,
-``"judgment"``, ``"urteil"``); records hold the key.
+outcome, format, the case facts' lists and proceeding, countries) take the key or its German
+or English label in any case (``"Urteil"``, ``"judgment"``, ``"urteil"``); records hold the key.
 
 - ``external_id`` (required): stable id of the resource outside the portal; importing the same
   id again updates that resource. Resources created in the portal export as ``portal:<id>``.
@@ -25,8 +25,13 @@ outcome, format) take the key or its German or English label in any case (``"Urt
   this resource is the earlier decision and the target the later one.
 - case law: ``court`` (name, short name or alias; unknown courts are created and flagged for
   curation), ``decision_date``, ``file_number``, ``decision_type``, ``ecli``, ``legal_areas``,
-  ``outcome``, ``outcome_amount``, ``outcome_note``, ``source_url``, ``victims_count``
-  (integer). Only confirmed norms are exported; imported ones are confirmed.
+  ``outcome`` (a list; a single key is accepted), ``outcome_amount`` (free text),
+  ``compensation_eur`` (number), ``outcome_note``, ``source_url``; case facts
+  ``exploitation_forms``, ``control_means``, ``victims_genders`` (lists of keys),
+  ``victims_nationalities`` (ISO 3166 alpha-2 codes, or German or English country names),
+  ``proceeding`` (key), ``victims_count``, ``victims_minors``, ``defendants_count``,
+  ``sentence_months`` (integers), ``sentence_suspended`` (true/false). Only confirmed norms are
+  exported; imported ones are confirmed.
 - training material: ``audience``, ``format``, ``event_name``, ``event_date``,
   ``duration_minutes``
 - position paper: ``authors`` (list), ``addressee``, ``occasion``
@@ -96,8 +101,10 @@ def _value_of(resource: Resource, f: Field):
         return _iso(value)
     if f.kind in ("choices", "list", "lines"):
         return list(value or [])
-    if f.kind == "integer":
+    if f.kind in ("integer", "boolean"):
         return value
+    if f.kind == "number":
+        return _number(value)
     return value or f.empty
 
 
@@ -310,6 +317,8 @@ def _read_field(f: Field, value, context: RecordContext):
             labels.append(norm.label)
         return list(dict.fromkeys(labels))
     if f.kind in ("list", "lines", "choices"):
+        if f.name == "outcome" and isinstance(value, str):
+            value = [value]  # one key alone, as records had it before it became a list
         items = _read_list(value)
         if f.kind == "choices":
             return list(dict.fromkeys(_choice(item, f.choices, "") for item in items))
@@ -327,6 +336,10 @@ def _read_field(f: Field, value, context: RecordContext):
             ) from None
     if f.kind == "integer":
         return _read_integer(f, value)
+    if f.kind == "number":
+        return _read_number(f, value)
+    if f.kind == "boolean":
+        return _read_boolean(value)
     if f.kind == "resource_type":
         return vocabulary_key(value, RESOURCE_TYPES)
     if f.kind == "choice":
@@ -357,6 +370,47 @@ def _read_integer(f: Field, value) -> int | None:
             str(_l("Ganze Zahl von %(low)d bis %(high)d erwartet.", low=low, high=high))
         )
     return value
+
+
+def _read_number(f: Field, value) -> float | None:
+    if value in (None, ""):
+        return None
+    low = f.minimum if f.minimum is not None else 0
+    high = f.maximum if f.maximum is not None else 2**31 - 1
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(
+            str(_l("Zahl von %(low)d bis %(high)d erwartet, z. B. 12500.", low=low, high=high))
+        )
+    return _number(value)
+
+
+def _number(value) -> float | int | None:
+    """An amount with at most two decimal places; whole amounts as integers (12500, not
+    12500.0), so records read the same whatever the database returns."""
+    if value is None:
+        return None
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
+
+
+_BOOLEANS = {
+    "true": True,
+    "ja": True,
+    "yes": True,
+    "false": False,
+    "nein": False,
+    "no": False,
+}
+
+
+def _read_boolean(value) -> bool | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().casefold() in _BOOLEANS:
+        return _BOOLEANS[value.strip().casefold()]
+    raise ValueError(str(_l("true oder false erwartet (auch „ja“ oder „nein“).")))
 
 
 def _read_text(f: Field, value) -> str:
@@ -409,6 +463,14 @@ def vocabulary_key(value, choices) -> str | None:
 
 
 def _unknown_choice(value, choices) -> str:
+    if len(choices) > 40:  # the countries: too many to list
+        return str(
+            _l(
+                "„%(value)s“ ist nicht bekannt; bitte einen Code (z. B. RO) oder den deutschen "
+                "oder englischen Namen angeben.",
+                value=value,
+            )
+        )
     return str(
         _l(
             "„%(value)s“ ist nicht erlaubt; erlaubt sind: %(values)s.",

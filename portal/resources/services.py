@@ -20,7 +20,6 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.extensions import db
 from portal.legal.anonymisation import scan
-from portal.legal.decisions import decision_citation
 from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
 from portal.resources import fields
@@ -363,18 +362,6 @@ def visible_links(resource: Resource, user) -> Links:
         else:
             links.earlier.append(entry)
     return links
-
-
-def citation_of(resource: Resource) -> str:
-    """The German short citation of a decision ("" for other types or without a court)."""
-    if resource.type != "case_law" or resource.court is None:
-        return ""
-    return decision_citation(
-        resource.court.display_name,
-        resource.decision_type or "",
-        resource.decision_date,
-        resource.file_number or "",
-    )
 
 
 #: Instances followed in each direction at most (a chain is short; a cycle must not loop).

@@ -4,6 +4,7 @@ import logging
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -24,12 +25,24 @@ from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
 from portal.comments import services as comment_services
+from portal.consultations import services as consultation_services
+from portal.dossiers.services import dossiers_of
 from portal.extensions import db, limiter
 from portal.files import UploadRejected
 from portal.legal.citations import parse_norm
 from portal.notifications import services as notifications
 from portal.orgs.models import Organisation
-from portal.resources import access, attachments, courts, errors, fields, lists, revisions, services
+from portal.resources import (
+    access,
+    attachments,
+    cite,
+    courts,
+    errors,
+    fields,
+    lists,
+    revisions,
+    services,
+)
 from portal.resources.access import redact_note, redact_record
 from portal.resources.forms import (
     FORMS,
@@ -238,10 +251,12 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
-        "citation": services.citation_of(resource),
         "chain": services.instance_chain(resource, current_user),
         "show_technical": is_editor(current_user),
         "may_release": services.can_release(current_user, resource),
+        "consultation": consultation_services.closed_for(resource)
+        if resource.type == "position_paper"
+        else None,
         "comments": comment_services.thread(resource),
         "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
         "following": {
@@ -249,6 +264,8 @@ def _detail_context(resource: Resource) -> dict:
             "court": resource.court is not None
             and notifications.is_following(current_user, "court", resource.court.slug),
         },
+        "citation": cite.citation_line(resource),
+        "dossier_choices": [(d.id, d.title) for d in dossiers_of(current_user)],
     }
 
 
@@ -283,6 +300,16 @@ def detail(resource_id: int):
 def print_view(resource_id: int):
     resource = _resource_or_404(resource_id)
     return render_template("resources/print.html", **_detail_context(resource))
+
+
+@bp.route("/<int:resource_id>/citation.ris")
+def citation_ris(resource_id: int):
+    resource = _resource_or_404(resource_id)
+    return Response(
+        cite.ris([resource], cite.resource_url),
+        mimetype="application/x-research-info-systems",
+        headers={"Content-Disposition": f'attachment; filename="eintrag-{resource.id}.ris"'},
+    )
 
 
 # --- create and edit ---------------------------------------------------------------------

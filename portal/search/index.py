@@ -26,7 +26,7 @@ from whoosh import fields, index, writing
 from portal.legal.courts import COURT_LEVELS
 from portal.legal.file_numbers import ecli_key, file_number_keys
 from portal.resources.access import MEMBERS, resource_audiences
-from portal.resources.fields import indexed_text
+from portal.resources.fields import FACET_FIELDS, indexed_text
 from portal.resources.models import RESOURCE_TYPES
 from portal.search.analysis import (
     NormMentionTokenizer,
@@ -40,7 +40,7 @@ from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segm
 logger = logging.getLogger(__name__)
 
 #: Bump when the schema or a document's content changes; check-index then reports drift.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 #: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
@@ -81,7 +81,10 @@ def make_schema() -> fields.Schema:
         # Multi-valued, comma-separated, kept verbatim (facet values are these strings).
         return fields.KEYWORD(commas=True, lowercase=False, scorable=True)
 
+    # The field table's facets (case facts: exploitation forms, ...), their keys verbatim.
+    facets = {f.name: exact() for f in FACET_FIELDS}
     return fields.Schema(
+        **facets,
         id=fields.ID(stored=True, unique=True),
         stamp=fields.STORED(),
         # Access control and status: never queried by users (the parser cannot reach them).
@@ -213,6 +216,11 @@ def document_for(resource) -> dict:
         "spell": spelling,
         "spell_case": spelling,
     }
+    for f in FACET_FIELDS:
+        if f.name in doc or resource.type not in f.types:
+            continue
+        value = getattr(resource, f.name, None)
+        doc[f.name] = _values(value if isinstance(value, list) else [value or ""])
     if when is not None:
         doc["date"] = _yyyymmdd(when)
     doc = {name: value for name, value in doc.items() if value not in ("", None)}

@@ -40,6 +40,7 @@ from portal.legal.citations import Norm, canonical_book
 from portal.legal.courts import COURT_LEVELS, find_court
 from portal.orgs.models import Organisation
 from portal.resources.access import can_view, user_audiences
+from portal.resources.fields import FACET_FIELDS
 from portal.resources.models import (
     LANGUAGES,
     LEGAL_AREAS,
@@ -72,6 +73,8 @@ FILTER_FIELDS = {
     "organisation": "organisation",
     "year": "year",
     "language": "language",
+    # The field table's facets (case facts), by their field name.
+    **{f.name: f.name for f in FACET_FIELDS},
 }
 #: Facets shown with counts, in this order (filter key = facet name).
 FACETS = tuple(FILTER_FIELDS)
@@ -99,6 +102,7 @@ FACET_LABELS = {
     "status": _l("Bearbeitungsstand"),
     "date_from": _l("Datum ab"),
     "date_to": _l("Datum bis"),
+    **{f.name: f.label for f in FACET_FIELDS},
 }
 
 #: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
@@ -494,6 +498,7 @@ def _label_facets(snap, facets: dict[str, list[FacetValue]]) -> None:
         "legal_area": LEGAL_AREAS,
         "language": LANGUAGES,
         "court_level": COURT_LEVELS,
+        **{f.name: f.choices for f in FACET_FIELDS},
     }
     for name, table in static.items():
         for v in facets.get(name, []):

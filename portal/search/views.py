@@ -1,11 +1,24 @@
 """Search pages ("Suche" with facets, "Fall beschreiben", help) and search-box completions."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.dossiers.pdf import DossierItem, dossier_pdf
+from portal.dossiers.services import dossiers_of
 from portal.extensions import limiter
 from portal.questions import services as question_services
+from portal.resources import cite
 from portal.search import complete as autocomplete
 from portal.search import services
 from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
@@ -23,22 +36,12 @@ def index():
     if request.method == "POST":
         # Forms of older pages posted descriptions: the same search as a bookmarkable GET.
         return redirect(url_for("search.index", **_search_args(request.form)), code=303)
-    args = request.args
-    mode = "describe" if args.get("mode") == "describe" else "search"
-    q = args.get("q", "")[: DESCRIBE_MAX_LENGTH if mode == "describe" else 10 * MAX_LENGTH]
-    filters = {key: args.getlist(key) for key in services.FILTER_KEYS if args.getlist(key)}
-    result = services.search(
-        current_user,
-        q,
-        mode=mode,
-        filters=filters,
-        sort=args.get("sort", "relevance"),
-        page=args.get("page", 1, type=int) or 1,
-    )
+    result = _request_search()
     # The network's questions are few: matched beside the index (see portal.questions).
+    q = result.query
     questions = (
         question_services.find(current_user, "all", q)
-        if mode == "search" and q.strip() and result.page == 1
+        if request.args.get("mode") != "describe" and q.strip() and result.page == 1
         else []
     )
     return render_template(
@@ -49,6 +52,79 @@ def index():
         sort_labels=SORT_LABELS,
         describe_max=DESCRIBE_MAX_LENGTH,
         active_filters=sum(len([v for v in values if v]) for values in result.filters.values()),
+        dossier_choices=[(d.id, d.title) for d in dossiers_of(current_user)],
+    )
+
+
+#: Most results a citation list holds (the search pages no further than its last page).
+CITATION_LIMIT = 500
+
+
+def _request_search(per_page: int = 20, page: int | None = None):
+    """The search the query string describes, as the search page runs it."""
+    args = request.args
+    mode = "describe" if args.get("mode") == "describe" else "search"
+    q = args.get("q", "")[: DESCRIBE_MAX_LENGTH if mode == "describe" else 10 * MAX_LENGTH]
+    filters = {key: args.getlist(key) for key in services.FILTER_KEYS if args.getlist(key)}
+    return services.search(
+        current_user,
+        q,
+        mode=mode,
+        filters=filters,
+        sort=args.get("sort", "relevance"),
+        page=page or args.get("page", 1, type=int) or 1,
+        per_page=per_page,
+    )
+
+
+def _all_results() -> list:
+    """The resources of every page of the search (up to CITATION_LIMIT), in result order."""
+    found, page = [], 1
+    while len(found) < CITATION_LIMIT:
+        result = _request_search(per_page=services.MAX_PER_PAGE, page=page)
+        found.extend(hit.resource for hit in result.hits)
+        if page >= result.pages:
+            break
+        page += 1
+    return found[:CITATION_LIMIT]
+
+
+@bp.route("/citations.<any(ris, csv):kind>")
+@limiter.limit(_search_limit)
+def citations(kind: str):
+    """The current search results as a citation list (RIS or CSV), with the search's own
+    query string."""
+    resources = _all_results()
+    if kind == "ris":
+        body, mimetype = (
+            cite.ris(resources, cite.resource_url),
+            "application/x-research-info-systems",
+        )
+    else:
+        body, mimetype = cite.citation_csv(resources, cite.resource_url), "text/csv"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="suchergebnisse.{kind}"'},
+    )
+
+
+#: Most results a PDF dossier of a search holds.
+DOSSIER_LIMIT = 200
+
+
+@bp.route("/dossier.pdf")
+@limiter.limit(_search_limit)
+def dossier():
+    """The current search results as one PDF dossier (the search's own query string)."""
+    items = [DossierItem(resource) for resource in _all_results()[:DOSSIER_LIMIT]]
+    query = request.args.get("q", "").strip()
+    subtitle = _("Suchergebnisse für „%(q)s“", q=query[:200]) if query else _("Suchergebnisse")
+    body = dossier_pdf(current_user, _("Dossier"), subtitle, items)
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="suchergebnisse.pdf"'},
     )
 
 

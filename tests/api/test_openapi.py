@@ -49,6 +49,7 @@ def test_the_description_is_openapi_3_1_with_bearer_auth_and_valid_schemas(docum
         "/search",
         "/resources/{id}",
         "/notifications",
+        "/statistics",
         "/openapi.json",
     }
 

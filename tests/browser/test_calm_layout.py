@@ -126,7 +126,7 @@ def test_the_copy_button_copies_the_citation_and_says_so(open_page, demo_portal)
     page = open_page(MEMBER, DESKTOP, permissions=["clipboard-read", "clipboard-write"])
     page.goto(f"{demo_portal}/resources/{decision_id}")
     citation = page.locator("#citation-text").inner_text()
-    assert " v. " in citation and " - " in citation
+    assert " v. " in citation and " – " in citation
 
     page.get_by_role("button", name="Fundstelle kopieren").click()
     expect(page.locator("#citation-status")).to_have_text("Kopiert")

@@ -82,7 +82,7 @@ def test_a_member_searches_a_norm_filters_by_court_and_downloads_the_attachment(
 
     page.get_by_role("link", name="Zwangsprostitution einer Heranwachsenden").click()
     expect(page.locator("#citation-text")).to_have_text(
-        "LG Hamburg, Urt. v. 21.06.2017 - 621 KLs 14/16"
+        "LG Hamburg, Urt. v. 21.06.2017 – 621 KLs 14/16"
     )
     with page.expect_download() as download:
         page.get_by_role("link", name="Urteil.pdf").click()

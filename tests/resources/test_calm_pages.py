@@ -5,10 +5,7 @@ import io
 import re
 from datetime import date, timedelta
 
-import pytest
-
 from portal.extensions import db
-from portal.legal.decisions import decision_citation
 from portal.resources.models import Attachment, Resource, ResourceLink, Revision
 from portal.timeutil import utcnow
 from tests.helpers import build_pdf
@@ -24,32 +21,6 @@ def training_form(**overrides):
     }
     data.update(overrides)
     return data
-
-
-@pytest.mark.parametrize(
-    ("court", "kind", "day", "number", "expected"),
-    [
-        (
-            "BGH",
-            "beschluss",
-            date(2019, 3, 12),
-            "3 StR 123/19",
-            "BGH, Beschl. v. 12.03.2019 - 3 StR 123/19",
-        ),
-        (
-            "LG Hamburg",
-            "urteil",
-            date(2017, 6, 21),
-            "621 KLs 14/16",
-            "LG Hamburg, Urt. v. 21.06.2017 - 621 KLs 14/16",
-        ),
-        ("OLG Celle", "", date(2020, 1, 2), "", "OLG Celle, Entsch. v. 02.01.2020"),
-        ("EGMR", "urteil", None, "25965/04", "EGMR, Urt. - 25965/04"),
-        ("", "urteil", date(2020, 1, 2), "1 A 2/20", ""),
-    ],
-)
-def test_a_decision_is_cited_in_german_style(court, kind, day, number, expected):
-    assert decision_citation(court, kind, day, number) == expected
 
 
 def test_the_create_form_stores_its_attachments_with_the_draft(app, client, login_as):
@@ -102,7 +73,7 @@ def test_the_detail_page_cites_the_decision_with_a_copy_button(client, login_as,
     login_as("member")
     page = client.get(f"/resources/{resource.id}").text
     assert (
-        '<span id="citation-text" lang="de">BGH, Beschl. v. 12.03.2019 - 3 StR 123/19</span>'
+        '<span id="citation-text" lang="de">BGH, Beschl. v. 12.03.2019 – 3 StR 123/19</span>'
         in page
     )
     assert 'data-copy="citation-text"' in page and "Fundstelle kopieren" in page

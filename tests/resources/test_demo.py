@@ -52,4 +52,51 @@ def test_an_overturned_decision_is_linked_to_the_one_that_overturned_it(app, run
         link = db.session.scalar(db.select(ResourceLink).filter_by(source_id=first.id))
         assert link.kind == "instance"
         assert link.target.court.short_name == "BGH"
-        assert first.outcome == "acquittal"
+        assert first.outcome == ["acquittal"]
+
+
+def test_every_demo_decision_has_its_case_facts(app, runner):
+    runner.invoke(args=["seed-demo"])
+
+    with app.app_context():
+        decisions = db.session.scalars(db.select(Resource).filter_by(type="case_law")).all()
+        assert len(decisions) >= 30
+        for decision in decisions:
+            assert decision.proceeding, decision.external_id
+            assert decision.exploitation_forms, decision.external_id
+            assert decision.control_means, decision.external_id
+            assert decision.outcome, decision.external_id
+            assert decision.victims_nationalities, decision.external_id
+        criminal = [d for d in decisions if d.proceeding == "criminal"]
+        assert any(d.sentence_months for d in criminal)
+        assert len({p for d in decisions for p in [d.proceeding]}) >= 5
+        bgh = db.session.scalar(
+            db.select(Resource).filter_by(external_id="demo-case-bgh-2021-3str")
+        )
+        earlier = db.session.scalar(
+            db.select(ResourceLink).filter_by(target_id=bgh.id, kind="instance")
+        )
+        assert earlier.source.court.short_name == "LG München I"
+
+
+def test_the_demo_shows_the_network_at_work_without_sending_anything(app, runner, tmp_path):
+    from portal.consultations.models import Consultation
+    from portal.meetings.models import Meeting
+    from portal.newsletter.models import Issue
+    from portal.notifications.models import Notification
+    from portal.questions.models import Question
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        questions = db.session.scalars(db.select(Question)).all()
+        assert len(questions) == 2
+        assert any(q.anonymous for q in questions)
+        assert any(a.helpful for q in questions for a in q.answers)
+        assert db.session.scalar(db.select(db.func.count(Meeting.id))) == 1
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        assert consultation.resource.status == "draft" and len(consultation.sections) == 4
+        assert consultation.responses[0].submitted_at is not None
+        assert db.session.scalars(db.select(Issue)).one().items
+        assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0
+    assert not (tmp_path / "instance" / "mail").exists()

@@ -21,7 +21,7 @@ def case(external_id="lg-1", **fields):
         "decision_type": "urteil",
         "legal_areas": ["strafrecht"],
         "norms": ["§ 232a Abs. 1 StGB", "§ 397a StPO"],
-        "outcome": "conviction",
+        "outcome": ["conviction"],
     }
     record.update(fields)
     return record
@@ -310,7 +310,7 @@ def test_vocabulary_fields_accept_keys_and_labels_in_both_languages_in_any_case(
         assert (german.type, german.decision_type, german.outcome) == (
             "case_law",
             "urteil",
-            "conviction",
+            ["conviction"],
         )
         assert german.legal_areas == ["strafrecht", "arbeitsrecht", "asylrecht"]
         assert (german.language, german.visibility, german.status) == ("de", "members", "draft")

@@ -421,12 +421,13 @@ def test_only_the_operator_cli_exports_resources_and_it_exports_everything(app, 
     """`flask export` runs on the server without a user: an operator tool, all by design.
 
     No HTTP route exports resources: the only export routes are the personal data export
-    (the person's own data) and the admin's audit CSV.
+    (the person's own data), the admin's audit CSV and the office's CSV of consultation
+    responses (tests/consultations).
     """
     exports = sorted(
         rule.endpoint for rule in app.url_map.iter_rules() if "export" in rule.rule.lower()
     )
-    assert exports == ["admin.audit_export", "auth.export_data"]
+    assert exports == ["admin.audit_export", "auth.export_data", "consultations.export"]
     result = runner.invoke(args=["export", "-"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

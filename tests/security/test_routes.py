@@ -88,6 +88,7 @@ def test_public_endpoints_are_the_known_few():
         "main.set_language",
         "feeds.feed",
         "notifications.unsubscribe",
+        "meetings.calendar_feed",
         "public.index",
         "public.detail",
         "public.feed",

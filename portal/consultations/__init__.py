@@ -1,0 +1,1 @@
+"""Consultations: the office asks the member organisations about a draft position paper."""

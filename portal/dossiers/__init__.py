@@ -1,0 +1,1 @@
+"""Dossiers ("Mappen"): personal or organisation-shared collections of resources with notes."""

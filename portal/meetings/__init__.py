@@ -1,0 +1,1 @@
+"""Fortbildungs- und Vernetzungstreffen: the office plans meetings, staff register."""
