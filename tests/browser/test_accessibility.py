@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.consultations.models import Consultation
 from portal.extensions import db
+from portal.meetings.models import Meeting
 from portal.orgs.models import Organisation
 from portal.questions.models import Question
 from portal.resources.models import Court, Resource, ResourceNorm, Revision
@@ -68,53 +70,66 @@ def pages(demo_portal) -> dict[str, str]:
         )
         db.session.add_all([saved, question])
         db.session.commit()
-        return {
-            "dashboard": "/",
-            "search": "/search/?q=Menschenhandel",
-            "search-filtered": "/search/?q=Menschenhandel&type=case_law",
-            "describe": "/search/?mode=describe",
-            "search-help": "/search/help",
-            "knowledge-base": "/resources/",
-            "case-law": "/resources/case-law",
-            "mine": "/resources/mine",
-            "decision": f"/resources/{decision.id}",
-            "print": f"/resources/{decision.id}/print",
-            "revision": f"/resources/{decision.id}/revisions/{revision.id}",
-            "edit": f"/resources/{decision.id}/edit",
-            "new": "/resources/new",
-            "new-case-law": "/resources/new/case-law",
-            "archive": f"/resources/{decision.id}/archive",
-            "draft": f"/resources/{draft.id}",
-            "publish": f"/resources/{draft.id}/publish",
-            "review": "/resources/review",
-            "norms": "/norms/",
-            "norm": f"/norms/{norm.slug}",
-            "organisations": "/organisations/",
-            "organisation": f"/organisations/{organisation.slug}",
-            "saved": "/saved/",
-            "saved-search": f"/saved/{saved.id}",
-            "profile": "/auth/profile",
-            "two-factor-setup": "/auth/two-factor/setup",
-            "privacy": "/privacy",
-            "users": "/admin/users",
-            "user": f"/admin/users/{admin.id}",
-            "invitations": "/admin/invitations",
-            "invite": "/admin/invitations/new",
-            "admin-organisations": "/admin/organisations",
-            "admin-organisation": f"/admin/organisations/{organisation.id}",
-            "courts": "/admin/courts",
-            "court": f"/admin/courts/{court.id}",
-            "audit": "/admin/audit",
-            "questions": "/questions/",
-            "question-new": "/questions/new",
-            "question": f"/questions/{question.id}",
-            "newsletter": "/kok-informiert/",
-            "notifications": "/notifications/",
-            "notification-settings": "/notifications/settings",
-            "following": "/notifications/following",
-            "public": "/public/",
-            "not-found": "/resources/999999",
-        } | ({"public-entry": f"/public/{public.id}"} if public else {})
+        return (
+            {
+                "dashboard": "/",
+                "search": "/search/?q=Menschenhandel",
+                "search-filtered": "/search/?q=Menschenhandel&type=case_law",
+                "describe": "/search/?mode=describe",
+                "search-help": "/search/help",
+                "knowledge-base": "/resources/",
+                "case-law": "/resources/case-law",
+                "mine": "/resources/mine",
+                "decision": f"/resources/{decision.id}",
+                "print": f"/resources/{decision.id}/print",
+                "revision": f"/resources/{decision.id}/revisions/{revision.id}",
+                "edit": f"/resources/{decision.id}/edit",
+                "new": "/resources/new",
+                "new-case-law": "/resources/new/case-law",
+                "archive": f"/resources/{decision.id}/archive",
+                "draft": f"/resources/{draft.id}",
+                "publish": f"/resources/{draft.id}/publish",
+                "review": "/resources/review",
+                "norms": "/norms/",
+                "norm": f"/norms/{norm.slug}",
+                "organisations": "/organisations/",
+                "organisation": f"/organisations/{organisation.slug}",
+                "saved": "/saved/",
+                "saved-search": f"/saved/{saved.id}",
+                "profile": "/auth/profile",
+                "two-factor-setup": "/auth/two-factor/setup",
+                "privacy": "/privacy",
+                "users": "/admin/users",
+                "user": f"/admin/users/{admin.id}",
+                "invitations": "/admin/invitations",
+                "invite": "/admin/invitations/new",
+                "admin-organisations": "/admin/organisations",
+                "admin-organisation": f"/admin/organisations/{organisation.id}",
+                "courts": "/admin/courts",
+                "court": f"/admin/courts/{court.id}",
+                "audit": "/admin/audit",
+                "questions": "/questions/",
+                "question-new": "/questions/new",
+                "question": f"/questions/{question.id}",
+                "newsletter": "/kok-informiert/",
+                "notifications": "/notifications/",
+                "notification-settings": "/notifications/settings",
+                "following": "/notifications/following",
+                "public": "/public/",
+                "statistics": "/statistics/",
+                "dossiers": "/dossiers/",
+                "meetings": "/meetings/",
+                "consultations": "/consultations/",
+                "not-found": "/resources/999999",
+            }
+            | ({"public-entry": f"/public/{public.id}"} if public else {})
+            | {
+                # The demo's meeting and consultation, where the demo has them.
+                name: f"/{name}s/{number}"
+                for name, model in (("meeting", Meeting), ("consultation", Consultation))
+                if (number := db.session.scalar(select(model.id).order_by(model.id))) is not None
+            }
+        )
 
 
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"

@@ -51,7 +51,7 @@ def test_the_header_fits_one_row_at_1280_px_for_an_admin(open_page):
     assert max(middles) - min(middles) < 12, dict(zip(parts, middles, strict=True))
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     expect(nav.get_by_role("link")).to_have_text(
-        ["Wissensdatenbank", "Prüfung", "Normen", "Anfragen", "Verwaltung"]
+        ["Wissensdatenbank", "Prüfung", "Normen", "Anfragen", "Statistik", "Verwaltung"]
     )
     expect(page.get_by_role("button", name="Menü")).to_be_hidden()
 
