@@ -145,3 +145,13 @@ def test_a_question_can_be_followed(app, people):
         )
     assert told == {people["asker"].id, people["editor"].id}
     assert "Wer hat Erfahrung" in client.get("/notifications/following").get_data(as_text=True)
+
+
+def test_the_search_lists_questions_under_the_type_filter_with_their_count(
+    app, people, create_resource
+):
+    create_resource(title="Urteil zum Dolmetscher im Strafverfahren")
+    _ask(app, people["asker"], title="Wer kennt Dolmetscher für Tigrinya?", body="")
+    page = logged_in_client(app, people["stranger"]).get("/search/?q=Dolmetscher").text
+    facet = page.split('class="facet-link"', 1)[1].split("</li>", 1)[0]
+    assert "/questions/?q=Dolmetscher" in facet and "(1)" in facet
