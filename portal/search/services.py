@@ -440,10 +440,15 @@ def catch_up(search_index) -> None:
 # --- facets ----------------------------------------------------------------------------
 
 
+def _count_array(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The (sorted) values of a facet field and how many ``matched`` documents have each."""
+    values, doc_ids, value_ids = snap.facet_postings(fieldname)
+    return values, np.bincount(value_ids[matched[doc_ids]], minlength=len(values))
+
+
 def _counts(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], list[int]]:
-    """The values of a facet field and how many ``matched`` documents have each."""
-    values, docs = snap.facet_arrays(fieldname)
-    return values, [int(np.count_nonzero(matched[value_docs])) for value_docs in docs]
+    values, counts = _count_array(snap, fieldname, matched)
+    return values, counts.tolist()
 
 
 def _facets(
@@ -451,26 +456,30 @@ def _facets(
 ) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
-        values, counts = _counts(snap, FILTER_FIELDS[name], matched)
+        values, counts = _count_array(snap, FILTER_FIELDS[name], matched)
         if name in FACET_VALUES:
             # Only values a matched resource cites at that level (never a parent key that
             # only hidden resources cite), counted with the provisions within.
-            cited = _counts(snap, FACET_VALUES[name], matched)
-            shown = {value for value, count in zip(*cited, strict=True) if count}
-            counts = [count if values[i] in shown else 0 for i, count in enumerate(counts)]
+            cited_values, cited = _count_array(snap, FACET_VALUES[name], matched)
+            wanted = np.asarray([cited_values[i] for i in np.flatnonzero(cited)], dtype=object)
+            known = np.asarray(values, dtype=object)
+            positions = np.searchsorted(known, wanted)
+            found = positions < len(known)
+            found[found] = known[positions[found]] == wanted[found]
+            keep = np.zeros(len(values), dtype=bool)
+            keep[positions[found]] = True
+            counts = np.where(keep, counts, 0)
         selected = set(filters.get(name, []))
-        items = [
-            FacetValue(values[i], values[i], count, values[i] in selected)
-            for i, count in enumerate(counts)
-            if count
-        ]
+        present = np.flatnonzero(counts)  # in value order (values are sorted)
         if name == "year":
-            items.sort(key=lambda v: v.value, reverse=True)
+            order = present[::-1]
         else:
-            items.sort(key=lambda v: (-v.count, v.value))
-        shown = items[:FACET_LIMIT]
-        shown += [v for v in items[FACET_LIMIT:] if v.selected]
-        facets[name] = shown
+            order = present[np.argsort(-counts[present], kind="stable")]
+        chosen = order[:FACET_LIMIT].tolist()
+        chosen += [i for i in order[FACET_LIMIT:].tolist() if values[i] in selected]
+        facets[name] = [
+            FacetValue(values[i], values[i], int(counts[i]), values[i] in selected) for i in chosen
+        ]
     _label_facets(snap, facets)
     return facets
 
