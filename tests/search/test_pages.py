@@ -451,3 +451,24 @@ def test_the_429_page_says_how_long_to_wait_and_keeps_the_search(client, member)
     assert described.status_code == 429 and "Retry-After" in described.headers
     assert '<input type="hidden" name="q" value="Eine lange Fallschilderung">' in described.text
     assert '<input type="hidden" name="mode" value="describe">' in described.text
+
+
+def test_a_long_description_still_gets_a_highlighted_snippet(client, member, create_resource):
+    create_resource(
+        title="Beschluss zur Schuldknechtschaft",
+        summary="Kurz.",
+        body=(
+            "Die Geschädigte musste ihre Reiseschulden durch Arbeit in einem Nagelstudio "
+            "abbezahlen; der Pass wurde ihr abgenommen, ein Juju-Schwur band sie an die Täter."
+        ),
+    )
+    words = (
+        "Meine Klientin erzählt von Schulden für die Reise, einem Schwur vor einem Priester, "
+        "Arbeit ohne Lohn in einem Nagelstudio, abgenommenem Pass, Angst vor der Familie, "
+        "Drohungen gegen Geschwister, fehlender Krankenversicherung und einer Wohnung ohne "
+        "Schlüssel. Was kann sie tun, wer hilft, welche Rechte hat sie im Strafverfahren?"
+    )
+    response = client.get("/search/", query_string={"mode": "describe", "q": words})
+    html = response.get_data(as_text=True)
+    snippet = html.split("Beschluss zur", 1)[1]
+    assert "<mark>Nagelstudio</mark>" in snippet.split("</li>", 1)[0]
