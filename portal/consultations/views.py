@@ -3,7 +3,7 @@ overview, export and closing."""
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.auth.access import is_editor, role_required
 from portal.consultations import services
 from portal.consultations.models import Consultation
+from portal.downloads import download
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.resources.access import can_view
@@ -144,12 +145,8 @@ def overview(consultation_id: int):
 @role_required("editor")
 def export(consultation_id: int):
     consultation = _consultation(consultation_id)
-    return Response(
-        services.export_csv(consultation),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="konsultation-{consultation.id}.csv"'
-        },
+    return download(
+        services.export_csv(consultation), "text/csv", f"konsultation-{consultation.id}.csv"
     )
 
 

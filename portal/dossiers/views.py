@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.dossiers import services
 from portal.dossiers.forms import AddEntryForm, ButtonForm, DossierForm, NoteForm
 from portal.dossiers.pdf import DossierItem, dossier_pdf
+from portal.downloads import download
 from portal.extensions import db
 from portal.resources import cite
 from portal.resources.models import Resource
@@ -158,16 +159,7 @@ def remove(dossier_id: int, entry_id: int):
 def citations(dossier_id: int, kind: str):
     dossier = _dossier_or_404(dossier_id)
     resources = [e.resource for e in services.visible_entries(current_user, dossier)]
-    if kind == "ris":
-        body = cite.ris(resources, cite.resource_url)
-        mimetype = "application/x-research-info-systems"
-    else:
-        body, mimetype = cite.citation_csv(resources, cite.resource_url), "text/csv"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="mappe-{dossier.id}.{kind}"'},
-    )
+    return download(*cite.citation_list(resources, kind), f"mappe-{dossier.id}.{kind}")
 
 
 @bp.get("/<int:dossier_id>/dossier.pdf")
@@ -181,8 +173,4 @@ def pdf(dossier_id: int):
 
 
 def pdf_response(body: bytes, name) -> Response:
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="dossier-{name}.pdf"'},
-    )
+    return download(body, "application/pdf", f"dossier-{name}.pdf")

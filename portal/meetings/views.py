@@ -1,11 +1,12 @@
 """/meetings/: upcoming and past meetings, registration, iCalendar, the office's planning."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth.access import is_editor, role_required
+from portal.downloads import download
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.forms import MeetingForm
@@ -137,11 +138,7 @@ def cancel(meeting_id: int):
 @role_required("editor")
 def attendees(meeting_id: int):
     meeting = _meeting(meeting_id)
-    return Response(
-        services.attendees_csv(meeting),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="treffen-{meeting.id}.csv"'},
-    )
+    return download(services.attendees_csv(meeting), "text/csv", f"treffen-{meeting.id}.csv")
 
 
 @bp.post("/<int:meeting_id>/materials")
@@ -172,18 +169,12 @@ def remove_material(meeting_id: int, material_id: int):
     return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="materials"))
 
 
-def _ics(body: bytes, name: str) -> Response:
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="{name}.ics"'},
-    )
-
-
 @bp.get("/<int:meeting_id>.ics")
 def ics(meeting_id: int):
     meeting = _meeting(meeting_id)
-    return _ics(services.icalendar([meeting], meeting.title), f"treffen-{meeting.id}")
+    return download(
+        services.icalendar([meeting], meeting.title), "text/calendar", f"treffen-{meeting.id}.ics"
+    )
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -207,6 +198,5 @@ def calendar_feed(token: str):
     owner = services.calendar_owner(token)
     if owner is None:
         abort(404)
-    return _ics(
-        services.icalendar(services.registered_meetings(owner), "KOK-Treffen"), "kok-treffen"
-    )
+    body = services.icalendar(services.registered_meetings(owner), "KOK-Treffen")
+    return download(body, "text/calendar", "kok-treffen.ics")

@@ -7,7 +7,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -84,15 +83,6 @@ def add_attachment(resource: Resource, user, upload: Upload) -> Attachment:
     db.session.add(attachment)
     touch(resource, user, "attachment_add", attachment.filename)
     return attachment
-
-
-def content_disposition(filename: str) -> str:
-    """The Content-Disposition of a download: an ASCII name for old clients (quotes,
-    backslashes and control characters replaced) and the real name in RFC 5987 form."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def remove_attachment(attachment: Attachment, user) -> None:

@@ -99,6 +99,16 @@ def ris(resources: Iterable[Resource], url_of) -> str:
 CSV_HEADERS = ("Zitat", "Titel", "Gericht", "Datum", "Aktenzeichen", "ECLI", "Normen", "Adresse")
 
 
+RIS_MIMETYPE = "application/x-research-info-systems"
+
+
+def citation_list(resources: Iterable[Resource], kind: str) -> tuple[str, str]:
+    """A citation list of `resources` as ("ris" or "csv") text and its mimetype."""
+    if kind == "ris":
+        return ris(resources, resource_url), RIS_MIMETYPE
+    return citation_csv(resources, resource_url), "text/csv"
+
+
 def citation_csv(resources: Iterable[Resource], url_of) -> str:
     """The resources as a CSV citation list (cells safe from spreadsheet formulas)."""
     out = io.StringIO()

@@ -4,7 +4,6 @@ import logging
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -21,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import downloads
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
 from portal.auth.views import _current_user_key
@@ -305,11 +305,7 @@ def print_view(resource_id: int):
 @bp.route("/<int:resource_id>/citation.ris")
 def citation_ris(resource_id: int):
     resource = _resource_or_404(resource_id)
-    return Response(
-        cite.ris([resource], cite.resource_url),
-        mimetype="application/x-research-info-systems",
-        headers={"Content-Disposition": f'attachment; filename="eintrag-{resource.id}.ris"'},
-    )
+    return downloads.download(*cite.citation_list([resource], "ris"), f"eintrag-{resource.id}.ris")
 
 
 # --- create and edit ---------------------------------------------------------------------
@@ -785,7 +781,7 @@ def download(resource_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
-    response.headers["Content-Disposition"] = attachments.content_disposition(attachment.filename)
+    response.headers["Content-Disposition"] = downloads.content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

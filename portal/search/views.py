@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     jsonify,
     redirect,
@@ -16,6 +15,7 @@ from flask_login import current_user
 
 from portal.dossiers.pdf import DossierItem, dossier_pdf
 from portal.dossiers.services import dossiers_of
+from portal.downloads import download
 from portal.extensions import limiter
 from portal.questions import services as question_services
 from portal.resources import cite
@@ -95,18 +95,7 @@ def citations(kind: str):
     """The current search results as a citation list (RIS or CSV), with the search's own
     query string."""
     resources = _all_results()
-    if kind == "ris":
-        body, mimetype = (
-            cite.ris(resources, cite.resource_url),
-            "application/x-research-info-systems",
-        )
-    else:
-        body, mimetype = cite.citation_csv(resources, cite.resource_url), "text/csv"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="suchergebnisse.{kind}"'},
-    )
+    return download(*cite.citation_list(resources, kind), f"suchergebnisse.{kind}")
 
 
 #: Most results a PDF dossier of a search holds.
@@ -121,11 +110,7 @@ def dossier():
     query = request.args.get("q", "").strip()
     subtitle = _("Suchergebnisse für „%(q)s“", q=query[:200]) if query else _("Suchergebnisse")
     body = dossier_pdf(current_user, _("Dossier"), subtitle, items)
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="suchergebnisse.pdf"'},
-    )
+    return download(body, "application/pdf", "suchergebnisse.pdf")
 
 
 def _search_args(form) -> dict[str, list[str]]:

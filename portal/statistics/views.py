@@ -1,8 +1,9 @@
 """The statistics page ("Statistik") and its charts' CSV files."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from portal.downloads import download
 from portal.statistics import report, services
 from portal.statistics.forms import StatisticsForm
 
@@ -36,8 +37,4 @@ def chart_csv(chart_id: str):
     chart = next((c for c in report.build(result) if c.id == chart_id), None)
     if chart is None:
         abort(404)
-    return Response(
-        chart.csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="statistik-{chart.id}.csv"'},
-    )
+    return download(chart.csv(), "text/csv", f"statistik-{chart.id}.csv")
