@@ -50,14 +50,17 @@ NO_DATE = 2**32 - 1
 class SegmentCache:
     """Per-segment data by segment id (a segment never changes; deletions are kept apart).
 
-    Field lengths, dates and facet values are kept while the segment exists; the postings of
-    long terms are kept in a least-recently-used cache of ``postings_budget`` entries.
+    Field lengths, dates and facet values are kept while the segment exists. Decoded postings
+    (document numbers and term frequencies) are kept in a least-recently-used cache of
+    ``postings_budget`` bytes: decoding a term's blocks (unpickling them with their positions)
+    was most of the cost of a long case description, and the scored fields of 10,000
+    documents take about 40 MB decoded, so a working set stays in memory.
     """
 
-    #: Terms with fewer postings are read again each time (cheap); longer ones are cached.
-    CACHE_FROM = 2_000
+    #: What an entry costs besides its arrays (key, tuple, two array headers), in bytes.
+    ENTRY_OVERHEAD = 300
 
-    def __init__(self, postings_budget: int = 6_000_000):
+    def __init__(self, postings_budget: int = 64 * 2**20):
         self._data: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -65,7 +68,7 @@ class SegmentCache:
         self.postings_budget = postings_budget
 
     def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """``_postings`` of a term, cached for long postings lists."""
+        """``_postings`` of a term, from the cache when read before."""
         key = (segment_id(reader), fieldname, btext)
         found = self._postings.get(key)
         if found is not None:
@@ -74,16 +77,19 @@ class SegmentCache:
                     self._postings.move_to_end(key)
             return found
         found = _postings(reader, fieldname, btext)
-        size = len(found[0])
-        if key[0] is not None and self.CACHE_FROM <= size <= self.postings_budget // 4:
+        size = self._size(found)
+        if key[0] is not None and size <= self.postings_budget // 4:
             with self._lock:
                 if key not in self._postings:
                     self._postings[key] = found
                     self._postings_size += size
                 while self._postings_size > self.postings_budget:
-                    _, (ids, _) = self._postings.popitem(last=False)
-                    self._postings_size -= len(ids)
+                    _, dropped = self._postings.popitem(last=False)
+                    self._postings_size -= self._size(dropped)
         return found
+
+    def _size(self, postings: tuple[np.ndarray, np.ndarray]) -> int:
+        return postings[0].nbytes + postings[1].nbytes + self.ENTRY_OVERHEAD
 
     def _cached(self, key: tuple, read):
         found = self._data.get(key)
@@ -136,7 +142,7 @@ class SegmentCache:
             for key in [k for k in self._data if k[0] not in segment_ids]:
                 del self._data[key]
             for key in [k for k in self._postings if k[0] not in segment_ids]:
-                self._postings_size -= len(self._postings.pop(key)[0])
+                self._postings_size -= self._size(self._postings.pop(key))
 
 
 def segment_id(reader) -> str | None:
@@ -215,6 +221,45 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndar
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
     # Compact (4 bytes a posting each) for the postings cache; scoring widens them.
     return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def characters(reader, fieldname: str, btext: bytes, docnums: list[int]) -> dict[int, list]:
+    """Where a term occurs (position, start and end character) in some documents of a segment.
+
+    ``docnums``: sorted local document numbers. Blocks without any of them are skipped
+    undecoded; within a block the documents are found by bisection (Whoosh's ``skip_to``
+    steps through a block one posting at a time).
+    """
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deletions: the documents asked for are live
+    decode = matcher.format.decoder("characters")
+    found: dict[int, list] = {}
+    if not hasattr(matcher, "_read_values"):  # not the whoosh3 codec: the general way
+        for docnum in docnums:
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found[docnum] = decode(matcher.value())
+        return found
+    i = 0
+    while matcher.is_active() and i < len(docnums):
+        last = matcher.block_max_id()
+        if docnums[i] <= last:
+            if matcher._data is None:
+                matcher._read_data()
+            ids = np.asarray(matcher._data[0], dtype=np.int64)
+            if not matcher._byteids:
+                ids = np.cumsum(ids)
+            if matcher._values is None:
+                matcher._read_values()
+            while i < len(docnums) and docnums[i] <= last:
+                j = int(np.searchsorted(ids, docnums[i]))
+                if j < len(ids) and ids[j] == docnums[i]:
+                    found[docnums[i]] = decode(matcher._values[j])
+                i += 1
+        matcher._next_block()
+    return found
 
 
 class PublicStats:

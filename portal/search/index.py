@@ -372,6 +372,21 @@ class Snapshot:
             cached = self._facets[fieldname] = (values, doc_ids, value_ids)
         return cached
 
+    def value_positions(self, fieldname: str, other: str) -> np.ndarray:
+        """For each value of facet field ``fieldname``, the index of the same value among
+        ``other``'s values (``len`` of those where ``other`` lacks it; cached)."""
+        key = (fieldname, other)
+        cached = self._facets.get(key)
+        if cached is None:
+            known = self.facet_postings(other)[0]
+            index = {value: i for i, value in enumerate(known)}
+            values = self.facet_postings(fieldname)[0]
+            # One slot past the end for values ``other`` lacks: callers size arrays by one.
+            cached = np.fromiter((index.get(v, len(known)) for v in values), dtype=np.int64)
+            cached.flags.writeable = False
+            self._facets[key] = cached
+        return cached
+
 
 def _close_searcher(searcher) -> None:
     try:

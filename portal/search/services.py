@@ -50,6 +50,7 @@ from portal.resources.models import (
     Resource,
 )
 from portal.search import outbox
+from portal.search.engine import characters
 from portal.search.index import SNIPPET_FIELDS, attachment_text
 from portal.search.query import Compiler, ParsedQuery, analyse, parse
 from portal.search.spelling import written_form
@@ -109,6 +110,8 @@ FACET_LABELS = {
 FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
+#: Words highlighted per hit and field at most (see ``_keep_rarest``).
+HIGHLIGHT_TERMS = 12
 
 #: Index field -> German label for "why it matched".
 MATCH_LABELS = {
@@ -405,8 +408,36 @@ def _record_matched_terms(results, query, known: dict | None = None, extra=()) -
                     found.append(docnum)
                     docterms[docnum].append((fieldname, btext))
             termdocs[(fieldname, btext)] = found
+    _keep_rarest(docterms, termdocs, known)
     results.docterms = docterms
     results.termdocs = termdocs
+
+
+def _keep_rarest(docterms: dict[int, list], termdocs: dict[tuple, list[int]], known: dict):
+    """Highlight at most ``HIGHLIGHT_TERMS`` words per hit and field: the rarest in the index.
+
+    A case description matches a hit with dozens of words; finding where each of them occurs
+    in every hit cost more than the search itself, and a snippet shows the telling ones.
+    Terms the engine did not read (phrases) count as rarest.
+    """
+
+    def frequency(key: tuple) -> int:
+        ids = known.get(key)
+        return 0 if ids is None else len(ids)
+
+    for docnum, keys in docterms.items():
+        by_field: dict[str, list[tuple]] = {}
+        for key in keys:
+            by_field.setdefault(key[0], []).append(key)
+        if all(len(found) <= HIGHLIGHT_TERMS for found in by_field.values()):
+            continue
+        kept = set()
+        for found in by_field.values():
+            kept.update(sorted(found, key=frequency)[:HIGHLIGHT_TERMS])
+        docterms[docnum] = [key for key in keys if key in kept]
+        for key in keys:
+            if key not in kept:
+                termdocs[key].remove(docnum)
 
 
 def _existing_terms(query, reader, known: dict):
@@ -460,15 +491,11 @@ def _facets(
         if name in FACET_VALUES:
             # Only values a matched resource cites at that level (never a parent key that
             # only hidden resources cite), counted with the provisions within.
-            cited_values, cited = _count_array(snap, FACET_VALUES[name], matched)
-            wanted = np.asarray([cited_values[i] for i in np.flatnonzero(cited)], dtype=object)
-            known = np.asarray(values, dtype=object)
-            positions = np.searchsorted(known, wanted)
-            found = positions < len(known)
-            found[found] = known[positions[found]] == wanted[found]
-            keep = np.zeros(len(values), dtype=bool)
-            keep[positions[found]] = True
-            counts = np.where(keep, counts, 0)
+            _, cited = _count_array(snap, FACET_VALUES[name], matched)
+            positions = snap.value_positions(FACET_VALUES[name], FILTER_FIELDS[name])
+            keep = np.zeros(len(values) + 1, dtype=bool)  # the last: values not in the field
+            keep[positions[np.flatnonzero(cited)]] = True
+            counts = np.where(keep[:-1], counts, 0)
         selected = set(filters.get(name, []))
         present = np.flatnonzero(counts)  # in value order (values are sorted)
         if name == "year":
@@ -476,7 +503,8 @@ def _facets(
         else:
             order = present[np.argsort(-counts[present], kind="stable")]
         chosen = order[:FACET_LIMIT].tolist()
-        chosen += [i for i in order[FACET_LIMIT:].tolist() if values[i] in selected]
+        if selected:
+            chosen += [i for i in order[FACET_LIMIT:].tolist() if values[i] in selected]
         facets[name] = [
             FacetValue(values[i], values[i], int(counts[i]), values[i] in selected) for i in chosen
         ]
@@ -769,11 +797,9 @@ def _load_chars(results, fieldname: str) -> None:
             by_leaf.setdefault(bisect.bisect_right(ends, docnum), []).append(docnum)
         for leaf, found in by_leaf.items():
             reader, offset = leaves[leaf]
-            postings = reader.postings(fieldname, btext)
-            for docnum in found:
-                postings.skip_to(docnum - offset)
-                if postings.is_active() and postings.id() == docnum - offset:
-                    cache[docnum][text] = postings.value_as("characters")
+            local = [docnum - offset for docnum in found]
+            for docnum, chars in characters(reader, fieldname, btext, local).items():
+                cache[docnum + offset][text] = chars
     results._char_cache[fieldname] = cache
 
 

@@ -196,12 +196,11 @@ def test_other_queries_and_sorting_by_date(searcher):
 
 
 def test_cached_postings_give_the_same_scores_and_stay_within_the_budget(searcher):
-    cache = SegmentCache(postings_budget=400)
-    cache.CACHE_FROM = 10
+    cache = SegmentCache(postings_budget=4_000)
     query = Compiler(searcher.reader()).compile(parse("Ausbeutung OR Lohn OR Pflege"))
     engine = Engine(searcher, cache)
     first = engine.evaluate(query).scores
-    assert cache._postings and cache._postings_size <= 400
+    assert cache._postings and cache._postings_size <= 4_000
     again = Engine(searcher, cache).evaluate(query).scores
     assert np.array_equal(first, again)
     cache.retain(set())

@@ -8,6 +8,7 @@ from sqlalchemy import insert
 
 from portal.extensions import db
 from portal.resources.models import Resource
+from portal.search import services as search_services
 from portal.search.models import IndexTask
 
 
@@ -318,6 +319,24 @@ def test_a_posted_description_is_redirected_to_its_get_url(client, member, libra
     assert "mode=describe" in location and "q=Zwangsprostitution" in location
     assert "legal_area=strafrecht" in location
     assert library["bgh"].title in hit_titles(client.get(location))
+
+
+def test_a_long_description_highlights_its_rarest_words_only(
+    client, member, create_resource, monkeypatch
+):
+    monkeypatch.setattr(search_services, "HIGHLIGHT_TERMS", 3)
+    common = "Arbeit Lohn Reise Pass Wohnung"
+    for n in range(3):
+        create_resource(title=f"Urteil Nummer {n}", summary="Kurz.", body=f"{common} Betrieb.")
+    create_resource(
+        title="Beschluss zur Schuldknechtschaft",
+        summary="Kurz.",
+        body=f"{common} Nagelstudio Schwur Priester.",
+    )
+    words = "Arbeit, Lohn, Reise, Pass, Wohnung: ein Nagelstudio, ein Schwur, ein Priester."
+    response = client.get("/search/", query_string={"mode": "describe", "q": words})
+    item = response.get_data(as_text=True).split("Beschluss zur", 1)[1].split("</li>", 1)[0]
+    assert set(re.findall(r"<mark>(\w+)</mark>", item)) == {"Nagelstudio", "Schwur", "Priester"}
 
 
 def test_tabs_work_as_plain_links(client, member):
