@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Query, Term
+from whoosh.query import And, AndNot, NullQuery, NumericRange, Or, Phrase, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
@@ -230,10 +230,19 @@ def characters(reader, fieldname: str, btext: bytes, docnums: list[int]) -> dict
     undecoded; within a block the documents are found by bisection (Whoosh's ``skip_to``
     steps through a block one posting at a time).
     """
+    return _posting_values(reader, fieldname, btext, docnums, "characters")
+
+
+def positions(reader, fieldname: str, btext: bytes, docnums: list[int]) -> dict[int, list]:
+    """Word positions of a term in some documents of a segment (as ``characters``)."""
+    return _posting_values(reader, fieldname, btext, docnums, "positions")
+
+
+def _posting_values(reader, fieldname, btext, docnums, astype) -> dict[int, list]:
     matcher = reader.postings(fieldname, btext)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # deletions: the documents asked for are live
-    decode = matcher.format.decoder("characters")
+    decode = matcher.format.decoder(astype)
     found: dict[int, list] = {}
     if not hasattr(matcher, "_read_values"):  # not the whoosh3 codec: the general way
         for docnum in docnums:
@@ -441,6 +450,8 @@ class Engine:
             return Scored(np.where(matched, scores, 0.0), matched, terms)
         if isinstance(query, Combined):
             return self._combined(query)
+        if type(query) is Phrase and query.slop == 1 and self._has_positions(query.fieldname):
+            return self._phrase(query)
         if isinstance(query, Or) and query.__class__.__name__ in ("Or", "PreloadedOr"):
             if not query.subqueries:
                 return self.empty()
@@ -587,6 +598,41 @@ class Engine:
             matched &= (dates < query.end) if query.endexcl else (dates <= query.end)
         matched &= self.live()
         return Scored(np.where(matched, float(query.boost), 0.0), matched)
+
+    def _has_positions(self, fieldname: str) -> bool:
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return False
+        field = schema[fieldname]
+        return bool(field.format and field.format.supports("positions"))
+
+    def _phrase(self, query: Phrase) -> Scored:
+        """Words next to each other in this order: the documents with every word, then their
+        positions read for those documents only. Scored as Whoosh scores a phrase: the sum
+        of its words' scores, times the phrase's boost."""
+        words = [Term(query.fieldname, word) for word in query.words]
+        if not words:
+            return self.empty()
+        parts = [self._term(word) for word in words]
+        matched = np.logical_and.reduce([p.matched for p in parts])
+        found = np.zeros(self.size, dtype=bool)
+        field = self.searcher.schema[query.fieldname]
+        btexts = [field.to_bytes(word.text) for word in words]
+        for reader, offset in self.leaves:
+            local = np.flatnonzero(matched[offset : offset + reader.doc_count_all()])
+            if not local.size:
+                continue
+            local = local.tolist()
+            where = [positions(reader, query.fieldname, b, local) for b in btexts]
+            for docnum in local:
+                starts = set(where[0].get(docnum, ()))
+                for i, found_at in enumerate(where[1:], start=1):
+                    starts &= {p - i for p in found_at.get(docnum, ())}
+                if starts:
+                    found[offset + docnum] = True
+        scores = np.sum([p.scores for p in parts], axis=0) * query.boost
+        terms = {key: ids for p in parts for key, ids in p.terms.items()}
+        return Scored(np.where(found, scores, 0.0), found, terms)
 
     def _by_whoosh(self, query) -> Scored:
         """Any other query (phrases, ranges): Whoosh's own matcher, segment by segment."""

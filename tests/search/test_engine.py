@@ -113,7 +113,10 @@ def engine_ranking(searcher, query, sort="relevance"):
         "Lohn OR Pflege",
         "Geschädigte -Bordell",  # exclusion
         "Arbeits*",  # a prefix: a preloaded array OR
-        '"Baustelle Lohn"',  # a phrase: Whoosh scores it, the engine adds it up
+        '"Baustelle Lohn"',  # a phrase: words next to each other, their scores added up
+        '"Lohn Pflege Revision"',
+        '"Lohn Lohn"',
+        '"Hotel Schlachthof"',  # both in many documents, never next to each other
         "§ 232a StGB",  # a norm: exact key and mention
         "3 StR 123/19",
         "Wortgibtesnicht",
