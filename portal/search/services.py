@@ -716,6 +716,14 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
             .where(Resource.id.in_(with_attachments))
             .options(selectinload(Resource.attachments))
         ).all()
+    # Where each hit's title and snippet will likely come from: word positions are read
+    # for those fields of those hits only (a snippet takes the first field with a match).
+    wanted: dict[str, set[int]] = {}
+    for hit, names in zip(page_hits, fields_hit, strict=True):
+        for name in [n for n in SNIPPET_FIELDS if n in names][:2]:
+            wanted.setdefault(name, set()).add(hit.docnum)
+            if name != "title":
+                break
     hits = []
     for hit, names in zip(page_hits, fields_hit, strict=True):
         resource = resources.get(int(hit["id"]))
@@ -724,11 +732,11 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
             # may not see now.
             logger.info("Search hit %s skipped: gone or hidden", hit["id"])
             continue
-        hits.append(_make_hit(hit, resource, names))
+        hits.append(_make_hit(hit, resource, names, wanted))
     return hits
 
 
-def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
+def _make_hit(hit, resource, fields_hit: set[str], wanted: dict[str, set[int]]) -> Hit:
     matched_fields: list[str] = []
     if fields_hit:
         matched_fields = list(
@@ -740,7 +748,7 @@ def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
     snippet, snippet_field = None, "summary"
     if "title" in fields_hit:
         results.fragmenter = highlight.PinpointFragmenter(maxchars=600, surround=600)
-        title_html = _highlight(hit, "title", resource.title)
+        title_html = _highlight(hit, "title", resource.title, wanted)
     short = highlight.PinpointFragmenter(maxchars=SHORT_TEXT, surround=SHORT_TEXT)
     passage = highlight.PinpointFragmenter(maxchars=220, surround=70, autotrim=True)
     for name in SNIPPET_FIELDS[1:]:
@@ -748,7 +756,7 @@ def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
             text = _field_text(resource, name)
             # Short texts are shown whole (trimming would cut their first and last word).
             results.fragmenter = short if len(text) <= SHORT_TEXT else passage
-            snippet = _highlight(hit, name, text, top=2)
+            snippet = _highlight(hit, name, text, wanted, top=2)
             if snippet:
                 snippet_field = name
                 break
@@ -764,12 +772,12 @@ def _make_hit(hit, resource, fields_hit: set[str]) -> Hit:
     )
 
 
-def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
+def _highlight(hit, fieldname: str, text: str, wanted: dict, top: int = 1) -> Markup | None:
     if not text:
         return None
     try:
-        if fieldname not in hit.results._char_cache:
-            _load_chars(hit.results, fieldname)
+        if hit.docnum not in hit.results._char_cache.get(fieldname, ()):
+            _load_chars(hit.results, fieldname, wanted.get(fieldname, set()) | {hit.docnum})
         html = hit.highlights(fieldname, text=text, top=top)
     except Exception:  # a snippet is never worth an error page
         logger.exception("Highlighting %s of hit %s failed", fieldname, hit.get("id"))
@@ -777,30 +785,32 @@ def _highlight(hit, fieldname: str, text: str, top: int = 1) -> Markup | None:
     return _clean_html(html) if html else None
 
 
-def _load_chars(results, fieldname: str) -> None:
-    """Where the page's hits hold their matched words of a field (for pinpoint snippets).
+def _load_chars(results, fieldname: str, docnums: set[int]) -> None:
+    """Where the hits ``docnums`` hold their matched words of a field (pinpoint snippets).
 
-    What Whoosh's highlighter loads itself (``Highlighter._load_chars``), read from each
-    segment's postings directly: without a scorer per term and segment, and only in the
-    segments of the hits that hold the term.
+    What Whoosh's highlighter loads itself (``Highlighter._load_chars``) for every hit, read
+    from each segment's postings directly, for these hits only and without a scorer per
+    term and segment. Hits loaded before keep what they have.
     """
+    cache: dict[int, dict[str, list]] = results._char_cache.setdefault(fieldname, {})
+    docnums = {docnum for docnum in docnums if docnum not in cache}
+    for docnum in docnums:
+        cache[docnum] = {}
     leaves = [(leaf.reader(), offset) for leaf, offset in results.searcher.leaf_searchers()]
     ends = [offset + reader.doc_count_all() for reader, offset in leaves]
     from_bytes = results.searcher.schema[fieldname].from_bytes
-    cache: dict[int, dict[str, list]] = {docnum: {} for _, docnum in results.top_n}
-    for (name, btext), docnums in results.termdocs.items():
-        if name != fieldname or not docnums:
+    for (name, btext), found in results.termdocs.items():
+        if name != fieldname:
             continue
-        text = from_bytes(btext)
         by_leaf: dict[int, list[int]] = {}
-        for docnum in sorted(docnums):
+        for docnum in sorted(docnums.intersection(found)):
             by_leaf.setdefault(bisect.bisect_right(ends, docnum), []).append(docnum)
-        for leaf, found in by_leaf.items():
+        text = from_bytes(btext)
+        for leaf, docs in by_leaf.items():
             reader, offset = leaves[leaf]
-            local = [docnum - offset for docnum in found]
+            local = [docnum - offset for docnum in docs]
             for docnum, chars in characters(reader, fieldname, btext, local).items():
                 cache[docnum + offset][text] = chars
-    results._char_cache[fieldname] = cache
 
 
 # --- similar resources -----------------------------------------------------------------

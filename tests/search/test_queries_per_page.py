@@ -114,7 +114,7 @@ def test_snippets_equal_whooshs_own_highlighting_over_several_segments(
         snap = app.extensions["search_index"].snapshot()
         assert len(list(snap.searcher.leaf_searchers())) > 1
     ours = snippets()
-    monkeypatch.setattr(services, "_load_chars", lambda results, fieldname: None)
+    monkeypatch.setattr(services, "_load_chars", lambda results, fieldname, docnums: None)
     whooshs = snippets()
 
     assert len(ours) == 12
