@@ -111,7 +111,7 @@ FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
 #: Words highlighted per hit and field at most (see ``_keep_rarest``).
-HIGHLIGHT_TERMS = 12
+HIGHLIGHT_TERMS = 8
 
 #: Index field -> German label for "why it matched".
 MATCH_LABELS = {
