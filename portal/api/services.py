@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.api.models import ApiToken
 from portal.audit.services import record
+from portal.auth.models import User
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -88,7 +90,12 @@ def token_owner(token: str):
     """The active user a presented token belongs to, with the token row; else (None, None)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None, None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # One query for the token, its owner and the owner's organisation (``is_active``).
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token))
+        .options(joinedload(ApiToken.user).joinedload(User.organisation))
+    )
     if row is None or row.revoked_at is not None:
         return None, None
     user = row.user

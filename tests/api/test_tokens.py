@@ -97,6 +97,18 @@ def test_a_deactivated_users_token_stops_working(app, client, create_user, make_
     assert response.json["error"]["code"] == 401
 
 
+def test_checking_a_token_and_its_owner_takes_one_statement(app, create_user, make_token):
+    from portal.api.services import token_owner
+    from tests.search.test_queries_per_page import counting_statements
+
+    user = create_user()
+    token = make_token(user)
+    with counting_statements(app) as statements, app.app_context():
+        owner, _row = token_owner(token)
+        assert owner.id == user.id and owner.is_active
+    assert len(statements) == 1
+
+
 def test_wrong_or_malformed_tokens_answer_401_json(client, create_user, make_token, bearer):
     token = make_token(create_user())
     for header in (
