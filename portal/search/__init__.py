@@ -23,8 +23,11 @@ def init_app(app: Flask) -> None:
     from portal.search.index import WhooshIndex
 
     app.config.setdefault("SEARCH_WRITE_TIMEOUT", 30.0)
+    app.config.setdefault("SEARCH_CACHE_MB", 64)
     app.config.setdefault("RATELIMIT_SEARCH", "60 per minute")
     app.extensions["search_index"] = WhooshIndex(
-        index_dir(app), write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"])
+        index_dir(app),
+        write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"]),
+        postings_budget=int(float(app.config["SEARCH_CACHE_MB"]) * 2**20),
     )
     outbox.register_hooks()

@@ -398,14 +398,17 @@ def _close_searcher(searcher) -> None:
 class WhooshIndex:
     """The portal's index directory, with a per-thread cached searcher and a waiting writer."""
 
-    def __init__(self, path: str | Path, write_timeout: float = 30.0):
+    def __init__(
+        self, path: str | Path, write_timeout: float = 30.0, postings_budget: int = 64 * 2**20
+    ):
         self.path = Path(path)
         self.write_timeout = write_timeout
         self._ix = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
-        #: Field lengths and dates of segments, shared by all snapshots (segments never change).
-        self.segments = SegmentCache()
+        #: Field lengths, dates and decoded postings of segments, shared by all snapshots
+        #: (segments never change); postings within ``postings_budget`` bytes.
+        self.segments = SegmentCache(postings_budget)
 
     def exists(self) -> bool:
         return self.path.is_dir() and index.exists_in(str(self.path))

@@ -226,3 +226,16 @@ def test_a_snapshot_remembers_recent_queries_read_only(searcher, monkeypatch):
     snap.scored(third)  # the least recently used (first) goes
     assert snap.scored(first) is not scored
     assert np.array_equal(snap.scored(first).scores, scored.scores)
+
+
+@pytest.mark.parametrize("app_config", [{"ENV_NAME": "test", "SEARCH_CACHE_MB": "0.5"}])
+def test_the_postings_cache_takes_its_budget_from_the_settings(app, create_resource):
+    create_resource(title="Ausbeutung", body=" ".join(WORDS))
+    segments = app.extensions["search_index"].segments
+    assert segments.postings_budget == 2**19
+    with app.app_context():
+        snap = app.extensions["search_index"].snapshot()
+        Engine(snap.searcher, segments).evaluate(
+            Compiler(snap.searcher.reader()).compile(parse("Lohn"))
+        )
+    assert 0 < segments._postings_size <= 2**19
