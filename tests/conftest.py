@@ -19,6 +19,7 @@ from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
+from tests.compile_cache import share_url_builders
 from tests.databases import (
     ON_POSTGRES,
     POSTGRES_URL,
@@ -37,6 +38,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_once():
+    """Every app of this test process shares werkzeug's URL builders (tests/compile_cache.py)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        share_url_builders(monkeypatch)
+        yield
 
 
 @pytest.fixture(autouse=True)
