@@ -19,7 +19,7 @@ from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
-from tests.compile_cache import share_url_builders
+from tests.compile_cache import TemplateCodeCache, share_url_builders
 from tests.databases import (
     ON_POSTGRES,
     POSTGRES_URL,
@@ -46,6 +46,9 @@ def url_builders_once():
     with pytest.MonkeyPatch.context() as monkeypatch:
         share_url_builders(monkeypatch)
         yield
+
+
+TEMPLATE_CODE = TemplateCodeCache()  # templates compiled once per test process
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +122,7 @@ def app(tmp_path, app_config, postgres_databases, request):
         instance.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(request.getfixturevalue("sqlite_template"), instance / SQLITE_FILE)
     app = create_app(app_config, instance_path=instance)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         db.create_all()
     limiter.reset()
