@@ -1,0 +1,71 @@
+"""Code that every test's app compiles alike, compiled once per test process.
+
+Each test builds its own app (a fresh database, instance folder, search index and config), and
+each app compiled the same code again: werkzeug turns every URL rule into small Python
+functions (140 rules, two functions each: about 20 of the 35 ms of a `create_app`), and each
+app's new Jinja environment compiled every template a test rendered (`base.html` alone takes
+20 ms, a results page 30). Both are pure functions of their input, so the test process keeps
+what it compiled and hands it to the next app; the apps themselves stay separate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from werkzeug.routing import Rule
+
+
+class TemplateCodeCache(BytecodeCache):
+    """Jinja's bytecode cache, in memory: a template's code object, keyed by its name and
+    file and kept only while the template's source is unchanged (Jinja's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self._code.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def share_url_builders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let werkzeug build the URL-building function of a rule once per process.
+
+    `Rule._compile_builder` reads the rule's parsed parts (`_trace`), its defaults and, for a
+    variable part with a default, that default as its converter writes it; the key holds all
+    of them, so two rules share a function only where werkzeug would build the same one. (A
+    private method: if werkzeug renames it, nothing is shared and
+    tests/core/test_shared_compiled_code.py fails to say so.)
+    """
+    original: Callable[..., Any] | None = getattr(Rule, "_compile_builder", None)
+    if original is None:
+        return
+    builders: dict[tuple, Callable[..., Any]] = {}
+
+    def compile_builder(self: Rule, append_unknown: bool = True) -> Callable[..., Any]:
+        defaults = self.defaults or {}
+        key = (
+            self.rule,
+            append_unknown,
+            tuple(self._trace),
+            tuple(defaults),
+            tuple(
+                self._converters[name].to_url(defaults[name])
+                for dynamic, name in self._trace
+                if dynamic and name in defaults
+            ),
+        )
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = original(self, append_unknown)
+        return builder
+
+    compile_builder.__wrapped__ = original  # werkzeug's own, for the test that compares
+    monkeypatch.setattr(Rule, "_compile_builder", compile_builder)

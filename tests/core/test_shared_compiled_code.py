@@ -1,0 +1,39 @@
+"""What the test process compiles once for all apps (tests/compile_cache.py) is what each app
+would have compiled itself."""
+
+from jinja2 import DictLoader, Environment
+from werkzeug.routing import Rule
+
+from tests.compile_cache import TemplateCodeCache
+
+
+def test_every_rule_gets_the_url_builder_werkzeug_would_compile_for_it(app):
+    shared = Rule._compile_builder
+    werkzeugs = shared.__wrapped__
+    for rule in app.url_map.iter_rules():
+        for append_unknown in (False, True):
+            assert (
+                shared(rule, append_unknown).__code__ == werkzeugs(rule, append_unknown).__code__
+            ), rule.rule
+
+
+def _environment(source: str, cache: TemplateCodeCache) -> Environment:
+    """A Jinja environment like each app's: its own, sharing the process's compiled code."""
+    loader = DictLoader({"page.html": source})
+    return Environment(loader=loader, autoescape=True, bytecode_cache=cache)
+
+
+def test_a_template_compiled_for_one_app_is_not_compiled_again_for_the_next(monkeypatch):
+    cache = TemplateCodeCache()
+    first = _environment("Hallo {{ name }}", cache)
+    assert first.get_template("page.html").render(name="<Welt>") == "Hallo &lt;Welt&gt;"
+
+    second = _environment("Hallo {{ name }}", cache)
+    monkeypatch.setattr(second, "compile", None)  # compiling would fail
+    assert second.get_template("page.html").render(name="<Welt>") == "Hallo &lt;Welt&gt;"
+
+
+def test_an_edited_template_is_compiled_again():
+    cache = TemplateCodeCache()
+    assert _environment("alt", cache).get_template("page.html").render() == "alt"
+    assert _environment("neu", cache).get_template("page.html").render() == "neu"
