@@ -133,13 +133,16 @@ def court_counts(
 
 def known_topics(user, limit: int = 200) -> list[str]:
     """Topics and tags of the resources the user may see, for the filter's suggestions."""
-    seen: dict[str, None] = {}
+    # The lists as stored (JSON text), each distinct one decoded once: many resources share
+    # their topics, and decoding every row's two lists cost more than the query.
     rows = db.session.execute(
-        select(Resource.topics, Resource.tags).where(visible_clause(user, Resource)).limit(2000)
+        select(cast(Resource.topics, String), cast(Resource.tags, String))
+        .where(visible_clause(user, Resource))
+        .limit(2000)
     )
-    for topics, tags in rows:
-        for value in [*(topics or []), *(tags or [])]:
-            seen.setdefault(value, None)
+    seen: set[str] = set()
+    for stored in {text for row in rows for text in row if text}:
+        seen.update(value for value in json.loads(stored) or [] if isinstance(value, str))
     return sorted(seen)[:limit]
 
 
