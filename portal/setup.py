@@ -323,6 +323,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("number_de")
     def number_de(value):
+        if type(value) is int and 0 <= value < 1000:
+            return str(value)  # written alike in both languages (the search's facet counts)
         return format_decimal(value) if value is not None else ""
 
     @app.context_processor

@@ -173,9 +173,7 @@ def test_the_default_lifetimes(app):
     assert app.config["SESSION_ABSOLUTE_LIFETIME"] == timedelta(days=7)
 
 
-def test_messages_of_requests_that_change_nothing_else_all_reach_the_next_page(
-    client, login_as
-):
+def test_messages_of_requests_that_change_nothing_else_all_reach_the_next_page(client, login_as):
     # The second message joins the list the session row was read with: it must still be saved.
     login_as("member")
     for _ in range(3):
