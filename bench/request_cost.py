@@ -17,7 +17,8 @@ and the load test's mix as one figure: CPU ms per request weighted as bench/load
 `--only portal/`) of those classes.
 PostgreSQL instances are built afresh every run (its server is thrown away); `--keep` and
 `--reuse` are for SQLite (`--reuse` measures on a copy, so every run starts from the same
-state). CPU of the database and Redis servers is not counted here.
+state). On PostgreSQL the CPU of its server processes that answered is shown beside (in clock
+ticks of 10 ms, so read it over many requests); Redis's is not counted.
 """
 
 from __future__ import annotations
@@ -101,12 +102,30 @@ class Person:
 
 
 class Counter:
+    """SQL statements sent, and the CPU seconds of the PostgreSQL server processes that
+    answered them (read from /proc, in clock ticks; 0 on SQLite, which runs in-process)."""
+
     def __init__(self, engine):
         self.statements = 0
+        self.backends: set[int] = set()
         event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, *_args) -> None:
+    def _count(self, connection, *_args) -> None:
         self.statements += 1
+        info = getattr(connection.connection.dbapi_connection, "info", None)
+        if info is not None and hasattr(info, "backend_pid"):  # psycopg
+            self.backends.add(info.backend_pid)
+
+    def database_cpu(self) -> float:
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.backends:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
 
 
 def classes(world: dict, members: list[Person], editors: list[Person], rng: random.Random):
@@ -237,9 +256,11 @@ def measure(app, world: dict, options) -> None:
     cpu: dict[str, list[float]] = {name: [] for name in kinds}
     wall: dict[str, list[float]] = {name: [] for name in kinds}
     sql: dict[str, list[int]] = {name: [] for name in kinds}
+    database: dict[str, list[float]] = {name: [] for name in kinds}
     for _ in range(options.rounds):
         per_round = {name: ([], [], []) for name in kinds}
         for name, make in kinds.items():
+            database_before = counter.database_cpu()
             for _ in range(options.per):
                 person, call = make()
                 statements = counter.statements
@@ -256,6 +277,8 @@ def measure(app, world: dict, options) -> None:
                 per_round[name][0].append(spent_cpu * 1000)
                 per_round[name][1].append(spent * 1000)
                 per_round[name][2].append(counter.statements - statements)
+            spent_database = counter.database_cpu() - database_before
+            database[name].append(spent_database * 1000 / options.per)
         for name, (c, w, s) in per_round.items():
             cpu[name].append(statistics.fmean(c))
             wall[name].append(statistics.median(w))
@@ -265,16 +288,23 @@ def measure(app, world: dict, options) -> None:
         limiter.reset()
 
     print(
-        f"\n{'class':<14} {'CPU ms':>8} {'wall ms':>8} {'SQL':>5}   (median of {options.rounds}"
-        f" rounds of {options.per} requests: CPU the round's mean, wall and SQL its median)"
+        f"\n{'class':<14} {'CPU ms':>8} {'DB CPU':>8} {'wall ms':>8} {'SQL':>5}   (median of"
+        f" {options.rounds} rounds of {options.per} requests: CPU a round's mean, wall and SQL"
+        " its median; DB CPU: PostgreSQL's server processes)"
     )
     for name in kinds:
         print(
-            f"{name:<14} {statistics.median(cpu[name]):>8.1f} {statistics.median(wall[name]):>8.1f}"
+            f"{name:<14} {statistics.median(cpu[name]):>8.1f}"
+            f" {statistics.median(database[name]):>8.1f} {statistics.median(wall[name]):>8.1f}"
             f" {statistics.median(sql[name]):>5.0f}"
         )
-    weighted = sum(MIX[k] * statistics.median(cpu[k]) for k in MIX) / sum(MIX.values())
-    print(f"{'load-test mix':<14} {weighted:>8.1f}   CPU ms per request, weighted as in load.py")
+    share = sum(MIX.values())
+    weighted = sum(MIX[k] * statistics.median(cpu[k]) for k in MIX) / share
+    weighted_database = sum(MIX[k] * statistics.median(database[k]) for k in MIX) / share
+    print(
+        f"{'load-test mix':<14} {weighted:>8.1f} {weighted_database:>8.1f}   CPU ms per request,"
+        " weighted as in load.py"
+    )
     for name, profile in profiles.items():
         print(f"\n--- profile: {name} ({options.rounds * options.per} requests) ---")
         stats = pstats.Stats(profile).sort_stats(options.sort)
