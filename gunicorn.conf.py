@@ -7,6 +7,7 @@ the real number. gunicorn's `Server` header names only "gunicorn", no version; r
 the reverse proxy (nginx: `proxy_hide_header Server;` and `server_tokens off;`).
 """
 
+import gc
 import os
 import re
 
@@ -63,3 +64,10 @@ logger_class = RedactingLogger
 def on_starting(server):
     """`--workers` on the command line wins over this file: tell the portal the real number."""
     os.environ["PORTAL_WORKERS"] = str(server.cfg.workers)
+
+
+def post_worker_init(worker):
+    """The portal is loaded: its modules, mappers and templates live as long as the worker, so
+    the garbage collector's full passes need not walk them again and again (gc.freeze; about
+    200,000 objects, a full pass cost 0.5 ms per request on average in bench/request_cost's mix)."""
+    gc.freeze()

@@ -197,6 +197,49 @@ class Stats:
             print("  ", line)
 
 
+class CpuMeter:
+    """CPU seconds of the server's processes, of this load generator and of the whole machine
+    (everything else: the database, Redis, other jobs) between its start and `report`."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        server = 0.0
+        for pid in [self.server_pid, *_children(self.server_pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker that ended meanwhile
+            server += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        times = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = times[3] + times[4]  # idle, iowait
+        return server, time.process_time(), (sum(times[:8]) - idle) / tick, sum(times[:8]) / tick
+
+    def report(self, requests: int) -> None:
+        now = self._now()
+        server, generator, busy, total = (b - a for a, b in zip(self.start, now, strict=True))
+        per = 1000 / max(requests, 1)
+        print(
+            f"CPU ms per request: server {server * per:.1f}, load generator {generator * per:.1f}, "
+            f"rest of the machine {(busy - server - generator) * per:.1f} (database, Redis, "
+            f"other jobs); machine busy {busy / total:.0%} of {os.cpu_count()} cores"
+        )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 # --- the people's work ------------------------------------------------------------------------
 
 
@@ -358,6 +401,44 @@ print("\\n".join(problems) or "OK")
 """
 
 
+def create_database(server_url: str, instance: Path):
+    """A fresh PostgreSQL database on the server for this instance; returns its dropper."""
+    name = f"portal_load_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    (instance / "config.py").write_text(f"DATABASE_URL = {url!r}\n")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return drop
+
+
+def instance_env(instance: Path, workers: int, redis: str | None) -> dict:
+    """The environment the portal runs in here (server, commands, in-process benches)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORTAL_ENV": "development",
+        "PORTAL_INSTANCE_PATH": str(instance),
+        "PORTAL_WORKERS": str(workers),
+        "PORTAL_SEED_DEMO_ON_FIRST_START": "false",
+    }
+    if redis:
+        env["PORTAL_RATELIMIT_STORAGE_URI"] = redis
+    # Everybody logs in from 127.0.0.1 within a minute or two here; on the server the 50
+    # people come from a dozen networks. The login limit per address is raised for that
+    # minute only in spirit: every other limit (per account) stays as configured.
+    env["PORTAL_RATELIMIT_LOGIN"] = "100 per minute;500 per hour"
+    # Editors sign in with the password alone here (on the server they add a TOTP code).
+    env["PORTAL_TWO_FACTOR_REQUIRED_ROLES"] = "[]"
+    return env
+
+
 def build_instance(instance: Path, env: dict, resources: int, members: int, editors: int):
     started = time.monotonic()
     flask(env, "init-db")  # the migrations, on SQLite or PostgreSQL
@@ -402,30 +483,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder:
         instance = Path(folder) / "instance"
         instance.mkdir()
-        admin = None
-        if database:
-            name = f"portal_load_{os.getpid()}"
-            admin = create_engine(database, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(database).set(database=name).render_as_string(hide_password=False)
-            (instance / "config.py").write_text(f"DATABASE_URL = {url!r}\n")
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PORTAL_ENV": "development",
-            "PORTAL_INSTANCE_PATH": str(instance),
-            "PORTAL_WORKERS": str(options.workers),
-            "PORTAL_SEED_DEMO_ON_FIRST_START": "false",
-        }
-        if redis:
-            env["PORTAL_RATELIMIT_STORAGE_URI"] = redis
-        # Everybody logs in from 127.0.0.1 within a minute or two here; on the server the 50
-        # people come from a dozen networks. The login limit per address is raised for that
-        # minute only in spirit: every other limit (per account) stays as configured.
-        env["PORTAL_RATELIMIT_LOGIN"] = "100 per minute;500 per hour"
-        # Editors sign in with the password alone here (on the server they add a TOTP code).
-        env["PORTAL_TWO_FACTOR_REQUIRED_ROLES"] = "[]"
+        drop_database = create_database(database, instance) if database else None
+        env = instance_env(instance, options.workers, redis)
         backend = "PostgreSQL" if database else "SQLite"
         limits = "Redis" if redis else "memory:// (per worker)"
         print(
@@ -452,18 +511,18 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            run_load(base, world, options, members, editors, env)
+            run_load(base, world, options, members, editors, env, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=60)
             log.close()
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            if drop_database is not None:
+                drop_database()
 
 
-def run_load(base: str, world: dict, options, members: int, editors: int, env: dict) -> None:
+def run_load(
+    base: str, world: dict, options, members: int, editors: int, env: dict, server_pid: int
+) -> None:
     stats = Stats()
     world["edits"] = defaultdict(list)
     world["published"] = []
@@ -491,6 +550,7 @@ def run_load(base: str, world: dict, options, members: int, editors: int, env: d
     stats.times.clear()
     stats.statuses.clear()
 
+    cpu = CpuMeter(server_pid)
     started = time.monotonic()
     deadline = started + options.duration
     threads = []
@@ -506,6 +566,7 @@ def run_load(base: str, world: dict, options, members: int, editors: int, env: d
     for thread in threads:
         thread.join(timeout=options.duration + 120)
     stats.report(time.monotonic() - started)
+    cpu.report(sum(len(t) for t in stats.times.values()))
 
     edited = {rid: markers[-1] for rid, markers in world["edits"].items()}
     edits = sum(len(m) for m in world["edits"].values())

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
@@ -154,7 +155,8 @@ def init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         try:
-            user = db.session.get(User, int(user_id))
+            # With the organisation: `is_active` and the header ask for it on every request.
+            user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
         except (TypeError, ValueError):
             return None
         return user if user is not None and user.is_active else None
@@ -321,6 +323,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("number_de")
     def number_de(value):
+        if type(value) is int and 0 <= value < 1000:
+            return str(value)  # written alike in both languages (the search's facet counts)
         return format_decimal(value) if value is not None else ""
 
     @app.context_processor

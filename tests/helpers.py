@@ -6,9 +6,12 @@ Test modules import from here, never from another test module or a conftest.
 import re
 import socket
 import zlib
+from contextlib import contextmanager
 
 from flask import url_for
+from sqlalchemy import event
 
+from portal.extensions import db
 from portal.files.pdf import assemble_pdf, text_pdf
 
 # A passphrase that satisfies the policy; tests use it unless they test the policy.
@@ -154,3 +157,20 @@ def save_edit(client, resource_id, **fields):
     response = client.post(f"/resources/{resource_id}/edit", data=data)
     assert response.status_code == 302, response.text
     return response
+
+
+@contextmanager
+def counting_statements(app):
+    """The SQL statements sent to the database inside the block, as a list that fills."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
+from sqlalchemy.orm.attributes import flag_modified
 from werkzeug.datastructures import CallbackDict
 
 from portal.auth.models import ServerSession
@@ -44,6 +45,9 @@ class DatabaseSession(CallbackDict, SessionMixin):
         self.regenerate_requested = False
         self.user_id: int | None = None
         self.user_changed = False
+        # The row read by `open_session`, held so that saving needs no second SELECT (the
+        # ORM's identity map keeps rows only while something refers to them).
+        self.row: ServerSession | None = None
 
     def regenerate(self) -> None:
         """Issue a new id on the next save (call on login: prevents session fixation)."""
@@ -60,6 +64,7 @@ class DatabaseSessionInterface(SessionInterface):
             if row is not None and row.expires_at > now and not self._idle(app, row, now):
                 session = DatabaseSession(dict(row.data or {}), token=token, row_id=row.id)
                 session.user_id = row.user_id
+                session.row = row
                 return session
         return DatabaseSession()
 
@@ -91,6 +96,7 @@ class DatabaseSessionInterface(SessionInterface):
             return
 
         row = db.session.get(ServerSession, session.row_id) if session.row_id else None
+        session.row = None
         if row is not None and (session.regenerate_requested or row.user_id != user_id):
             # A login or logout changes who the session belongs to: issue a new id.
             db.session.delete(row)
@@ -120,6 +126,9 @@ class DatabaseSessionInterface(SessionInterface):
         row.expires_at = row.created_at + lifetime
         if session.modified:
             row.data = dict(session)
+            # The session's lists (flashed messages) may be the very objects the row loaded,
+            # changed in place: without the flag the row's data would compare equal.
+            flag_modified(row, "data")
         if session.modified or now - row.last_seen_at > TOUCH_INTERVAL or set_cookie:
             row.last_seen_at = now
             db.session.commit()

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit import record as audit_record
 from portal.auth.access import is_editor
@@ -52,8 +53,15 @@ from portal.timeutil import utcnow
 
 
 def visible_resource(user, resource_id: int) -> Resource | None:
-    """The resource if it exists and `user` may see it, else None (the view answers 404)."""
-    resource = db.session.get(Resource, resource_id)
+    """The resource if it exists and `user` may see it, else None (the view answers 404).
+
+    Its court and owner come with it: every page of a resource names both.
+    """
+    resource = db.session.get(
+        Resource,
+        resource_id,
+        options=[joinedload(Resource.court), joinedload(Resource.organisation)],
+    )
     return resource if can_view(user, resource) else None
 
 
@@ -368,21 +376,24 @@ def visible_links(resource: Resource, user) -> Links:
 CHAIN_LIMIT = 8
 
 
-def instance_chain(resource: Resource, user) -> list[Resource]:
+def instance_chain(resource: Resource, user, links: Links | None = None) -> list[Resource]:
     """The proceedings the resource belongs to, earliest instance first, the resource included.
 
     Follows instance links the user may see in both directions; a list of one when there are
-    none.
+    none. ``links``: the resource's ``visible_links`` if at hand (its first step each way).
     """
 
     def step(current: Resource, earlier: bool) -> Resource | None:
+        if current is resource and links is not None:
+            first = links.earlier if earlier else links.later
+            return first[0].resource if first else None
         column = ResourceLink.target_id if earlier else ResourceLink.source_id
-        links = db.session.scalars(
+        rows = db.session.scalars(
             select(ResourceLink)
             .where(column == current.id, ResourceLink.kind == "instance")
             .order_by(ResourceLink.created_at)
         )
-        for link in links:
+        for link in rows:
             found = link.source if earlier else link.target
             if can_view(user, found):
                 return found

@@ -239,9 +239,15 @@ def review_queue():
 
 def _detail_context(resource: Resource) -> dict:
     history = access.can_see_history(current_user, resource)
+    links = services.visible_links(resource, current_user)
+    following = notifications.following(
+        current_user,
+        [("resource", str(resource.id))]
+        + ([("court", resource.court.slug)] if resource.court is not None else []),
+    )
     return {
         "resource": resource,
-        "links": services.visible_links(resource, current_user),
+        "links": links,
         "norms": [n for n in resource.norms if n.confirmed],
         "norm_url": norm_url,
         "history": history,
@@ -251,7 +257,7 @@ def _detail_context(resource: Resource) -> dict:
         "may_edit": access.can_edit(current_user, resource),
         "action_labels": revisions.ACTION_LABELS,
         "facts": fields.facts_of(resource),
-        "chain": services.instance_chain(resource, current_user),
+        "chain": services.instance_chain(resource, current_user, links),
         "show_technical": is_editor(current_user),
         "may_release": services.can_release(current_user, resource),
         "consultation": consultation_services.closed_for(resource)
@@ -260,9 +266,8 @@ def _detail_context(resource: Resource) -> dict:
         "comments": comment_services.thread(resource),
         "may_edit_comment": lambda comment: comment_services.may_edit(comment, current_user),
         "following": {
-            "resource": notifications.is_following(current_user, "resource", resource.id),
-            "court": resource.court is not None
-            and notifications.is_following(current_user, "court", resource.court.slug),
+            "resource": ("resource", str(resource.id)) in following,
+            "court": resource.court is not None and ("court", resource.court.slug) in following,
         },
         "citation": cite.citation_line(resource),
         "dossier_choices": [(d.id, d.title) for d in dossiers_of(current_user)],
@@ -291,7 +296,7 @@ def detail(resource_id: int):
     resource = _resource_or_404(resource_id)
     return render_template(
         "resources/detail.html",
-        similar=similar_resources(current_user, resource),
+        similar=lists.load_list_lines(similar_resources(current_user, resource)),
         **_detail_context(resource),
     )
 

@@ -165,3 +165,19 @@ def test_english_dates_are_written_in_european_style(app, client, login_as, crea
     client.post("/auth/profile/language", data={"language": "en"})
     html = client.get(f"/resources/{resource.id}").text
     assert "14 May 2025" in html and "May 14, 2025" not in html
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("de", "0 7 999 1.000 12.345 -3 2,5  "), ("en", "0 7 999 1,000 12,345 -3 2.5  ")],
+)
+def test_numbers_are_written_in_the_pages_language(app, locale, expected):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(locale):
+        written = render_template_string(
+            "{% for n in numbers %}{{ n|number_de }} {% endfor %}",
+            numbers=[0, 7, 999, 1000, 12345, -3, 2.5, None],
+        )
+    assert written == expected

@@ -204,6 +204,32 @@ def test_a_hidden_entry_cannot_be_followed(app, people, create_resource):
         assert db.session.scalar(db.select(db.func.count(Follow.id))) == 0
 
 
+@pytest.mark.parametrize(
+    ("follows", "entry_followed", "court_followed"),
+    [([], False, False), ([("court", "bgh")], False, True), ([("resource", None)], True, False)],
+)
+def test_an_entrys_page_shows_which_of_the_entry_and_its_court_the_reader_follows(
+    app, people, create_resource, follows, entry_followed, court_followed
+):
+    entry = create_resource(title="Urteil des BGH", court="BGH")
+    for target_type, key in follows:
+        _follow(app, people["stranger"], target_type, key or str(entry.id))
+    _follow(app, people["colleague"], "resource", str(entry.id))  # someone else's follow
+
+    page = logged_in_client(app, people["stranger"]).get(f"/resources/{entry.id}").text
+
+    buttons = dict(
+        (name.strip(), label.strip())
+        for label, name in re.findall(
+            r'<button type="submit" class="button small secondary">([^<]*)<span '
+            r'class="visually-hidden">: ([^<]*)</span>',
+            page,
+        )
+    )
+    assert buttons["Urteil des BGH"] == ("Nicht mehr folgen" if entry_followed else "Folgen")
+    assert buttons["Bundesgerichtshof"] == ("Nicht mehr folgen" if court_followed else "Folgen")
+
+
 def _set(app, user, **frequencies):
     with app.app_context():
         person = db.session.get(User, user.id)

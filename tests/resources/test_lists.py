@@ -1,5 +1,6 @@
 """Lists per type with filters, sorting and pagination; courts from the catalogue."""
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -57,6 +58,25 @@ def test_each_type_has_its_own_list(client, login_as, library):
     assert "Gamma Schulung" not in case_law and "Alpha BGH 2019" in case_law
     assert "Gamma Schulung" in client.get("/resources/training").text
     assert "Alpha" not in client.get("/resources/position-papers").text
+
+
+def test_the_topic_filter_suggests_the_topics_and_tags_of_what_the_reader_may_see(
+    client, login_as, create_resource, office
+):
+    create_resource(topics=["Zwangsprostitution", "Nebenklage"], tags=["Juju"])
+    create_resource(topics=["Zwangsprostitution", "Nebenklage"], tags=["Juju"])
+    create_resource(topics=["Arbeitsausbeutung"], tags=[])
+    create_resource(
+        topics=["Geheimthema"], tags=["geheim"], visibility="office", organisation=office
+    )
+    login_as("member")
+
+    page = client.get("/resources/").text
+    datalist = page[page.index('<datalist id="known-topics">') : page.index("</datalist>")]
+
+    assert re.findall(r'<option value="([^"]*)">', datalist) == [
+        "Arbeitsausbeutung", "Juju", "Nebenklage", "Zwangsprostitution"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -173,6 +173,15 @@ def test_the_default_lifetimes(app):
     assert app.config["SESSION_ABSOLUTE_LIFETIME"] == timedelta(days=7)
 
 
+def test_messages_of_requests_that_change_nothing_else_all_reach_the_next_page(client, login_as):
+    # The second message joins the list the session row was read with: it must still be saved.
+    login_as("member")
+    for _ in range(3):
+        assert client.post("/dossiers/add", data={}).status_code == 302
+
+    assert client.get("/").text.count("Bitte wählen Sie eine Mappe.") == 3
+
+
 def test_a_copied_cookie_used_from_another_browser_is_logged_out(client, login_as):
     login_as("member")
     assert client.get("/", headers={"User-Agent": "Other Browser/1.0"}).status_code == 302
