@@ -99,7 +99,7 @@ def test_a_deactivated_users_token_stops_working(app, client, create_user, make_
 
 def test_checking_a_token_and_its_owner_takes_one_statement(app, create_user, make_token):
     from portal.api.services import token_owner
-    from tests.search.test_queries_per_page import counting_statements
+    from tests.helpers import counting_statements
 
     user = create_user()
     token = make_token(user)

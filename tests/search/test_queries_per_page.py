@@ -1,11 +1,9 @@
 """A page of search results costs the same number of SQL statements, whatever its length."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
+from tests.helpers import counting_statements
 
 COURTS = ["BGH", "BAG", "BSG", "LG Berlin", "OLG München", "VG Berlin", "LAG Hamm", "SG Hamburg"]
 NORMS = ["§ 232 StGB", "§ 233 StGB", "§ 25 Abs. 4a AufenthG", "§ 1 OEG", "§ 823 BGB"]
@@ -26,23 +24,6 @@ def decisions(create_resource):
                 attachments=[f"Anhang zum {word}, Seite {n}"],
                 file_number=f"{n + 1} StR {100 + n}/19",
             )
-
-
-@contextmanager
-def counting_statements(app):
-    """Count the SQL statements sent to the database inside the block."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def statements_for(app, client, url: str, params: dict, hits: int) -> int:
