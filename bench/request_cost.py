@@ -9,7 +9,8 @@ request (a round's mean: an edit's occasional index merge counts, as it does for
 capacity), wall ms and SQL statements (a round's median), each the median of `--rounds` rounds,
 and the load test's mix as one figure: CPU ms per request weighted as bench/load.py's people ask.
 On a busy machine CPU times grow with the neighbours' work; the "p25" column (the lower quartile
-of the CPU of the request's own thread) moves least and is the one to compare between versions.
+of the CPU of the request's own thread) moves least; `--instructions` (with `--reuse`, needs
+valgrind) counts instructions per request under callgrind instead, the same for the same code.
 
     .venv/bin/python bench/request_cost.py [--keep DIR | --reuse DIR] [--rounds 5] [--per 12]
     scripts/with-services.sh --redis -- .venv/bin/python bench/request_cost.py   # Redis limits
@@ -30,8 +31,10 @@ import cProfile
 import os
 import pstats
 import random
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -320,6 +323,61 @@ def measure(app, world: dict, options) -> None:
         stats.print_stats(*([options.only] if options.only else []), options.top)
 
 
+def count_instructions(app, world: dict, options) -> None:
+    """Under callgrind (see ``--instructions``): instrument each class's requests only, and
+    dump its counts under the class's name."""
+    from portal.extensions import limiter
+
+    members = [Person(app, f"member{n}@load.example") for n in range(3)]
+    editors = [Person(app, f"editor{n}@load.example") for n in range(EDITORS)]
+    kinds = classes(world, members, editors, random.Random(15))
+    for _ in range(2):  # warm: word lists, segment data, templates
+        for make in kinds.values():
+            person, call = make()
+            call(person)
+    limiter.reset()
+
+    def control(*args: str) -> None:
+        subprocess.run(["callgrind_control", *args, str(os.getpid())], capture_output=True)
+        time.sleep(1.5)  # callgrind takes the command at its next check
+
+    for name, make in kinds.items():
+        calls = [make() for _ in range(options.per)]
+        control("--zero")
+        control("--instr=on")
+        for person, call in calls:
+            assert call(person).status_code in (200, 302), name
+        control("--instr=off")
+        control(f"--dump={name.replace(' ', '_')}")
+        limiter.reset()
+
+
+def instructions(options) -> None:
+    """Run this bench under callgrind on a copy of ``--reuse`` and print instructions per
+    request: unlike CPU time on a shared machine, the same code gives the same count."""
+    with tempfile.TemporaryDirectory(prefix="request-cost-callgrind-") as folder:
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no",
+            f"--callgrind-out-file={folder}/cg.%p", f"--log-file={folder}/valgrind.log",
+            sys.executable, __file__, "--reuse", str(options.reuse), "--per", str(options.per),
+            "--count-into", folder,
+        ]  # fmt: skip
+        subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
+        counts = {}
+        dumps = sorted(Path(folder).glob("cg.*.*"), key=lambda p: int(p.suffix[1:]))
+        for dump in dumps:
+            text = dump.read_text()
+            trigger = re.search(r"^desc: Trigger: dump (\S+)", text, re.M)
+            total = re.search(r"^totals: (\d+)", text, re.M)
+            if trigger and total:
+                counts[trigger[1].replace("_", " ")] = int(total[1]) / options.per / 1e6
+    print(f"\n{'class':<14} {'M instr':>8}   (instructions per request, callgrind)")
+    for name, count in counts.items():
+        print(f"{name:<14} {count:>8.1f}")
+    weighted = sum(MIX[k] * counts[k] for k in MIX) / sum(MIX.values())
+    print(f"{'load-test mix':<14} {weighted:>8.1f}   weighted as in load.py")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=2000)
@@ -331,7 +389,16 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="functions per profile")
     parser.add_argument("--sort", default="tottime", help="profile order (tottime, cumulative)")
     parser.add_argument("--only", default="", help="profile: only functions matching this")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under callgrind"
+    )
+    parser.add_argument("--count-into", type=Path, help=argparse.SUPPRESS)  # the callgrind run
     options = parser.parse_args()
+    if options.instructions:
+        if not options.reuse:
+            sys.exit("--instructions measures on a kept instance: build one with --keep first")
+        instructions(options)
+        return
     options.profile = [name for name in options.profile.split(",") if name]
     database = os.environ.get("PORTAL_TEST_DATABASE_URL")
     redis = os.environ.get("PORTAL_TEST_REDIS_URL")
@@ -359,7 +426,10 @@ def main() -> None:
         backend = "PostgreSQL" if database else "SQLite"
         limits = "Redis" if redis else "memory://"
         print(f"{backend}, rate limits in {limits}, {options.resources} resources, in-process")
-        measure(app, world_of(app), options)
+        if options.count_into:
+            count_instructions(app, world_of(app), options)
+        else:
+            measure(app, world_of(app), options)
         with app.app_context():
             from portal.extensions import db
 
