@@ -123,7 +123,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (registers every table)
-    from portal import mail, search
+    from portal import background, mail, search
     from portal.auth.models import User
     from portal.auth.sessions import DatabaseSessionInterface
 
@@ -145,6 +145,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     search.init_app(app)
     mail.register_hooks()
+    background.init_app(app)
     app.session_interface = DatabaseSessionInterface()
 
     login_manager.init_app(app)
