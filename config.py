@@ -20,6 +20,9 @@ class Config:
     # PostgreSQL's counterpart: such transactions start by taking one advisory lock, so a
     # request that reads and then writes cannot lose another worker's update.
     POSTGRES_REQUEST_LOCK = True
+    # How long such a transaction waits for that lock (and for row locks) before it fails with
+    # an error page, as SQLite's busy timeout: a stuck request must not hold every worker.
+    POSTGRES_LOCK_TIMEOUT_MS = 15000
     # Number of server processes (gunicorn.conf.py reads PORTAL_WORKERS too); with more than
     # one, a production start on SQLite checks that WAL is really on.
     WORKERS = 1

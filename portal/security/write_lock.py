@@ -35,6 +35,8 @@ state-changing request takes one transaction-level advisory lock (``pg_advisory_
 as its transaction begins (POSTGRES_REQUEST_LOCK): such requests of all workers run one after
 the other, as on SQLite with the lock from the first query; the lock ends with the commit or
 rollback (``end_reads()`` too). There is no snapshot check and no re-run on PostgreSQL.
+Such a transaction waits at most POSTGRES_LOCK_TIMEOUT_MS for the lock (``lock_timeout``), as
+SQLite's busy timeout: a request stuck behind another fails instead of blocking for ever.
 """
 
 import re
@@ -79,6 +81,8 @@ def _on_begin(connection) -> None:
 
 def _on_begin_postgresql(connection) -> None:
     if connection.get_execution_options().get(OPTION):
+        timeout_ms = int(current_app.config.get("POSTGRES_LOCK_TIMEOUT_MS", 15000))
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms:d}")
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_REQUEST_LOCK_ID:d})")
 
 

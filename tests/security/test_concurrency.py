@@ -165,6 +165,40 @@ def test_on_postgresql_a_second_writer_waits_for_the_first_to_commit(app):
 
 
 @postgres_only
+def test_on_postgresql_a_writer_stuck_behind_the_request_lock_gives_up_after_the_timeout(app):
+    import threading
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    app.config["POSTGRES_LOCK_TIMEOUT_MS"] = 300
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as holder:  # another worker, in the middle of a slow write
+        holder.execute(db.text(f"SELECT pg_advisory_lock({PG_REQUEST_LOCK_ID:d})"))
+        unlock = db.text(f"SELECT pg_advisory_unlock({PG_REQUEST_LOCK_ID:d})")
+        # Without a timeout the writer would wait for ever: the holder lets go after 5 s.
+        release = threading.Timer(5, holder.execute, [unlock])
+        release.start()
+        try:
+            with app.test_request_context(method="POST"):
+                started = time.monotonic()
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    db.session.execute(select(func.count(Organisation.id)))
+                waited = time.monotonic() - started
+                db.session.rollback()
+        finally:
+            release.cancel()
+            release.join()
+            holder.execute(unlock)  # (false, and a warning, if the timer did it)
+    assert 0.25 < waited < 5
+    with app.test_request_context(method="POST"):  # free again: the next writer gets it
+        db.session.execute(select(func.count(Organisation.id)))
+        assert _request_lock_holders() == 1
+        db.session.rollback()
+
+
+@postgres_only
 def test_on_postgresql_without_the_request_lock_concurrent_writers_lose_an_update(app):
     """The counterpart proves its worth: switched off, the same interleaving loses "first"."""
     import threading
