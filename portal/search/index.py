@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields, index, writing
+from whoosh import classify, fields, index, writing
 
 from portal.legal.courts import COURT_LEVELS
 from portal.legal.file_numbers import ecli_key, file_number_keys
@@ -286,6 +286,15 @@ class Snapshot:
             self._engine = Engine(self.searcher, self.segments)
         return self._engine
 
+    def key_terms(self, fieldname: str, text: str, number: int) -> list[tuple[str, float]]:
+        """The ``number`` most telling terms of ``text`` with their weights, as Whoosh's
+        ``Searcher.key_terms_from_text`` returns them, with the segments' term weights cached.
+        """
+        reader = _SegmentWeights(self.searcher.ixreader, self.segments, fieldname)
+        expander = classify.Expander(reader, fieldname)
+        expander.add_text(text)
+        return expander.expanded_terms(number)
+
     def _mask(self, key, build) -> np.ndarray:
         cached = self._masks.get(key)
         if cached is None:
@@ -386,6 +395,43 @@ class Snapshot:
             cached.flags.writeable = False
             self._facets[key] = cached
         return cached
+
+
+class _SegmentWeights:
+    """What Whoosh's ``Expander`` asks of a reader for one field, with the term weights of
+    each segment from ``SegmentCache``.
+
+    The sums run over the segments in the reader's order, as Whoosh's ``MultiReader`` adds
+    them, so the key terms and their weights are Whoosh's to the last bit.
+    """
+
+    def __init__(self, reader, segments: SegmentCache, fieldname: str):
+        self.schema = reader.schema
+        self._reader = reader
+        self._fieldname = fieldname
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        self._lookups = [segments.term_weights(leaf, fieldname) for leaf in leaves]
+        self._last: tuple[bytes | None, list] = (None, [])
+
+    def doc_count_all(self) -> int:
+        return self._reader.doc_count_all()
+
+    def field_length(self, fieldname: str) -> int:
+        return self._reader.field_length(fieldname)
+
+    def _weights(self, fieldname: str, btext: bytes) -> list[float | None]:
+        if fieldname != self._fieldname:
+            raise ValueError(f"Term weights of {self._fieldname}, not {fieldname}")
+        # The expander asks whether a term exists, then its weight: one lookup for both.
+        if self._last[0] != btext:
+            self._last = (btext, [lookup(btext) for lookup in self._lookups])
+        return self._last[1]
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return any(w is not None for w in self._weights(*term))
+
+    def frequency(self, fieldname: str, btext: bytes) -> float:
+        return sum(0 if w is None else w for w in self._weights(fieldname, btext))
 
 
 def _close_searcher(searcher) -> None:
