@@ -65,6 +65,8 @@ class SegmentCache:
     ENTRY_OVERHEAD = 300
     #: Term weights remembered per segment and field (about 150 bytes each).
     TERM_WEIGHTS = 50_000
+    #: Results ``remember`` keeps per segment and field (spelling candidates of a word).
+    REMEMBERED = 2_000
 
     def __init__(self, postings_budget: int = 64 * 2**20):
         self._data: dict[tuple, object] = {}
@@ -142,6 +144,17 @@ class SegmentCache:
 
         return self._cached((segment_id(reader), "vocabulary", fieldname), read)
 
+    def _table(self, reader, kind: str, fieldname: str) -> dict:
+        """A dict kept for a segment (a fresh one, not kept, for a reader without an id)."""
+        key = (segment_id(reader), kind, fieldname)
+        table = self._data.get(key)
+        if table is None:
+            table = {}
+            if key[0] is not None:
+                with self._lock:
+                    table = self._data.setdefault(key, table)
+        return table
+
     def term_weights(self, reader, fieldname: str):
         """A function giving a term's total weight in a segment's field, as Whoosh's
         ``frequency`` gives it (deleted documents included), or None when the segment lacks
@@ -151,13 +164,7 @@ class SegmentCache:
         key terms of a resource's text look up each of its words, and a lookup in Whoosh's
         term table costs tens of microseconds per segment.
         """
-        key = (segment_id(reader), "weights", fieldname)
-        weights = self._data.get(key)
-        if weights is None:
-            weights = {}
-            if key[0] is not None:
-                with self._lock:
-                    weights = self._data.setdefault(key, weights)
+        weights = self._table(reader, "weights", fieldname)
 
         def weight(btext: bytes) -> float | None:
             found = weights.get(btext, _ABSENT)
@@ -169,6 +176,18 @@ class SegmentCache:
             return found
 
         return weight
+
+    def remember(self, reader, fieldname: str, key: tuple, compute):
+        """``compute()``, remembered for a segment's field under ``key`` (up to ``REMEMBERED``
+        results per segment and field, then afresh)."""
+        table = self._table(reader, "remembered", fieldname)
+        found = table.get(key, _ABSENT)
+        if found is _ABSENT:
+            found = compute()
+            if len(table) >= self.REMEMBERED:
+                table.clear()
+            table[key] = found
+        return found
 
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the data of segments that are gone (merged or deleted)."""

@@ -38,6 +38,7 @@ from portal.search.analysis import (
     written_form_analyzer,
 )
 from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segment_id
+from portal.search.spelling import SegmentCorrector
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +304,10 @@ class Snapshot:
         expander = classify.Expander(reader, fieldname)
         expander.add_text(text)
         return expander.expanded_terms(number)
+
+    def corrector(self, fieldname: str) -> SegmentCorrector:
+        """Whoosh's spelling corrector of a field, with the segments' candidates cached."""
+        return SegmentCorrector(self.searcher.ixreader, fieldname, self.segments)
 
     def _mask(self, key, build) -> np.ndarray:
         cached = self._masks.get(key)

@@ -627,7 +627,7 @@ def _suggest(
             continue
         lowered = word.lower()
         try:
-            candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
+            candidates = snap.corrector("spell").suggest(lowered, limit=8, maxdist=2, prefix=1)
         except Exception:
             logger.exception("Spelling suggestions failed for %r", word)
             candidates = []
