@@ -70,9 +70,12 @@ SCORED_CACHE = 16
 #: Segments of about the same size (documents within the same power of ``MERGE_FACTOR``)
 #: are merged into one once there are ``MERGE_FACTOR`` of them (``merge_tiers``).
 MERGE_FACTOR = 8
-#: A request's index commit merges nothing while the index has at most this many segments:
+#: Beyond this many segments the smallest ``MERGE_FACTOR`` are merged whatever their size:
+#: a search reads every segment's term table.
+MAX_SEGMENTS = 16
+#: A request's index commit merges nothing while the index has fewer segments than this:
 #: the drainer merges after it (``WhooshIndex.merge``); beyond, the request merges itself.
-MAX_SEGMENTS = 24
+MAX_REQUEST_SEGMENTS = 2 * MAX_SEGMENTS
 
 #: Separator between attachment texts; the snippet code rebuilds the same string.
 ATTACHMENT_SEPARATOR = "\n\n"
@@ -452,26 +455,29 @@ def _tier(segment) -> int:
     return int(math.log(max(segment.doc_count(), 1), MERGE_FACTOR))
 
 
-def _full_tier(segments) -> list:
-    """The segments of the smallest size tier that holds ``MERGE_FACTOR`` of them, or []."""
+def _to_merge(segments) -> list:
+    """The segments of the smallest size tier that holds ``MERGE_FACTOR`` of them; with
+    more than ``MAX_SEGMENTS`` and no full tier, the smallest ``MERGE_FACTOR``; else []."""
     tiers: dict[int, list] = {}
     for segment in segments:
         tiers.setdefault(_tier(segment), []).append(segment)
     for tier in sorted(tiers):
         if len(tiers[tier]) >= MERGE_FACTOR:
             return tiers[tier]
+    if len(segments) > MAX_SEGMENTS:
+        return sorted(segments, key=lambda segment: segment.doc_count())[:MERGE_FACTOR]
     return []
 
 
 def merge_tiers(writer, segments) -> list:
-    """A Whoosh merge policy: merge the segments of one full size tier (see ``_full_tier``).
+    """A Whoosh merge policy: merge the segments of one full size tier (see ``_to_merge``).
 
     Whoosh's own policy (``MERGE_SMALL``) merged every few commits all segments up to a
     fibonacci bound, so a segment of some dozens of documents was rewritten again and again
     (about 0.4 s of an edit every fifth edit). Here a document is rewritten once per tier:
     a few times in its life.
     """
-    merged = _full_tier(segments)
+    merged = _to_merge(segments)
     for segment in merged:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
@@ -480,8 +486,8 @@ def merge_tiers(writer, segments) -> list:
 
 
 def merge_later(writer, segments) -> list:
-    """A Whoosh merge policy for a request's commit: no merge up to ``MAX_SEGMENTS``."""
-    if len(segments) < MAX_SEGMENTS:
+    """A Whoosh merge policy for a request's commit: no merge below ``MAX_REQUEST_SEGMENTS``."""
+    if len(segments) < MAX_REQUEST_SEGMENTS:
         return segments
     return merge_tiers(writer, segments)
 
@@ -588,12 +594,13 @@ class WhooshIndex:
         return self.open().writer(**kwargs)
 
     def needs_merge(self) -> bool:
-        """True if a size tier of segments is full (``merge`` would merge it)."""
-        return bool(_full_tier(self.open()._segments()))
+        """True if ``merge`` would merge segments (a full size tier, too many segments)."""
+        return bool(_to_merge(self.open()._segments()))
 
     def merge(self) -> int | None:
-        """Merge the full size tiers of segments, if another writer does not hold the lock;
-        return the number of segments merged (None: the lock was busy)."""
+        """Merge segments as ``merge_tiers`` does until nothing is left to merge, if another
+        writer does not hold the lock; return the number of segments merged (None: the lock
+        was busy)."""
         merged = 0
         while self.needs_merge():
             try:

@@ -52,7 +52,7 @@ def test_a_request_commits_its_change_without_merging(app, resources, monkeypatc
 def test_the_segment_count_stays_bounded_without_the_drainer(app, resources, monkeypatch):
     search_index = app.extensions["search_index"]
     monkeypatch.setattr(outbox, "wake_drainer", lambda: None)
-    monkeypatch.setattr(search_index_module, "MAX_SEGMENTS", 10)
+    monkeypatch.setattr(search_index_module, "MAX_REQUEST_SEGMENTS", 10)
     edit_in_requests(app, resources * 2, "Turmfalke")
     assert len(segment_sizes(search_index)) <= 10
 
@@ -108,3 +108,20 @@ def test_segments_merge_in_size_tiers(tmp_path):
     assert segment_sizes(search_index) == [MERGE_FACTOR * MERGE_FACTOR, 100]
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 100 + MERGE_FACTOR * MERGE_FACTOR
+
+
+def test_beyond_max_segments_the_smallest_are_merged_whatever_their_tier(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_index_module, "MAX_SEGMENTS", 6)
+    search_index = WhooshIndex(tmp_path / "index")
+    search_index.create()
+    ix = search_index.open()
+    start = 0
+    for size in (1, 1, 2, 9, 10, 70, 80):  # no tier holds eight
+        w = ix.writer()
+        for n in range(start, start + size):
+            w.add_document(id=str(n), title="Wort", status="published", audience="members")
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+        start += size
+    assert search_index.needs_merge()
+    assert search_index.merge() == 7  # the smallest eight: all seven
+    assert segment_sizes(search_index) == [start]
