@@ -353,7 +353,7 @@ def count_instructions(app, world: dict, options) -> None:
         control("--instr=on")
         for person, call in calls:
             assert call(person).status_code in (200, 302), name
-        drainer.wait()  # what the requests left to the drainer thread counts too
+            drainer.wait()  # what a request leaves to the drainer thread counts too
         control("--instr=off")
         control(f"--dump={name.replace(' ', '_')}")
         limiter.reset()

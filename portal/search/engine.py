@@ -162,20 +162,33 @@ class SegmentCache:
 
         Remembered per segment (up to ``TERM_WEIGHTS`` terms per field, then afresh): the
         key terms of a resource's text look up each of its words, and a lookup in Whoosh's
-        term table costs tens of microseconds per segment.
+        term table costs tens of microseconds per segment. One lookup where Whoosh makes
+        two (``in``, then ``frequency``): a term in the table has a weight of at least 1.
         """
         weights = self._table(reader, "weights", fieldname)
 
         def weight(btext: bytes) -> float | None:
             found = weights.get(btext, _ABSENT)
             if found is _ABSENT:
-                found = reader.frequency(fieldname, btext) if (fieldname, btext) in reader else None
+                found = reader.frequency(fieldname, btext) or None
                 if len(weights) >= self.TERM_WEIGHTS:
                     weights.clear()
                 weights[btext] = found
             return found
 
         return weight
+
+    def has_term(self, reader, fieldname: str, btext: bytes) -> bool:
+        """Whether a segment's field has the term (remembered as ``term_weights``: a query
+        looks its terms up in every segment, and most are asked again and again)."""
+        present = self._table(reader, "present", fieldname)
+        found = present.get(btext)
+        if found is None:
+            found = (fieldname, btext) in reader
+            if len(present) >= self.TERM_WEIGHTS:
+                present.clear()
+            present[btext] = found
+        return found
 
     def remember(self, reader, fieldname: str, key: tuple, compute):
         """``compute()``, remembered for a segment's field under ``key`` (up to ``REMEMBERED``
@@ -368,7 +381,7 @@ class PublicStats:
         if found is None:
             found = 0
             for reader, offset in self.leaves:
-                if key in reader:
+                if self.segments.has_term(reader, fieldname, btext):
                     local = self.segments.postings(reader, fieldname, btext)[0]
                     found += int(np.count_nonzero(self.mask[offset + local]))
             with self._lock:
@@ -530,12 +543,10 @@ class Engine:
             btext = field.to_bytes(query.text)
         except ValueError:
             return result
-        if (fieldname, btext) not in searcher.reader():
-            return result
         parts = [
             (reader, offset, *self.segments.postings(reader, fieldname, btext))
             for reader, offset in self.leaves
-            if (fieldname, btext) in reader
+            if self.segments.has_term(reader, fieldname, btext)
         ]
         if not parts:
             return result
