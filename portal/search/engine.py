@@ -49,6 +49,8 @@ NO_DATE = 2**32 - 1
 
 #: A term not looked up yet (None means: looked up, absent).
 _ABSENT = object()
+#: The kinds of ``SegmentCache`` tables that hold answers about single terms.
+_TERM_TABLES = ("weights", "present", "remembered")
 
 
 class SegmentCache:
@@ -63,10 +65,9 @@ class SegmentCache:
 
     #: What an entry costs besides its arrays (key, tuple, two array headers), in bytes.
     ENTRY_OVERHEAD = 300
-    #: Term weights remembered per segment and field (about 150 bytes each).
-    TERM_WEIGHTS = 50_000
-    #: Results ``remember`` keeps per segment and field (spelling candidates of a word).
-    REMEMBERED = 2_000
+    #: Answers about terms (weights, presence, spelling candidates) remembered for all
+    #: segments together (about 100-150 bytes each); beyond, they are forgotten and asked anew.
+    TERM_ENTRIES = 300_000
 
     def __init__(self, postings_budget: int = 64 * 2**20):
         self._data: dict[tuple, object] = {}
@@ -74,6 +75,7 @@ class SegmentCache:
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._postings_size = 0
         self.postings_budget = postings_budget
+        self._term_entries = 0
 
     def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """``_postings`` of a term, from the cache when read before."""
@@ -155,12 +157,23 @@ class SegmentCache:
                     table = self._data.setdefault(key, table)
         return table
 
+    def _keep(self, table: dict, key, value) -> None:
+        """Remember an answer about a term, within ``TERM_ENTRIES`` for all segments."""
+        self._term_entries += 1
+        if self._term_entries > self.TERM_ENTRIES:
+            with self._lock:
+                for (_, kind, _), found in self._data.items():
+                    if kind in _TERM_TABLES:
+                        found.clear()
+                self._term_entries = 1  # the one kept now
+        table[key] = value
+
     def term_weights(self, reader, fieldname: str):
         """A function giving a term's total weight in a segment's field, as Whoosh's
         ``frequency`` gives it (deleted documents included), or None when the segment lacks
         the term.
 
-        Remembered per segment (up to ``TERM_WEIGHTS`` terms per field, then afresh): the
+        Remembered per segment (within ``TERM_ENTRIES``): the
         key terms of a resource's text look up each of its words, and a lookup in Whoosh's
         term table costs tens of microseconds per segment. One lookup where Whoosh makes
         two (``in``, then ``frequency``): a term in the table has a weight of at least 1.
@@ -171,35 +184,29 @@ class SegmentCache:
             found = weights.get(btext, _ABSENT)
             if found is _ABSENT:
                 found = reader.frequency(fieldname, btext) or None
-                if len(weights) >= self.TERM_WEIGHTS:
-                    weights.clear()
-                weights[btext] = found
+                self._keep(weights, btext, found)
             return found
 
         return weight
 
     def has_term(self, reader, fieldname: str, btext: bytes) -> bool:
-        """Whether a segment's field has the term (remembered as ``term_weights``: a query
-        looks its terms up in every segment, and most are asked again and again)."""
+        """Whether a segment's field has the term (remembered within ``TERM_ENTRIES``: a
+        query looks its terms up in every segment, and most are asked again and again)."""
         present = self._table(reader, "present", fieldname)
         found = present.get(btext)
         if found is None:
             found = (fieldname, btext) in reader
-            if len(present) >= self.TERM_WEIGHTS:
-                present.clear()
-            present[btext] = found
+            self._keep(present, btext, found)
         return found
 
     def remember(self, reader, fieldname: str, key: tuple, compute):
-        """``compute()``, remembered for a segment's field under ``key`` (up to ``REMEMBERED``
-        results per segment and field, then afresh)."""
+        """``compute()``, remembered for a segment's field under ``key`` (within
+        ``TERM_ENTRIES``)."""
         table = self._table(reader, "remembered", fieldname)
         found = table.get(key, _ABSENT)
         if found is _ABSENT:
             found = compute()
-            if len(table) >= self.REMEMBERED:
-                table.clear()
-            table[key] = found
+            self._keep(table, key, found)
         return found
 
     def retain(self, segment_ids: set[str]) -> None:

@@ -198,3 +198,16 @@ def test_hidden_resources_are_never_similar_entries(app, library, create_user, c
     # Every hidden resource repeats the first one's text: its five most similar entries are
     # still five visible ones (hidden ones are left out before ranking, not after).
     assert len(similar(app, member, visible[0].id, limit=5)) == 5
+
+
+def test_remembered_terms_stay_within_the_budget(index):
+    index, _, rng = index
+    segments = SegmentCache()
+    segments.TERM_ENTRIES = 40
+    snap = Snapshot(index.searcher(), segments)
+    for text in texts(rng, 10):
+        expected = snap.searcher.key_terms_from_text("body", text, numterms=12)
+        assert snap.key_terms("body", text, 12) == expected
+        kept = sum(len(t) for (_, kind, _), t in segments._data.items() if kind == "weights")
+        assert kept <= 40
+    snap.close()
