@@ -246,6 +246,7 @@ def world_of(app) -> dict:
 
 def measure(app, world: dict, options) -> None:
     from portal.extensions import db, limiter
+    from portal.search.outbox import drainer
 
     with app.app_context():
         counter = Counter(db.engine)
@@ -277,7 +278,11 @@ def measure(app, world: dict, options) -> None:
                 started_thread = time.thread_time()
                 response = call(person)
                 spent_thread = time.thread_time() - started_thread
-                spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
+                spent = time.perf_counter() - started
+                # Work a request leaves to the drainer thread (merging the index's segments)
+                # is charged to it: the server pays it all the same.
+                drainer.wait()
+                spent_cpu = time.process_time() - started_cpu
                 if profile:
                     profile.disable()
                 assert response.status_code in (200, 302), (name, response.status_code)
@@ -327,6 +332,7 @@ def count_instructions(app, world: dict, options) -> None:
     """Under callgrind (see ``--instructions``): instrument each class's requests only, and
     dump its counts under the class's name."""
     from portal.extensions import limiter
+    from portal.search.outbox import drainer
 
     members = [Person(app, f"member{n}@load.example") for n in range(3)]
     editors = [Person(app, f"editor{n}@load.example") for n in range(EDITORS)]
@@ -347,6 +353,7 @@ def count_instructions(app, world: dict, options) -> None:
         control("--instr=on")
         for person, call in calls:
             assert call(person).status_code in (200, 302), name
+            drainer.wait()  # what a request leaves to the drainer thread counts too
         control("--instr=off")
         control(f"--dump={name.replace(' ', '_')}")
         limiter.reset()

@@ -47,6 +47,12 @@ _LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float
 NO_DATE = 2**32 - 1
 
 
+#: A term not looked up yet (None means: looked up, absent).
+_ABSENT = object()
+#: The kinds of ``SegmentCache`` tables that hold answers about single terms.
+_TERM_TABLES = ("weights", "present", "remembered")
+
+
 class SegmentCache:
     """Per-segment data by segment id (a segment never changes; deletions are kept apart).
 
@@ -59,13 +65,17 @@ class SegmentCache:
 
     #: What an entry costs besides its arrays (key, tuple, two array headers), in bytes.
     ENTRY_OVERHEAD = 300
+    #: Answers about terms (weights, presence, spelling candidates) remembered for all
+    #: segments together (about 100-150 bytes each); beyond, they are forgotten and asked anew.
+    TERM_ENTRIES = 300_000
 
     def __init__(self, postings_budget: int = 64 * 2**20):
-        self._data: dict[tuple, np.ndarray] = {}
+        self._data: dict[tuple, object] = {}
         self._lock = threading.Lock()
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._postings_size = 0
         self.postings_budget = postings_budget
+        self._term_entries = 0
 
     def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """``_postings`` of a term, from the cache when read before."""
@@ -135,6 +145,69 @@ class SegmentCache:
             return hashes
 
         return self._cached((segment_id(reader), "vocabulary", fieldname), read)
+
+    def _table(self, reader, kind: str, fieldname: str) -> dict:
+        """A dict kept for a segment (a fresh one, not kept, for a reader without an id)."""
+        key = (segment_id(reader), kind, fieldname)
+        table = self._data.get(key)
+        if table is None:
+            table = {}
+            if key[0] is not None:
+                with self._lock:
+                    table = self._data.setdefault(key, table)
+        return table
+
+    def _keep(self, table: dict, key, value) -> None:
+        """Remember an answer about a term, within ``TERM_ENTRIES`` for all segments."""
+        self._term_entries += 1
+        if self._term_entries > self.TERM_ENTRIES:
+            with self._lock:
+                for (_, kind, _), found in self._data.items():
+                    if kind in _TERM_TABLES:
+                        found.clear()
+                self._term_entries = 1  # the one kept now
+        table[key] = value
+
+    def term_weights(self, reader, fieldname: str):
+        """A function giving a term's total weight in a segment's field, as Whoosh's
+        ``frequency`` gives it (deleted documents included), or None when the segment lacks
+        the term.
+
+        Remembered per segment (within ``TERM_ENTRIES``): the
+        key terms of a resource's text look up each of its words, and a lookup in Whoosh's
+        term table costs tens of microseconds per segment. One lookup where Whoosh makes
+        two (``in``, then ``frequency``): a term in the table has a weight of at least 1.
+        """
+        weights = self._table(reader, "weights", fieldname)
+
+        def weight(btext: bytes) -> float | None:
+            found = weights.get(btext, _ABSENT)
+            if found is _ABSENT:
+                found = reader.frequency(fieldname, btext) or None
+                self._keep(weights, btext, found)
+            return found
+
+        return weight
+
+    def has_term(self, reader, fieldname: str, btext: bytes) -> bool:
+        """Whether a segment's field has the term (remembered within ``TERM_ENTRIES``: a
+        query looks its terms up in every segment, and most are asked again and again)."""
+        present = self._table(reader, "present", fieldname)
+        found = present.get(btext)
+        if found is None:
+            found = (fieldname, btext) in reader
+            self._keep(present, btext, found)
+        return found
+
+    def remember(self, reader, fieldname: str, key: tuple, compute):
+        """``compute()``, remembered for a segment's field under ``key`` (within
+        ``TERM_ENTRIES``)."""
+        table = self._table(reader, "remembered", fieldname)
+        found = table.get(key, _ABSENT)
+        if found is _ABSENT:
+            found = compute()
+            self._keep(table, key, found)
+        return found
 
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the data of segments that are gone (merged or deleted)."""
@@ -315,7 +388,7 @@ class PublicStats:
         if found is None:
             found = 0
             for reader, offset in self.leaves:
-                if key in reader:
+                if self.segments.has_term(reader, fieldname, btext):
                     local = self.segments.postings(reader, fieldname, btext)[0]
                     found += int(np.count_nonzero(self.mask[offset + local]))
             with self._lock:
@@ -477,12 +550,10 @@ class Engine:
             btext = field.to_bytes(query.text)
         except ValueError:
             return result
-        if (fieldname, btext) not in searcher.reader():
-            return result
         parts = [
             (reader, offset, *self.segments.postings(reader, fieldname, btext))
             for reader, offset in self.leaves
-            if (fieldname, btext) in reader
+            if self.segments.has_term(reader, fieldname, btext)
         ]
         if not parts:
             return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -21,7 +22,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields, index, writing
+from whoosh import classify, fields, index, writing
+from whoosh.reading import SegmentReader
 
 from portal.legal.courts import COURT_LEVELS
 from portal.legal.file_numbers import ecli_key, file_number_keys
@@ -36,6 +38,7 @@ from portal.search.analysis import (
     written_form_analyzer,
 )
 from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segment_id
+from portal.search.spelling import SegmentCorrector
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,16 @@ SNIPPET_FIELDS = ("title", "summary", "body", "attachments")
 #: Scored queries a snapshot remembers (each two arrays over all documents: about 1 MB at
 #: 100,000 documents).
 SCORED_CACHE = 16
+
+#: Segments of about the same size (documents within the same power of ``MERGE_FACTOR``)
+#: are merged into one once there are ``MERGE_FACTOR`` of them (``merge_tiers``).
+MERGE_FACTOR = 8
+#: Beyond this many segments the smallest ``MERGE_FACTOR`` are merged whatever their size:
+#: a search reads every segment's term table.
+MAX_SEGMENTS = 16
+#: A request's index commit merges nothing while the index has fewer segments than this:
+#: the drainer merges after it (``WhooshIndex.merge``); beyond, the request merges itself.
+MAX_REQUEST_SEGMENTS = 2 * MAX_SEGMENTS
 
 #: Separator between attachment texts; the snippet code rebuilds the same string.
 ATTACHMENT_SEPARATOR = "\n\n"
@@ -286,6 +299,19 @@ class Snapshot:
             self._engine = Engine(self.searcher, self.segments)
         return self._engine
 
+    def key_terms(self, fieldname: str, text: str, number: int) -> list[tuple[str, float]]:
+        """The ``number`` most telling terms of ``text`` with their weights, as Whoosh's
+        ``Searcher.key_terms_from_text`` returns them, with the segments' term weights cached.
+        """
+        reader = _SegmentWeights(self.searcher.ixreader, self.segments, fieldname)
+        expander = classify.Expander(reader, fieldname)
+        expander.add_text(text)
+        return expander.expanded_terms(number)
+
+    def corrector(self, fieldname: str) -> SegmentCorrector:
+        """Whoosh's spelling corrector of a field, with the segments' candidates cached."""
+        return SegmentCorrector(self.searcher.ixreader, fieldname, self.segments)
+
     def _mask(self, key, build) -> np.ndarray:
         cached = self._masks.get(key)
         if cached is None:
@@ -388,6 +414,84 @@ class Snapshot:
         return cached
 
 
+class _SegmentWeights:
+    """What Whoosh's ``Expander`` asks of a reader for one field, with the term weights of
+    each segment from ``SegmentCache``.
+
+    The sums run over the segments in the reader's order, as Whoosh's ``MultiReader`` adds
+    them, so the key terms and their weights are Whoosh's to the last bit.
+    """
+
+    def __init__(self, reader, segments: SegmentCache, fieldname: str):
+        self.schema = reader.schema
+        self._reader = reader
+        self._fieldname = fieldname
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        self._lookups = [segments.term_weights(leaf, fieldname) for leaf in leaves]
+        self._last: tuple[bytes | None, list] = (None, [])
+
+    def doc_count_all(self) -> int:
+        return self._reader.doc_count_all()
+
+    def field_length(self, fieldname: str) -> int:
+        return self._reader.field_length(fieldname)
+
+    def _weights(self, fieldname: str, btext: bytes) -> list[float | None]:
+        if fieldname != self._fieldname:
+            raise ValueError(f"Term weights of {self._fieldname}, not {fieldname}")
+        # The expander asks whether a term exists, then its weight: one lookup for both.
+        if self._last[0] != btext:
+            self._last = (btext, [lookup(btext) for lookup in self._lookups])
+        return self._last[1]
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return any(w is not None for w in self._weights(*term))
+
+    def frequency(self, fieldname: str, btext: bytes) -> float:
+        return sum(0 if w is None else w for w in self._weights(fieldname, btext))
+
+
+def _tier(segment) -> int:
+    return int(math.log(max(segment.doc_count(), 1), MERGE_FACTOR))
+
+
+def _to_merge(segments) -> list:
+    """The segments of the smallest size tier that holds ``MERGE_FACTOR`` of them; with
+    more than ``MAX_SEGMENTS`` and no full tier, the smallest ``MERGE_FACTOR``; else []."""
+    tiers: dict[int, list] = {}
+    for segment in segments:
+        tiers.setdefault(_tier(segment), []).append(segment)
+    for tier in sorted(tiers):
+        if len(tiers[tier]) >= MERGE_FACTOR:
+            return tiers[tier]
+    if len(segments) > MAX_SEGMENTS:
+        return sorted(segments, key=lambda segment: segment.doc_count())[:MERGE_FACTOR]
+    return []
+
+
+def merge_tiers(writer, segments) -> list:
+    """A Whoosh merge policy: merge the segments of one full size tier (see ``_to_merge``).
+
+    Whoosh's own policy (``MERGE_SMALL``) merged every few commits all segments up to a
+    fibonacci bound, so a segment of some dozens of documents was rewritten again and again
+    (about 0.4 s of an edit every fifth edit). Here a document is rewritten once per tier:
+    a few times in its life.
+    """
+    merged = _to_merge(segments)
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in merged]
+
+
+def merge_later(writer, segments) -> list:
+    """A Whoosh merge policy for a request's commit: no merge below ``MAX_REQUEST_SEGMENTS``."""
+    if len(segments) < MAX_REQUEST_SEGMENTS:
+        return segments
+    return merge_tiers(writer, segments)
+
+
 def _close_searcher(searcher) -> None:
     try:
         searcher.close()
@@ -488,6 +592,25 @@ class WhooshIndex:
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True, limitmb=128)
         return self.open().writer(**kwargs)
+
+    def needs_merge(self) -> bool:
+        """True if ``merge`` would merge segments (a full size tier, too many segments)."""
+        return bool(_to_merge(self.open()._segments()))
+
+    def merge(self) -> int | None:
+        """Merge segments as ``merge_tiers`` does until nothing is left to merge, if another
+        writer does not hold the lock; return the number of segments merged (None: the lock
+        was busy)."""
+        merged = 0
+        while self.needs_merge():
+            try:
+                writer = self.writer(timeout=0.0)
+            except index.LockError:
+                return None
+            segments = len(writer.segments)
+            writer.commit(mergetype=merge_tiers)
+            merged += segments - len(self.open()._segments()) + 1
+        return merged
 
     def rebuild(self, documents: Iterable[dict], procs: int = 1) -> int:
         """Replace the whole index content with ``documents`` in one commit; return the count.

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.resources.models import Attachment, Court, Resource, ResourceNorm
-from portal.search.index import document_for
+from portal.search.index import document_for, merge_later, merge_tiers
 from portal.search.models import IndexTask
 from portal.timeutil import utcnow
 
@@ -156,8 +156,15 @@ def _after_commit(session: Session) -> None:
         if has_request_context():
             ids = sorted(i for i in own if i is not None)
             if ids:
-                apply_pending(search_index, resource_ids=ids, batch=REQUEST_BATCH, max_batches=1)
-            if None in own or len(ids) > REQUEST_BATCH or has_pending():
+                apply_pending(
+                    search_index, resource_ids=ids, batch=REQUEST_BATCH, max_batches=1, merge=False
+                )
+            if (
+                None in own
+                or len(ids) > REQUEST_BATCH
+                or has_pending()
+                or search_index.needs_merge()
+            ):
                 wake_drainer()
         else:
             apply_pending(search_index)  # the command line and scripts: everything, now
@@ -218,6 +225,7 @@ def apply_pending(
     batch: int = BATCH,
     max_batches: int | None = None,
     resource_ids: list[int] | None = None,
+    merge: bool = True,
 ) -> int:
     """Apply pending index tasks (all, or ``max_batches`` of ``batch``); return how many.
 
@@ -225,7 +233,9 @@ def apply_pending(
     for the lock (``blocking=False``: gives up at once, leaving the tasks to the writer that
     holds it). Tasks are read after the lock is taken, so what is written reflects the
     database at that moment, and deleted only after the Whoosh commit. Raises
-    ``whoosh.index.LockError`` if the lock stayed busy.
+    ``whoosh.index.LockError`` if the lock stayed busy. ``merge=False`` (a request's own
+    change): the commit merges no segments unless there are too many (``merge_later``); the
+    drainer merges them afterwards.
     """
     from whoosh.index import LockError
 
@@ -267,7 +277,10 @@ def apply_pending(
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        if large:
+            writer.commit()
+        else:
+            writer.commit(mergetype=merge_tiers if merge else merge_later)
         task_ids = [task_id for task_id, _ in tasks]
         # Its own write transaction, which waits for the busy timeout like any other writer.
         with Session(db.engine) as s:
@@ -313,7 +326,8 @@ def _write(writer, session: Session, resource_ids: list[int], document_for) -> N
 
 
 class Drainer:
-    """One thread per process that applies a backlog in small batches, then ends."""
+    """One thread per process that applies a backlog in small batches and merges the
+    segments that requests' commits left unmerged, then ends."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -371,8 +385,17 @@ class Drainer:
                     logger.info("Index drainer applied %s tasks", applied)
                     idle = 0.2
                     continue
+                try:
+                    merged = search_index.merge()
+                except Exception:
+                    # The segments stay as they are; the next change wakes the drainer again.
+                    logger.exception("The index drainer failed to merge segments")
+                    merged = 0
+                if merged:
+                    logger.info("Index drainer merged %s segments", merged)
+                    continue
                 with self._lock:
-                    if not has_pending():
+                    if not has_pending() and merged is not None and not search_index.needs_merge():
                         if self._thread is threading.current_thread():
                             self._thread = None
                         return

@@ -627,7 +627,7 @@ def _suggest(
             continue
         lowered = word.lower()
         try:
-            candidates = searcher.suggest("spell", lowered, limit=8, maxdist=2, prefix=1)
+            candidates = snap.corrector("spell").suggest(lowered, limit=8, maxdist=2, prefix=1)
         except Exception:
             logger.exception("Spelling suggestions failed for %r", word)
             candidates = []
@@ -827,11 +827,11 @@ def more_like_this(user, resource, limit: int = 5) -> list:
     docnum = searcher.document_number(id=str(resource.id))
     text = " ".join([resource.title or "", resource.summary or "", resource.body or ""])
     try:
-        key_terms = searcher.key_terms_from_text("body", text[:20_000], numterms=12)
+        key_terms = snap.key_terms("body", text[:20_000], 12)
     except Exception:
         logger.exception("Key terms of resource %s failed", resource.id)
         key_terms = []
-    compiler = Compiler(searcher.reader())
+    compiler = Compiler(searcher.reader(), snap.frequencies)
     queries = [
         Term(name, term, boost=weight * (2.0 if name == "title" else 1.0))
         for term, weight in key_terms

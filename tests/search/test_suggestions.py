@@ -1,7 +1,13 @@
 """ "Did you mean": words as people write them, never another legal term than typed."""
 
-import pytest
+import random
 
+import pytest
+from whoosh import writing
+
+from portal.search import spelling
+from portal.search.engine import SegmentCache
+from portal.search.index import Snapshot, WhooshIndex
 from tests.search.test_access import search_as
 
 
@@ -63,3 +69,106 @@ def test_a_court_or_law_the_viewer_cannot_find_is_not_turned_into_another(
         assert search_as(app, member, q)["suggestion"] is None, q
     # An ordinary typo is still corrected.
     assert search_as(app, member, "EMRKK")["suggestion"] == "EMRK"
+
+
+# --- the corrector: Whoosh's suggestions, each segment's candidates remembered -----------
+
+SPELL_WORDS = [
+    "zwangsprostitution",
+    "arbeitsausbeutung",
+    "ausbeutung",
+    "ausbeuten",
+    "aufenthalt",
+    "aufenthalte",
+    "nebenklage",
+    "nebenklagen",
+    "zeugin",
+    "zeugen",
+    "zeuge",
+    "bordell",
+    "bordelle",
+    "baustelle",
+    "baustellen",
+    "lohn",
+    "lohnwucher",
+    "mindestlohn",
+    "schmerzensgeld",
+    "dolmetscher",
+    "dolmetscherin",
+    "landgericht",
+    "beschluss",
+]
+
+
+def typos(word: str) -> list[str]:
+    """A letter changed, dropped, doubled, two swapped."""
+    return [
+        word[:2] + "x" + word[3:],
+        word[:3] + word[4:],
+        word[:3] + word[3] + word[3:],
+        word[:2] + word[3] + word[2] + word[4:],
+    ]
+
+
+@pytest.fixture
+def spell_index(tmp_path):
+    """Three segments of the words above in varying numbers, some documents deleted."""
+    rng = random.Random(9)
+    index = WhooshIndex(tmp_path / "index")
+    index.create()
+    ix = index.open()
+
+    def segment(ids, delete=()):
+        w = ix.writer()
+        for n in ids:
+            w.add_document(id=str(n), spell=" ".join(rng.choices(SPELL_WORDS, k=rng.randint(1, 9))))
+        for n in delete:
+            w.delete_by_term("id", str(n))
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+
+    segment(range(60))
+    segment(range(60, 90), delete=range(0, 60, 5))
+    segment(range(90, 95))
+    yield index, segment
+    index.close()
+
+
+def test_the_corrector_suggests_what_whoosh_suggests(spell_index):
+    index, segment = spell_index
+    segments = SegmentCache()
+    for round_ in range(2):  # again after one more segment, with the first round's cache
+        snap = Snapshot(index.searcher(), segments)
+        for word in SPELL_WORDS:
+            for typo in [word, *typos(word)]:
+                expected = snap.searcher.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
+                assert snap.corrector("spell").suggest(typo, limit=8, maxdist=2, prefix=1) == (
+                    expected
+                ), typo
+        snap.close()
+        segment(range(200 + round_ * 10, 205 + round_ * 10), delete=[61, 91])
+
+
+def test_the_corrector_compares_a_word_once_per_segment(spell_index, monkeypatch):
+    index, segment = spell_index
+    compared = []
+    real = spelling.distance
+
+    def counting(a, b, limit=None):
+        compared.append(a)
+        return real(a, b, limit=limit)
+
+    monkeypatch.setattr(spelling, "distance", counting)
+    segments = SegmentCache()
+    snap = Snapshot(index.searcher(), segments)
+    first = snap.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1)
+    assert "zeugin" in first and compared
+    compared.clear()
+    assert snap.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1) == first
+    assert compared == []
+    # After a change: only the new segment's words starting with "z" are compared.
+    segment([300])
+    new = Snapshot(index.searcher(), segments)
+    new.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1)
+    with new.searcher.reader().leaf_readers()[-1][0] as last:
+        in_last = {t.decode() for t in last.expand_prefix("spell", "z")}
+    assert set(compared) <= in_last
