@@ -14,8 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.util import LRUCache
 from werkzeug.routing import Rule
 
 
@@ -69,3 +73,46 @@ def share_url_builders(monkeypatch: pytest.MonkeyPatch) -> None:
 
     compile_builder.__wrapped__ = original  # werkzeug's own, for the test that compares
     monkeypatch.setattr(Rule, "_compile_builder", compile_builder)
+
+
+def share_sql_compilation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the engines of the test process share compiled SQL.
+
+    SQLAlchemy keeps compiled statements in a cache per engine (and, for the ORM's inserts and
+    updates, per mapper), each keyed by the dialect object, and every app builds a new engine
+    with a new dialect. Here each engine (made by Flask-SQLAlchemy's `_make_engine`, a private
+    method: tests/core/test_shared_compiled_code.py fails if it stops being called) gets
+    - one statement cache for the process, through the public `compiled_cache` execution
+      option, and
+    - the first dialect of its kind (class and driver) that a connection has initialised, so
+      the keys are equal. Dialects of one kind in one process are alike: same class, same
+      driver module, same server (one SQLite library, one PostgreSQL test server).
+    The engine keeps its own pool, URL and events; its own dialect still sets up its
+    connections.
+    """
+    original = SQLAlchemy._make_engine
+    statements = LRUCache(20_000)
+    dialects: dict[tuple, object] = {}
+
+    def make_engine(self: SQLAlchemy, bind_key, options: dict, app) -> Engine:
+        options = {**options}
+        options["execution_options"] = {
+            **options.get("execution_options", {}),
+            "compiled_cache": statements,
+        }
+        engine = original(self, bind_key, options, app)
+        kind = (type(engine.dialect), engine.url.drivername)
+        shared = dialects.get(kind)
+        if shared is not None:
+            engine.dialect = shared
+        else:
+            own = engine.dialect
+
+            def initialised(*_args) -> None:  # runs after SQLAlchemy's own first-connect step
+                dialects.setdefault(kind, own)
+
+            event.listen(engine.pool, "connect", initialised, once=True)
+        return engine
+
+    make_engine.__wrapped__ = original
+    monkeypatch.setattr(SQLAlchemy, "_make_engine", make_engine)

@@ -2,8 +2,11 @@
 would have compiled itself."""
 
 from jinja2 import DictLoader, Environment
+from sqlalchemy import Select, literal, select
 from werkzeug.routing import Rule
 
+from portal import create_app
+from portal.extensions import db
 from tests.compile_cache import TemplateCodeCache
 
 
@@ -37,3 +40,19 @@ def test_an_edited_template_is_compiled_again():
     cache = TemplateCodeCache()
     assert _environment("alt", cache).get_template("page.html").render() == "alt"
     assert _environment("neu", cache).get_template("page.html").render() == "neu"
+
+
+def test_sql_compiled_for_one_app_is_not_compiled_again_for_the_next(app, tmp_path, monkeypatch):
+    statement = select(literal(7).label("seven"))
+    with app.app_context():
+        first = db.engine
+        assert db.session.execute(statement).scalar() == 7
+        db.session.remove()
+
+    second = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "second")
+    with second.app_context():
+        assert db.engine is not first
+        monkeypatch.setattr(Select, "_compiler", None)  # compiling would fail
+        assert db.session.execute(statement).scalar() == 7
+        db.session.remove()
+        db.engine.dispose()
