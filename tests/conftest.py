@@ -23,7 +23,12 @@ from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
 from portal.search import outbox
-from tests.compile_cache import TemplateCodeCache, share_sql_compilation, share_url_builders
+from tests.compile_cache import (
+    TemplateCodeCache,
+    share_rule_parsing,
+    share_sql_compilation,
+    share_url_builders,
+)
 from tests.databases import (
     ON_POSTGRES,
     POSTGRES_URL,
@@ -61,9 +66,10 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_code_once():
-    """Every app of this test process shares werkzeug's URL builders and SQLAlchemy's compiled
-    SQL (tests/compile_cache.py)."""
+    """Every app of this test process shares werkzeug's parsed URL rules and URL builders and
+    SQLAlchemy's compiled SQL (tests/compile_cache.py)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
+        share_rule_parsing(monkeypatch)
         share_url_builders(monkeypatch)
         share_sql_compilation(monkeypatch)
         yield

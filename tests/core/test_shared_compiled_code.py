@@ -20,6 +20,26 @@ def test_every_rule_gets_the_url_builder_werkzeug_would_compile_for_it(app):
             ), rule.rule
 
 
+def _converter(converter) -> tuple:
+    return type(converter), {k: v for k, v in vars(converter).items() if k != "map"}
+
+
+def test_every_rule_is_parsed_as_werkzeug_would_parse_it(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(Rule, "_parse_rule", Rule._parse_rule.__wrapped__)
+    own = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "own")
+    shared_rules = list(app.url_map.iter_rules())
+    own_rules = list(own.url_map.iter_rules())
+    assert [r.rule for r in shared_rules] == [r.rule for r in own_rules]
+    for shared, werkzeugs in zip(shared_rules, own_rules, strict=True):
+        assert shared._parts == werkzeugs._parts, shared.rule
+        assert shared._trace == werkzeugs._trace, shared.rule
+        assert shared.arguments == werkzeugs.arguments, shared.rule
+        assert {k: _converter(c) for k, c in shared._converters.items()} == {
+            k: _converter(c) for k, c in werkzeugs._converters.items()
+        }, shared.rule
+        assert all(c.map is app.url_map for c in shared._converters.values())
+
+
 def _environment(source: str, cache: TemplateCodeCache) -> Environment:
     """A Jinja environment like each app's: its own, sharing the process's compiled code."""
     loader = DictLoader({"page.html": source})
