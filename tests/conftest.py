@@ -56,9 +56,12 @@ def pytest_configure(config):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``) the browser tests share one worker, so one
-    Chromium starts; everything else is spread over all workers."""
+    Chromium starts; everything else is spread over all workers. (Without xdist, as with
+    ``-p no:xdist`` for a profile, its marker is unknown and there is nothing to group.)"""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
