@@ -62,14 +62,17 @@ def test_an_edited_template_is_compiled_again():
     assert _environment("neu", cache).get_template("page.html").render() == "neu"
 
 
-def test_sql_compiled_for_one_app_is_not_compiled_again_for_the_next(app, tmp_path, monkeypatch):
+def test_sql_compiled_for_one_app_is_not_compiled_again_for_the_next(
+    app, fresh_instance, tmp_path, monkeypatch
+):
     statement = select(literal(7).label("seven"))
     with app.app_context():
         first = db.engine
         assert db.session.execute(statement).scalar() == 7
         db.session.remove()
 
-    second = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "second")
+    # Another app on another database of the same kind (SQLite file, or PostgreSQL database).
+    second = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path / "second"))
     with second.app_context():
         assert db.engine is not first
         monkeypatch.setattr(Select, "_compiler", None)  # compiling would fail
