@@ -22,7 +22,13 @@ from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.orgs.models import Organisation
-from tests.compile_cache import TemplateCodeCache, share_url_builders
+from portal.search import outbox
+from tests.compile_cache import (
+    TemplateCodeCache,
+    share_rule_parsing,
+    share_sql_compilation,
+    share_url_builders,
+)
 from tests.databases import (
     ON_POSTGRES,
     POSTGRES_URL,
@@ -35,19 +41,40 @@ from tests.helpers import PASSWORD, AuthActions, free_port
 SQLITE_FILE = "portal.sqlite3"  # the default database in the instance folder (see portal.setup)
 
 
-def pytest_collection_modifyitems(items):
+def pytest_configure(config):
+    """Temporary folders (`tmp_path`: instance folders, databases, indexes) in memory where
+    the machine has a writable /dev/shm.
+
+    Each test writes dozens of small files (an SQLite database with its WAL, Whoosh segments
+    at every commit, uploads); on this machine's shared disk creating a file took up to a
+    millisecond, and the whole suite waited for it. Nothing the tests check depends on the
+    disk. PYTEST_DEBUG_TEMPROOT is pytest's documented setting for where its folders go; one
+    set by hand wins. (pyproject.toml keeps only the folders of failed tests.)
+    """
+    shm = Path("/dev/shm")  # noqa: S108 - pytest makes its own private folders inside
+    if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+
+
+def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``) the browser tests share one worker, so one
-    Chromium starts; everything else is spread over all workers."""
+    Chromium starts; everything else is spread over all workers. (Without xdist, as with
+    ``-p no:xdist`` for a profile, its marker is unknown and there is nothing to group.)"""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)
-def url_builders_once():
-    """Every app of this test process shares werkzeug's URL builders (tests/compile_cache.py)."""
+def compiled_code_once():
+    """Every app of this test process shares werkzeug's parsed URL rules and URL builders and
+    SQLAlchemy's compiled SQL (tests/compile_cache.py)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
+        share_rule_parsing(monkeypatch)
         share_url_builders(monkeypatch)
+        share_sql_compilation(monkeypatch)
         yield
 
 
@@ -152,6 +179,11 @@ def app(tmp_path, app_config, postgres_databases, request):
             db.create_all()
     limiter.reset()
     yield app
+    # What the test's requests left running (the index drainer, mails) ends with the test: it
+    # must not reach into the next test, nor find the test's folder gone (tmp_path of a passed
+    # test is removed at its end).
+    outbox.drainer.wait(60)
+    background.wait_idle(30)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

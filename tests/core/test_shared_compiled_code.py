@@ -2,8 +2,11 @@
 would have compiled itself."""
 
 from jinja2 import DictLoader, Environment
+from sqlalchemy import Select, literal, select
 from werkzeug.routing import Rule
 
+from portal import create_app
+from portal.extensions import db
 from tests.compile_cache import TemplateCodeCache
 
 
@@ -15,6 +18,26 @@ def test_every_rule_gets_the_url_builder_werkzeug_would_compile_for_it(app):
             assert (
                 shared(rule, append_unknown).__code__ == werkzeugs(rule, append_unknown).__code__
             ), rule.rule
+
+
+def _converter(converter) -> tuple:
+    return type(converter), {k: v for k, v in vars(converter).items() if k != "map"}
+
+
+def test_every_rule_is_parsed_as_werkzeug_would_parse_it(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(Rule, "_parse_rule", Rule._parse_rule.__wrapped__)
+    own = create_app({"ENV_NAME": "test"}, instance_path=tmp_path / "own")
+    shared_rules = list(app.url_map.iter_rules())
+    own_rules = list(own.url_map.iter_rules())
+    assert [r.rule for r in shared_rules] == [r.rule for r in own_rules]
+    for shared, werkzeugs in zip(shared_rules, own_rules, strict=True):
+        assert shared._parts == werkzeugs._parts, shared.rule
+        assert shared._trace == werkzeugs._trace, shared.rule
+        assert shared.arguments == werkzeugs.arguments, shared.rule
+        assert {k: _converter(c) for k, c in shared._converters.items()} == {
+            k: _converter(c) for k, c in werkzeugs._converters.items()
+        }, shared.rule
+        assert all(c.map is app.url_map for c in shared._converters.values())
 
 
 def _environment(source: str, cache: TemplateCodeCache) -> Environment:
@@ -37,3 +60,22 @@ def test_an_edited_template_is_compiled_again():
     cache = TemplateCodeCache()
     assert _environment("alt", cache).get_template("page.html").render() == "alt"
     assert _environment("neu", cache).get_template("page.html").render() == "neu"
+
+
+def test_sql_compiled_for_one_app_is_not_compiled_again_for_the_next(
+    app, fresh_instance, tmp_path, monkeypatch
+):
+    statement = select(literal(7).label("seven"))
+    with app.app_context():
+        first = db.engine
+        assert db.session.execute(statement).scalar() == 7
+        db.session.remove()
+
+    # Another app on another database of the same kind (SQLite file, or PostgreSQL database).
+    second = create_app({"ENV_NAME": "test"}, instance_path=fresh_instance(tmp_path / "second"))
+    with second.app_context():
+        assert db.engine is not first
+        monkeypatch.setattr(Select, "_compiler", None)  # compiling would fail
+        assert db.session.execute(statement).scalar() == 7
+        db.session.remove()
+        db.engine.dispose()
