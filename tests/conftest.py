@@ -49,10 +49,16 @@ def pytest_configure(config):
     at every commit, uploads); on this machine's shared disk creating a file took up to a
     millisecond, and the whole suite waited for it. Nothing the tests check depends on the
     disk. PYTEST_DEBUG_TEMPROOT is pytest's documented setting for where its folders go; one
-    set by hand wins. (pyproject.toml keeps only the folders of failed tests.)
+    set by hand wins. (pyproject.toml keeps only the folders of failed tests.) A small /dev/shm
+    (containers often have 64 MB) is left alone: a full one would fail tests that write files.
     """
     shm = Path("/dev/shm")  # noqa: S108 - pytest makes its own private folders inside
-    if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
+    if (
+        "PYTEST_DEBUG_TEMPROOT" not in os.environ
+        and shm.is_dir()
+        and os.access(shm, os.W_OK)
+        and shutil.disk_usage(shm).free >= 2 * 2**30
+    ):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
