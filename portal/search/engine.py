@@ -395,6 +395,24 @@ class PublicStats:
                 self._frequencies[key] = found
         return found
 
+    def field_length(self, fieldname: str) -> float:
+        """The field's total length in the public documents."""
+        return self.avg_field_length(fieldname) * self.doc_count
+
+    def collection_frequency(self, fieldname: str, btext: bytes) -> float:
+        """How often the term occurs in the field of the public documents (its total weight)."""
+        key = ("weight", fieldname, btext)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = 0.0
+            for reader, offset in self.leaves:
+                if self.segments.has_term(reader, fieldname, btext):
+                    local, weights = self.segments.postings(reader, fieldname, btext)
+                    found += float(weights[self.mask[offset + local]].sum(dtype=np.float64))
+            with self._lock:
+                self._frequencies[key] = found
+        return found
+
     def remember_frequency(self, fieldname: str, btext: bytes, docnums: np.ndarray) -> None:
         """Count the public documents among a term's ``docnums`` (read anyway by the caller)."""
         key = (fieldname, btext)

@@ -300,10 +300,12 @@ class Snapshot:
         return self._engine
 
     def key_terms(self, fieldname: str, text: str, number: int) -> list[tuple[str, float]]:
-        """The ``number`` most telling terms of ``text`` with their weights, as Whoosh's
-        ``Searcher.key_terms_from_text`` returns them, with the segments' term weights cached.
+        """The ``number`` most telling terms of ``text`` with their weights, picked as Whoosh's
+        ``Searcher.key_terms_from_text`` picks them, but from the public documents' statistics
+        (``PublicStats``): what hidden documents contain never changes which terms are picked
+        or how much each weighs.
         """
-        reader = _SegmentWeights(self.searcher.ixreader, self.segments, fieldname)
+        reader = _PublicTermWeights(self.searcher.schema, self.engine().stats, fieldname)
         expander = classify.Expander(reader, fieldname)
         expander.add_text(text)
         return expander.expanded_terms(number)
@@ -414,41 +416,28 @@ class Snapshot:
         return cached
 
 
-class _SegmentWeights:
-    """What Whoosh's ``Expander`` asks of a reader for one field, with the term weights of
-    each segment from ``SegmentCache``.
+class _PublicTermWeights:
+    """What Whoosh's ``Expander`` asks of a reader for one field, answered from the public
+    documents only (``PublicStats``: document count and each term's total weight there)."""
 
-    The sums run over the segments in the reader's order, as Whoosh's ``MultiReader`` adds
-    them, so the key terms and their weights are Whoosh's to the last bit.
-    """
-
-    def __init__(self, reader, segments: SegmentCache, fieldname: str):
-        self.schema = reader.schema
-        self._reader = reader
+    def __init__(self, schema, stats, fieldname: str):
+        self.schema = schema
+        self._stats = stats
         self._fieldname = fieldname
-        leaves = [leaf for leaf, _ in reader.leaf_readers()]
-        self._lookups = [segments.term_weights(leaf, fieldname) for leaf in leaves]
-        self._last: tuple[bytes | None, list] = (None, [])
 
     def doc_count_all(self) -> int:
-        return self._reader.doc_count_all()
+        return self._stats.doc_count
 
-    def field_length(self, fieldname: str) -> int:
-        return self._reader.field_length(fieldname)
-
-    def _weights(self, fieldname: str, btext: bytes) -> list[float | None]:
-        if fieldname != self._fieldname:
-            raise ValueError(f"Term weights of {self._fieldname}, not {fieldname}")
-        # The expander asks whether a term exists, then its weight: one lookup for both.
-        if self._last[0] != btext:
-            self._last = (btext, [lookup(btext) for lookup in self._lookups])
-        return self._last[1]
+    def field_length(self, fieldname: str) -> float:
+        return self._stats.field_length(fieldname)
 
     def __contains__(self, term: tuple[str, bytes]) -> bool:
-        return any(w is not None for w in self._weights(*term))
+        return self.frequency(*term) > 0
 
     def frequency(self, fieldname: str, btext: bytes) -> float:
-        return sum(0 if w is None else w for w in self._weights(fieldname, btext))
+        if fieldname != self._fieldname:
+            raise ValueError(f"Term weights of {self._fieldname}, not {fieldname}")
+        return self._stats.collection_frequency(fieldname, btext)
 
 
 def _tier(segment) -> int:
