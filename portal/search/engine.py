@@ -50,7 +50,7 @@ NO_DATE = 2**32 - 1
 #: A term not looked up yet (None means: looked up, absent).
 _ABSENT = object()
 #: The kinds of ``SegmentCache`` tables that hold answers about single terms.
-_TERM_TABLES = ("weights", "present", "remembered")
+_TERM_TABLES = ("present", "remembered")
 
 
 class SegmentCache:
@@ -167,27 +167,6 @@ class SegmentCache:
                         found.clear()
                 self._term_entries = 1  # the one kept now
         table[key] = value
-
-    def term_weights(self, reader, fieldname: str):
-        """A function giving a term's total weight in a segment's field, as Whoosh's
-        ``frequency`` gives it (deleted documents included), or None when the segment lacks
-        the term.
-
-        Remembered per segment (within ``TERM_ENTRIES``): the
-        key terms of a resource's text look up each of its words, and a lookup in Whoosh's
-        term table costs tens of microseconds per segment. One lookup where Whoosh makes
-        two (``in``, then ``frequency``): a term in the table has a weight of at least 1.
-        """
-        weights = self._table(reader, "weights", fieldname)
-
-        def weight(btext: bytes) -> float | None:
-            found = weights.get(btext, _ABSENT)
-            if found is _ABSENT:
-                found = reader.frequency(fieldname, btext) or None
-                self._keep(weights, btext, found)
-            return found
-
-        return weight
 
     def has_term(self, reader, fieldname: str, btext: bytes) -> bool:
         """Whether a segment's field has the term (remembered within ``TERM_ENTRIES``: a

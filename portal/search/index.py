@@ -310,9 +310,10 @@ class Snapshot:
         expander.add_text(text)
         return expander.expanded_terms(number)
 
-    def corrector(self, fieldname: str) -> SegmentCorrector:
-        """Whoosh's spelling corrector of a field, with the segments' candidates cached."""
-        return SegmentCorrector(self.searcher.ixreader, fieldname, self.segments)
+    def corrector(self, fieldname: str, visible: np.ndarray) -> SegmentCorrector:
+        """Whoosh's spelling corrector of a field over the ``visible`` documents (a mask), with
+        the segments' candidates cached."""
+        return SegmentCorrector(self.searcher.ixreader, fieldname, self.segments, visible)
 
     def _mask(self, key, build) -> np.ndarray:
         cached = self._masks.get(key)

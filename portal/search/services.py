@@ -324,7 +324,8 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
     if parsed is not None and (result.total == 0 or result.any_word_fallback):
         allowed = frozenset(np.flatnonzero(allowed_any & in_status).tolist())
         visible = snap.visible_docs(audiences, statuses=None)
-        result.suggestion = _suggest(snap, compiler, parsed, allowed, visible)
+        visible_mask = snap.visible_mask(audiences, statuses=None)
+        result.suggestion = _suggest(snap, compiler, parsed, allowed, visible, visible_mask)
     # Only the page's hits become Whoosh results: highlighting loads data for each of them.
     page_docnums = ranked.docnums[(page - 1) * per_page : page * per_page].tolist()
     top_n = [
@@ -607,12 +608,18 @@ def _visible_count(searcher, query, allowed: set[int]) -> int:
 
 
 def _suggest(
-    snap, compiler: Compiler, parsed: ParsedQuery, allowed: set[int], visible: frozenset[int]
+    snap,
+    compiler: Compiler,
+    parsed: ParsedQuery,
+    allowed: set[int],
+    visible: frozenset[int],
+    visible_mask: np.ndarray,
 ) -> str | None:
     """A corrected query string, built only from words in documents the viewer may see.
 
     ``allowed``: the documents the search may find (filters applied); ``visible``: every
-    document the viewer may see. A word found in ``visible`` is never replaced (only the
+    document the viewer may see (also as a mask: candidates are ranked by how often those
+    documents use them). A word found in ``visible`` is never replaced (only the
     filters keep it out), nor is a law book or court ("EGMR" never becomes "EMRK"). Words
     are suggested as the viewer's documents write them ("Zwangsprostitution", "EGMR").
     """
@@ -627,7 +634,8 @@ def _suggest(
             continue
         lowered = word.lower()
         try:
-            candidates = snap.corrector("spell").suggest(lowered, limit=8, maxdist=2, prefix=1)
+            corrector = snap.corrector("spell", visible_mask)
+            candidates = corrector.suggest(lowered, limit=8, maxdist=2, prefix=1)
         except Exception:
             logger.exception("Spelling suggestions failed for %r", word)
             candidates = []

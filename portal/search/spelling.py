@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh.reading import TermNotFound
 from whoosh.spelling import Corrector
 from whoosh.support.levenshtein import distance
@@ -60,22 +61,26 @@ class SegmentCorrector(Corrector):
     first letters, in Python, at every search (18-45 ms for a word without hits at 2,000
     documents). Here each segment's terms within the distance are remembered per word
     (segments never change: after an edit only the new one is read), terms whose length alone
-    puts them beyond the distance are not compared, and frequencies come from
-    ``SegmentCache.term_weights``. Candidates and scores are Whoosh's: the same union of
-    terms, their frequencies summed over the segments in the reader's order, ranked by
-    Whoosh's own ``Corrector.suggest``.
+    puts them beyond the distance are not compared. Candidates are ranked by Whoosh's own
+    ``Corrector.suggest``.
+
+    Only words of the documents in ``visible`` (a mask of document numbers: what the viewer
+    may see) are candidates, and their frequencies are counted there (from the cached
+    postings): as Whoosh's corrector over an index of those documents alone. Words and counts
+    of hidden documents would otherwise decide which suggestion a viewer gets.
     """
 
-    def __init__(self, reader, fieldname: str, segments: SegmentCache):
+    def __init__(self, reader, fieldname: str, segments: SegmentCache, visible: np.ndarray):
         self.fieldname = fieldname
         self._field = reader.schema[fieldname]
-        self._leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        self._leaves = reader.leaf_readers()
         self._segments = segments
+        self._visible = visible
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         wordfield = self._field.spelling_fieldname(self.fieldname)
         words: set[str] = set()
-        for leaf in self._leaves:
+        for leaf, _ in self._leaves:
             words.update(
                 self._segments.remember(
                     leaf,
@@ -84,12 +89,19 @@ class SegmentCorrector(Corrector):
                     lambda leaf=leaf: _within(leaf, wordfield, text, maxdist, prefix),
                 )
             )
-        weights = [self._segments.term_weights(leaf, self.fieldname) for leaf in self._leaves]
         for word in words:
-            btext = self._field.to_bytes(word)
-            found = [weight(btext) for weight in weights]
-            frequency = sum(0 if w is None else w for w in found) or 1
-            yield (0 - (maxdist + (1.0 / frequency * 0.5)), word)
+            frequency = self._visible_frequency(self._field.to_bytes(word))
+            if frequency:
+                yield (0 - (maxdist + (1.0 / frequency * 0.5)), word)
+
+    def _visible_frequency(self, btext: bytes) -> float:
+        """How often the word occurs in the visible documents."""
+        total = 0.0
+        for leaf, offset in self._leaves:
+            if self._segments.has_term(leaf, self.fieldname, btext):
+                local, weights = self._segments.postings(leaf, self.fieldname, btext)
+                total += float(weights[self._visible[offset + local]].sum(dtype=np.float64))
+        return total
 
 
 def _within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> tuple[str, ...]:

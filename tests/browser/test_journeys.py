@@ -73,6 +73,9 @@ def test_a_member_searches_a_norm_filters_by_court_and_downloads_the_attachment(
     results = page.locator("#results-heading")
     expect(results).to_have_text("2 Treffer")
 
+    # The script hides the fallback button once it listens: a box ticked before that (the
+    # page still loading on a busy machine) waits for the button, as without JavaScript.
+    expect(page.get_by_role("button", name="Filter anwenden")).to_be_hidden()
     court = page.get_by_role("group", name="Gericht")
     court.get_by_role("checkbox", name="LG Hamburg (1)").check()  # applies at once
     expect(results).to_have_text("1 Treffer")

@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 from whoosh import writing
 
@@ -71,6 +72,21 @@ def test_a_court_or_law_the_viewer_cannot_find_is_not_turned_into_another(
     assert search_as(app, member, "EMRKK")["suggestion"] == "EMRK"
 
 
+def test_words_of_hidden_resources_never_become_the_suggestion(
+    app, create_resource, create_user, office
+):
+    create_resource(title="Zwangsarbeit auf dem Bau", summary="Zwangsarbeit und Lohnwucher.")
+    for _ in range(4):  # another spelling of the same stem, many times, hidden from members
+        create_resource(
+            title="Zwangsarbeiten intern",
+            summary="Zwangsarbeiten, Zwangsarbeiten.",
+            visibility="office",
+            organisation=office,
+        )
+    member = create_user()
+    assert search_as(app, member, "zwangsarbeitn")["suggestion"] == "Zwangsarbeit"
+
+
 # --- the corrector: Whoosh's suggestions, each segment's candidates remembered -----------
 
 SPELL_WORDS = [
@@ -117,39 +133,76 @@ def spell_index(tmp_path):
     index = WhooshIndex(tmp_path / "index")
     index.create()
     ix = index.open()
+    texts = {}
 
     def segment(ids, delete=()):
         w = ix.writer()
         for n in ids:
-            w.add_document(id=str(n), spell=" ".join(rng.choices(SPELL_WORDS, k=rng.randint(1, 9))))
+            texts[n] = " ".join(rng.choices(SPELL_WORDS, k=rng.randint(1, 9)))
+            w.add_document(id=str(n), spell=texts[n])
         for n in delete:
             w.delete_by_term("id", str(n))
+            texts.pop(n, None)
         w.commit(merge=False, mergetype=writing.NO_MERGE)
 
     segment(range(60))
     segment(range(60, 90), delete=range(0, 60, 5))
     segment(range(90, 95))
-    yield index, segment
+    yield index, segment, texts
     index.close()
 
 
-def test_the_corrector_suggests_what_whoosh_suggests(spell_index):
-    index, segment = spell_index
+def mask_of(searcher, ids) -> np.ndarray:
+    mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for n in ids:
+        mask[searcher.document_number(id=str(n))] = True
+    return mask
+
+
+def test_the_corrector_suggests_what_whoosh_suggests_over_the_visible_documents(
+    spell_index, tmp_path
+):
+    """Candidates and their order are those of Whoosh's corrector over an index of the
+    visible documents alone, whatever the hidden ones contain."""
+    index, segment, texts = spell_index
+    w = index.open().writer()  # hidden documents with words of their own, and many of them
+    for n in (400, 401):
+        w.add_document(id=str(n), spell="zeugnis zeugnis zeuginnen aufenthalts " * 5)
+    w.commit(merge=False, mergetype=writing.NO_MERGE)
     segments = SegmentCache()
     for round_ in range(2):  # again after one more segment, with the first round's cache
+        visible = [n for n in texts if n % 3]
+        alone = WhooshIndex(tmp_path / f"visible-{round_}")
+        alone.create()
+        # Two segments: Whoosh measures distances over several segments as the corrector does
+        # (a single segment takes another way, which does not count swapped letters as one).
+        for part in (visible[::2], visible[1::2]):
+            w = alone.open().writer()
+            for n in part:
+                w.add_document(id=str(n), spell=texts[n])
+            w.commit(merge=False, mergetype=writing.NO_MERGE)
+        reference = alone.searcher()
         snap = Snapshot(index.searcher(), segments)
+        corrector = snap.corrector("spell", mask_of(snap.searcher, visible))
         for word in SPELL_WORDS:
             for typo in [word, *typos(word)]:
-                expected = snap.searcher.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
-                assert snap.corrector("spell").suggest(typo, limit=8, maxdist=2, prefix=1) == (
-                    expected
-                ), typo
+                expected = reference.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
+                assert corrector.suggest(typo, limit=8, maxdist=2, prefix=1) == expected, typo
+        # The hidden third changes what Whoosh's corrector over all documents suggests.
+        assert any(
+            snap.searcher.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
+            != reference.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
+            for word in SPELL_WORDS
+            for typo in typos(word)
+        )
         snap.close()
+        reference.close()
+        alone.close()
         segment(range(200 + round_ * 10, 205 + round_ * 10), delete=[61, 91])
 
 
 def test_the_corrector_compares_a_word_once_per_segment(spell_index, monkeypatch):
-    index, segment = spell_index
+    index, segment, texts = spell_index
     compared = []
     real = spelling.distance
 
@@ -160,15 +213,19 @@ def test_the_corrector_compares_a_word_once_per_segment(spell_index, monkeypatch
     monkeypatch.setattr(spelling, "distance", counting)
     segments = SegmentCache()
     snap = Snapshot(index.searcher(), segments)
-    first = snap.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1)
+    everything = mask_of(snap.searcher, texts)
+    first = snap.corrector("spell", everything).suggest("zeugn", limit=8, maxdist=2, prefix=1)
     assert "zeugin" in first and compared
     compared.clear()
-    assert snap.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1) == first
+    again = snap.corrector("spell", everything).suggest("zeugn", limit=8, maxdist=2, prefix=1)
+    assert again == first
     assert compared == []
     # After a change: only the new segment's words starting with "z" are compared.
     segment([300])
     new = Snapshot(index.searcher(), segments)
-    new.corrector("spell").suggest("zeugn", limit=8, maxdist=2, prefix=1)
+    new.corrector("spell", mask_of(new.searcher, texts)).suggest(
+        "zeugn", limit=8, maxdist=2, prefix=1
+    )
     with new.searcher.reader().leaf_readers()[-1][0] as last:
         in_last = {t.decode() for t in last.expand_prefix("spell", "z")}
     assert set(compared) <= in_last
