@@ -174,3 +174,29 @@ def counting_statements(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+#: Words of the knowledge base's subject, for random index texts (tests/search).
+CASE_WORDS = [
+    "Menschenhandel",
+    "Ausbeutung",
+    "Arbeitsausbeutung",
+    "Zwangsprostitution",
+    "Geschädigte",
+    "Nebenklage",
+    "Aufenthaltserlaubnis",
+    "Entschädigung",
+    "Lohn",
+    "Baustelle",
+    "Landwirtschaft",
+    "Gaststätte",
+    "Pflege",
+    "Schleusung",
+    "Zeugin",
+    "Beweiswürdigung",
+    "Revision",
+    "Strafzumessung",
+    "Bordell",
+    "Vermittlung",
+    "Schulden",
+]

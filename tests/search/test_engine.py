@@ -11,30 +11,9 @@ from whoosh.query import AndNot, Every, NumericRange, Term
 from portal.search.engine import Combined, Engine, SegmentCache
 from portal.search.index import WhooshIndex
 from portal.search.query import DESCRIBE_K3, Compiler, parse
+from tests.helpers import CASE_WORDS
 
-WORDS = [
-    "Menschenhandel",
-    "Ausbeutung",
-    "Arbeitsausbeutung",
-    "Zwangsprostitution",
-    "Geschädigte",
-    "Nebenklage",
-    "Aufenthaltserlaubnis",
-    "Entschädigung",
-    "Lohn",
-    "Baustelle",
-    "Landwirtschaft",
-    "Gaststätte",
-    "Pflege",
-    "Schleusung",
-    "Zeugin",
-    "Beweiswürdigung",
-    "Revision",
-    "Strafzumessung",
-    "Bordell",
-    "Vermittlung",
-    "Schulden",
-]
+WORDS = CASE_WORDS
 
 
 RARE = [

@@ -13,29 +13,10 @@ from portal.resources.models import Resource
 from portal.search import services
 from portal.search.engine import SegmentCache
 from portal.search.index import Snapshot, WhooshIndex
+from tests.helpers import CASE_WORDS
 
 WORDS = [
-    "Menschenhandel",
-    "Ausbeutung",
-    "Arbeitsausbeutung",
-    "Zwangsprostitution",
-    "Geschädigte",
-    "Nebenklage",
-    "Aufenthaltserlaubnis",
-    "Entschädigung",
-    "Lohn",
-    "Baustelle",
-    "Landwirtschaft",
-    "Gaststätte",
-    "Pflege",
-    "Schleusung",
-    "Zeugin",
-    "Beweiswürdigung",
-    "Revision",
-    "Strafzumessung",
-    "Bordell",
-    "Vermittlung",
-    "Schulden",
+    *CASE_WORDS,
     "Werkvertrag",
     "Saisonarbeit",
     "Fleischindustrie",
