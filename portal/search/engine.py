@@ -323,6 +323,17 @@ def _posting_values(reader, fieldname, btext, docnums, astype) -> dict[int, list
     return found
 
 
+def weight_in(segments: SegmentCache, leaves, mask: np.ndarray, fieldname: str, btext: bytes):
+    """How often a term occurs in the documents of ``mask`` (its total weight there);
+    ``leaves``: (segment reader, offset) pairs."""
+    total = 0.0
+    for reader, offset in leaves:
+        if segments.has_term(reader, fieldname, btext):
+            local, weights = segments.postings(reader, fieldname, btext)
+            total += float(weights[mask[offset + local]].sum(dtype=np.float64))
+    return total
+
+
 class PublicStats:
     """BM25 statistics of one searcher from the public documents only (cached with it).
 
@@ -383,11 +394,7 @@ class PublicStats:
         key = ("weight", fieldname, btext)
         found = self._frequencies.get(key)
         if found is None:
-            found = 0.0
-            for reader, offset in self.leaves:
-                if self.segments.has_term(reader, fieldname, btext):
-                    local, weights = self.segments.postings(reader, fieldname, btext)
-                    found += float(weights[self.mask[offset + local]].sum(dtype=np.float64))
+            found = weight_in(self.segments, self.leaves, self.mask, fieldname, btext)
             with self._lock:
                 self._frequencies[key] = found
         return found

@@ -11,7 +11,7 @@ from whoosh.spelling import Corrector
 from whoosh.support.levenshtein import distance
 
 from portal.search.analysis import WRITTEN_SEPARATOR
-from portal.search.engine import SegmentCache
+from portal.search.engine import SegmentCache, weight_in
 
 #: Postings read per term at most: a word found only in hidden resources costs no more.
 READ_BUDGET = 2000
@@ -90,18 +90,12 @@ class SegmentCorrector(Corrector):
                 )
             )
         for word in words:
-            frequency = self._visible_frequency(self._field.to_bytes(word))
+            btext = self._field.to_bytes(word)
+            frequency = weight_in(
+                self._segments, self._leaves, self._visible, self.fieldname, btext
+            )
             if frequency:
                 yield (0 - (maxdist + (1.0 / frequency * 0.5)), word)
-
-    def _visible_frequency(self, btext: bytes) -> float:
-        """How often the word occurs in the visible documents."""
-        total = 0.0
-        for leaf, offset in self._leaves:
-            if self._segments.has_term(leaf, self.fieldname, btext):
-                local, weights = self._segments.postings(leaf, self.fieldname, btext)
-                total += float(weights[self._visible[offset + local]].sum(dtype=np.float64))
-        return total
 
 
 def _within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> tuple[str, ...]:
