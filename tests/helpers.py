@@ -200,3 +200,14 @@ CASE_WORDS = [
     "Vermittlung",
     "Schulden",
 ]
+
+#: Places of work, rarer in those texts (tests/search).
+WORKPLACES = [
+    "Werkvertrag",
+    "Saisonarbeit",
+    "Fleischindustrie",
+    "Paketdienst",
+    "Reinigung",
+    "Haushalt",
+    "Erntehilfe",
+]

@@ -11,19 +11,13 @@ from whoosh.query import AndNot, Every, NumericRange, Term
 from portal.search.engine import Combined, Engine, SegmentCache
 from portal.search.index import WhooshIndex
 from portal.search.query import DESCRIBE_K3, Compiler, parse
-from tests.helpers import CASE_WORDS
+from tests.helpers import CASE_WORDS, WORKPLACES
 
 WORDS = CASE_WORDS
 
 
 RARE = [
-    "Werkvertrag",
-    "Saisonarbeit",
-    "Fleischindustrie",
-    "Paketdienst",
-    "Reinigung",
-    "Haushalt",
-    "Erntehilfe",
+    *WORKPLACES,
     "Kurierfahrer",
     "Nagelstudio",
     "Massagesalon",

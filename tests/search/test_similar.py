@@ -13,18 +13,9 @@ from portal.resources.models import Resource
 from portal.search import services
 from portal.search.engine import SegmentCache
 from portal.search.index import Snapshot, WhooshIndex
-from tests.helpers import CASE_WORDS
+from tests.helpers import CASE_WORDS, WORKPLACES
 
-WORDS = [
-    *CASE_WORDS,
-    "Werkvertrag",
-    "Saisonarbeit",
-    "Fleischindustrie",
-    "Paketdienst",
-    "Reinigung",
-    "Haushalt",
-    "Erntehilfe",
-]
+WORDS = [*CASE_WORDS, *WORKPLACES]
 
 
 def write_segment(ix, rng, ids, delete=(), audience="members", words=WORDS):
