@@ -79,14 +79,41 @@ class SegmentCache:
 
     def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """``_postings`` of a term, from the cache when read before."""
-        key = (segment_id(reader), fieldname, btext)
+        return self._lru(
+            (segment_id(reader), fieldname, btext), lambda: _postings(reader, fieldname, btext)
+        )
+
+    def prefix_postings(
+        self, reader, fieldname: str, bprefix: bytes
+    ) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+        """Every term of a segment's field starting with ``bprefix`` (in term order), the
+        local document numbers of all of them concatenated, and where each term's start.
+
+        Kept in the postings cache: decoding thousands of rare words costs 100-250 ms at
+        10,000 documents for a three-letter prefix; counting them in a mask costs microseconds.
+        """
+
+        def read():
+            terms, parts = [], []
+            for btext, _ in reader.iter_prefix(fieldname, bprefix):
+                terms.append(btext)
+                parts.append(_postings(reader, fieldname, btext)[0])
+            if not parts:
+                return terms, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+            starts = np.cumsum([0] + [len(ids) for ids in parts[:-1]], dtype=np.int64)
+            return terms, np.concatenate(parts), starts
+
+        return self._lru((segment_id(reader), (fieldname, "prefix"), bprefix), read)
+
+    def _lru(self, key: tuple, read):
+        """``read()`` (a tuple ending in arrays), kept in the postings cache under ``key``."""
         found = self._postings.get(key)
         if found is not None:
             with self._lock:
                 if key in self._postings:
                     self._postings.move_to_end(key)
             return found
-        found = _postings(reader, fieldname, btext)
+        found = read()
         size = self._size(found)
         if key[0] is not None and size <= self.postings_budget // 4:
             with self._lock:
@@ -98,8 +125,15 @@ class SegmentCache:
                     self._postings_size -= self._size(dropped)
         return found
 
-    def _size(self, postings: tuple[np.ndarray, np.ndarray]) -> int:
-        return postings[0].nbytes + postings[1].nbytes + self.ENTRY_OVERHEAD
+    def _size(self, entry: tuple) -> int:
+        """Bytes of a cache entry: its arrays, a term list's words, the overhead."""
+        size = self.ENTRY_OVERHEAD
+        for part in entry:
+            if isinstance(part, np.ndarray):
+                size += part.nbytes
+            else:
+                size += sum(len(t) + 40 for t in part)
+        return size
 
     def _cached(self, key: tuple, read):
         found = self._data.get(key)

@@ -644,7 +644,7 @@ def _suggest(
                 continue
             # A candidate counts only if a document the viewer may see contains it.
             if _visible_count(searcher, compiler.words(candidate), allowed):
-                written = written_form(searcher, candidate, visible)
+                written = written_form(snap, candidate, visible_mask)
                 if word[:1].isupper() and written.islower():
                     written = written[:1].upper() + written[1:]
                 text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text, count=1)

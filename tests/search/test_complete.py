@@ -207,3 +207,25 @@ def test_completions_come_in_the_case_people_write_from_visible_resources_only(
     assert complete_as(app, member, "egm") == ["EGMR"]
     assert complete_as(app, member, "sexuel") == ["sexuelle", "sexuellen"]
     assert complete_as(app, member, "Sexuel") == ["Sexuelle", "Sexuellen"]
+
+
+def test_hidden_words_never_push_visible_ones_out_of_the_completions(
+    app, create_resource, create_user, office
+):
+    # The same visible words, before and after hidden resources with many more frequent
+    # words of the prefix: what a member is offered must not change. (Preselecting the
+    # prefix's words by their frequency in the whole index let 40 hidden ones crowd out
+    # every visible word.)
+    create_resource(title="Koalafall", summary="Koalaakte")
+    create_resource(title="Koalafall")
+    member = create_user()
+    before = complete_as(app, member, "Koa")
+    assert before == ["Koalafall", "Koalaakte"]
+    hidden = " ".join(f"Koala{chr(97 + i // 26)}{chr(97 + i % 26)}zug" for i in range(60))
+    for _ in range(4):
+        create_resource(title="Interne Liste", summary=hidden, visibility="office",
+                        organisation=office)  # fmt: skip
+    assert complete_as(app, member, "Koa") == before
+    assert complete_as(app, member, "Koala") == before
+    editor = create_user(role="editor", organisation=office)
+    assert len(complete_as(app, editor, "Koa", limit=20)) == 20
