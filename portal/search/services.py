@@ -708,6 +708,8 @@ def _fields_hit(hit, scored: bool) -> set[str]:
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
     """The page's resources with what a hit shows (court, norms), in two or three queries."""
     ids = [int(hit["id"]) for hit in page_hits]
+    if not ids:
+        return []
     fields_hit = [_fields_hit(hit, scored) for hit in page_hits]
     # Attachment texts can be long: loaded only for hits whose snippet may come from them.
     with_attachments = {
