@@ -163,6 +163,21 @@ class SegmentCache:
 
         return self._cached((segment_id(reader), "values", fieldname), read)
 
+    def facet_arrays(self, reader, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A segment's (facet) field as arrays: its values (sorted), and for each posting the
+        local document number and the index of its value."""
+
+        def read():
+            by_value = self.field_values(reader, fieldname)
+            values = sorted(by_value)
+            if not values:
+                return np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64), np.zeros(0, np.int64)
+            docs = [by_value[value] for value in values]
+            value_ids = np.repeat(np.arange(len(values)), [len(ids) for ids in docs])
+            return np.array(values, dtype=str), np.concatenate(docs), value_ids
+
+        return self._cached((segment_id(reader), "facet", fieldname), read)
+
     def vocabulary(self, reader, fieldname: str) -> np.ndarray:
         """Sorted hashes of a field's terms in a segment: which terms need no lookup at all.
 
@@ -234,6 +249,27 @@ class SegmentCache:
 def segment_id(reader) -> str | None:
     segment = reader.segment() if hasattr(reader, "segment") else None
     return segment.segment_id() if segment is not None else None
+
+
+def _merged_values(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of sorted arrays of distinct strings.
+
+    After an edit there are a few large segments and some small ones: each array's values are
+    looked up in the union so far (largest first) and only those it lacks are inserted,
+    instead of sorting all values again.
+    """
+    parts = sorted(parts, key=len, reverse=True)
+    values = parts[0]
+    for part in parts[1:]:
+        if not len(part):
+            continue
+        positions = np.searchsorted(values, part)
+        known = positions < len(values)
+        known[known] = values[positions[known]] == part[known]
+        if not known.all():
+            dtype = np.result_type(values.dtype, part.dtype)  # the longer string width
+            values = np.insert(values.astype(dtype), positions[~known], part[~known])
+    return values
 
 
 def _numeric_column(column, count: int) -> np.ndarray:
@@ -782,14 +818,26 @@ class Engine:
                     mask[offset + ids] = True
         return mask & self.live()
 
-    def field_values(self, fieldname: str) -> tuple[list[str], list[np.ndarray]]:
-        """The values of an exact field and the document numbers of each (deleted ones too)."""
-        merged: dict[str, list[np.ndarray]] = {}
-        for reader, offset in self.leaves:
-            for value, ids in self.segments.field_values(reader, fieldname).items():
-                merged.setdefault(value, []).append(offset + ids)
-        values = sorted(merged)
-        return values, [np.concatenate(merged[v]) for v in values]
+    def facet_postings(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The values of an exact field (sorted) and its postings as two parallel arrays:
+        document numbers (deleted ones too) and the index of the value each carries.
+
+        Merged from each segment's arrays (``SegmentCache.facet_arrays``) with array
+        operations: a new snapshot after an edit merges thousands of values (norms, courts,
+        file numbers) again, which took about 100 ms at 10,000 documents value by value.
+        """
+        parts = [
+            (self.segments.facet_arrays(reader, fieldname), offset)
+            for reader, offset in self.leaves
+        ]
+        if not parts:
+            return np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64), np.zeros(0, np.int64)
+        values = _merged_values([seg_values for (seg_values, _, _), _ in parts])
+        doc_ids, value_ids = [], []
+        for (seg_values, docs, seg_value_ids), offset in parts:
+            doc_ids.append(offset + docs.astype(np.int64))
+            value_ids.append(np.searchsorted(values, seg_values)[seg_value_ids])
+        return values, np.concatenate(doc_ids), np.concatenate(value_ids)
 
     def dates(self) -> np.ndarray:
         """The date column (``YYYYMMDD``; ``NO_DATE`` where there is none) of every document."""

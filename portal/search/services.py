@@ -472,7 +472,7 @@ def catch_up(search_index) -> None:
 # --- facets ----------------------------------------------------------------------------
 
 
-def _count_array(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _count_array(snap, fieldname: str, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (sorted) values of a facet field and how many ``matched`` documents have each."""
     values, doc_ids, value_ids = snap.facet_postings(fieldname)
     return values, np.bincount(value_ids[matched[doc_ids]], minlength=len(values))
@@ -480,7 +480,7 @@ def _count_array(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], 
 
 def _counts(snap, fieldname: str, matched: np.ndarray) -> tuple[list[str], list[int]]:
     values, counts = _count_array(snap, fieldname, matched)
-    return values, counts.tolist()
+    return values.tolist(), counts.tolist()
 
 
 def _facets(
@@ -506,9 +506,8 @@ def _facets(
         chosen = order[:FACET_LIMIT].tolist()
         if selected:
             chosen += [i for i in order[FACET_LIMIT:].tolist() if values[i] in selected]
-        facets[name] = [
-            FacetValue(values[i], values[i], int(counts[i]), values[i] in selected) for i in chosen
-        ]
+        shown = [(str(values[i]), int(counts[i])) for i in chosen]
+        facets[name] = [FacetValue(v, v, count, v in selected) for v, count in shown]
     _label_facets(snap, facets)
     return facets
 

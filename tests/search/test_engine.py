@@ -8,7 +8,7 @@ import pytest
 from whoosh import writing
 from whoosh.query import AndNot, Every, NumericRange, Term
 
-from portal.search.engine import Combined, Engine, SegmentCache
+from portal.search.engine import Combined, Engine, SegmentCache, _merged_values
 from portal.search.index import WhooshIndex
 from portal.search.query import DESCRIBE_K3, Compiler, parse
 from tests.helpers import CASE_WORDS, WORKPLACES
@@ -212,3 +212,18 @@ def test_the_postings_cache_takes_its_budget_from_the_settings(app, create_resou
             Compiler(snap.searcher.reader()).compile(parse("Lohn"))
         )
     assert 0 < segments._postings_size <= 2**19
+
+
+def test_facet_values_of_segments_merge_into_their_sorted_union():
+    # Values longer than any of the first array's must not be cut to its string width.
+    rng = random.Random(4)
+    for _ in range(500):
+        parts = [
+            np.array(
+                sorted({"".join(rng.choices("aäb§ 1", k=rng.randint(0, 7))) for _ in range(9)}),
+                dtype=str,
+            )
+            for _ in range(rng.randint(1, 5))
+        ]
+        expected = sorted(set().union(*(part.tolist() for part in parts)))
+        assert _merged_values(parts).tolist() == expected
