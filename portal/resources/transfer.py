@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.orgs.models import Organisation
 from portal.resources.fields import FIELDS
 from portal.resources.models import Resource, ResourceLink, Revision
 from portal.resources.records import (
@@ -179,7 +178,6 @@ def import_records(
     """Write checked, canonical records: create new, update changed ones, each with a Revision."""
     summary = ImportSummary()
     known_courts = set(context.courts_by_slug)
-    organisations = {o.slug: o for o in db.session.scalars(select(Organisation))}
     by_external_id = _load_existing([record["external_id"] for record in records])
     existing_links = _links_of([r.id for r in by_external_id.values()])
 
@@ -190,7 +188,7 @@ def import_records(
             resource = by_external_id.get(record["external_id"])
             if resource is None:
                 resource = Resource()
-                apply_record(resource, record, context, organisations)
+                apply_record(resource, record, context)
                 session.add(resource)
                 by_external_id[record["external_id"]] = resource
                 changed.append((resource, record, "created"))
@@ -198,7 +196,7 @@ def import_records(
             elif to_record(resource, existing_links.get(resource.id, [])) == record:
                 summary.unchanged += 1
             else:
-                apply_record(resource, record, context, organisations)
+                apply_record(resource, record, context)
                 resource.updated_at = utcnow()  # also bumps the version when only links changed
                 changed.append((resource, record, "updated"))
                 summary.updated += 1

@@ -328,3 +328,22 @@ def test_an_unknown_vocabulary_value_is_still_refused(app, runner, office, write
     result = runner.invoke(args=["import", write_jsonl(case(legal_areas=["Strafrechtt"]))])
     assert result.exit_code != 0
     assert "Strafrechtt" in result.output and count(app) == 0
+
+
+def test_an_import_stores_the_records_norms_and_no_suggestions_from_its_text(
+    app, runner, office, write_jsonl
+):
+    # The text cites two more provisions: an import takes the record's norms as they are
+    # (suggestions from the text are for people editing, who tick or leave them).
+    body = "Die Kammer prüft § 25 Abs. 4a AufenthG und § 823 Abs. 1 BGB."
+    path = write_jsonl(case("a", summary=body, body=body))
+
+    assert runner.invoke(args=["import", path]).exit_code == 0
+
+    with app.app_context():
+        resource = db.session.scalar(db.select(Resource).filter_by(external_id="a"))
+        assert [(n.label, n.confirmed) for n in resource.norms] == [
+            ("§ 232a Abs. 1 StGB", True),
+            ("§ 397a StPO", True),
+        ]
+    assert "0 neu, 0 geändert, 1 unverändert" in runner.invoke(args=["import", path]).stdout
