@@ -395,20 +395,29 @@ class IndexAhead:
                 return
             self.searcher = self.writer.searcher()
             self.session.info[_AHEAD] = self
-        known = set(self.writer.schema.names())
         ids = [resource.id for resource in resources]
+        self.handed.update(ids)
+        try:
+            self._add_documents(ids)
+        except Exception:
+            # An index failure never fails the import: the tasks write it after the commit.
+            logger.exception("Writing an import's documents failed; its tasks write them later")
+            self.spoilt = True
+            return
+        # This transaction's tasks so far, those of these resources included (recorded by
+        # the flush before): what ``finish`` may delete.
+        self.ceiling = self.session.scalar(select(func.max(IndexTask.id))) or 0
+
+    def _add_documents(self, ids: list[int]) -> None:
+        known = set(self.writer.schema.names())
         # The batch's attachments, norms, court and organisation in a few queries.
         loaded = load_resources(self.session, ids)
         for resource_id in ids:
-            # A left-over document of a reused id (drift) is replaced, as ``_write`` does.
+            # A left-over document of a reused id (drift) is replaced, as in ``_write``.
             docnum = self.searcher.document_number(id=str(resource_id))
             if docnum is not None:
                 self.writer.delete_document(docnum)
             self.writer.add_document(**_fitting(document_for(loaded[resource_id]), known))
-        self.handed.update(ids)
-        # This transaction's tasks so far, those of these resources included (recorded by
-        # the flush before): what ``finish`` may delete.
-        self.ceiling = self.session.scalar(select(func.max(IndexTask.id))) or 0
 
     def flushed(self, tasks: set[int], others: bool) -> None:
         """After a flush (``_after_flush``): a resource handed over and changed again (or a

@@ -449,3 +449,25 @@ def test_a_change_made_right_after_the_import_keeps_its_task(
     assert result.exit_code == 0, result.output
     drift = index_drift(app)
     assert drift.ok and drift.pending == 0
+
+
+def test_a_long_import_whose_documents_fail_is_still_imported_and_indexed(
+    app, runner, office, write_jsonl, ahead, monkeypatch
+):
+    real = outbox.document_for
+    failures = iter([True])
+
+    def failing_once(resource):
+        if next(failures, False):
+            raise ValueError("broken document")
+        return real(resource)
+
+    monkeypatch.setattr(outbox, "document_for", failing_once)
+
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert result.exit_code == 0, result.output
+    assert count(app) == 5
+    assert ahead["cancel"] == 1
+    drift = index_drift(app)
+    assert drift.ok and drift.pending == 0
