@@ -26,6 +26,7 @@ from flask import current_app
 from whoosh.reading import TermNotFound
 
 from portal.resources.access import user_audiences
+from portal.search.analysis import spelling_word
 from portal.search.query import MAX_LENGTH
 from portal.search.services import catch_up
 from portal.search.spelling import READ_BUDGET, written_form
@@ -122,13 +123,12 @@ def completions(searcher, prefix: str, visible: frozenset[int], limit: int = 8) 
     reader = searcher.reader()
     candidates = _candidates(searcher, prefix.encode("utf-8"))
     ranked = []
-    for btext in candidates:
-        count = _visible_count(reader, btext, visible)
+    for word, terms in candidates:
+        count = _visible_count(reader, terms, visible)
         if count:
-            term = btext.decode("utf-8")
-            ranked.append((-count, len(term), term))
+            ranked.append((-count, len(word), word))
     ranked.sort()
-    words = [term for _, _, term in ranked]
+    words = [word for _, _, word in ranked]
     if words == [prefix]:
         return []  # the word is typed in full: nothing to complete
     return words[:limit]
@@ -140,7 +140,7 @@ _expansions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _expansions_lock = threading.Lock()
 
 
-def _candidates(searcher, bprefix: bytes) -> list[bytes]:
+def _candidates(searcher, bprefix: bytes) -> list[tuple[str, list[bytes]]]:
     """``_frequent_expansions`` of the prefix, cached with the searcher."""
     with _expansions_lock:
         cache = _expansions.get(searcher)
@@ -155,32 +155,40 @@ def _candidates(searcher, bprefix: bytes) -> list[bytes]:
     return found
 
 
-def _frequent_expansions(reader, bprefix: bytes, n: int) -> list[bytes]:
-    """The ``n`` words starting with ``bprefix`` found in the most documents (hidden included).
+def _frequent_expansions(reader, bprefix: bytes, n: int) -> list[tuple[str, list[bytes]]]:
+    """The ``n`` words starting with ``bprefix`` found in the most documents (hidden included),
+    each with its terms in the ``spell`` field (the word and its written forms).
 
-    The document frequency only picks which words are checked, it never reaches the viewer.
-    One pass over each segment's term list: a 3-letter prefix expands to thousands of words
-    at 100,000 documents, and a separate ``doc_frequency`` lookup per word costs more.
+    The document frequency only picks which words are checked, it never reaches the viewer
+    (a document writing a word in two ways counts twice here). One pass over each segment's
+    term list: a 3-letter prefix expands to thousands of words at 100,000 documents, and a
+    separate ``doc_frequency`` lookup per word costs more.
     """
-    frequency: dict[bytes, int] = {}
+    frequency: dict[str, int] = {}
+    terms: dict[str, set[bytes]] = {}
     for leaf, _base in reader.leaf_readers():
         if "spell" not in leaf.schema:
             continue
         for btext, info in leaf.iter_prefix("spell", bprefix):
-            frequency[btext] = frequency.get(btext, 0) + info.doc_frequency()
-    return heapq.nsmallest(n, frequency, key=lambda t: (-frequency[t], t))
+            word = spelling_word(btext.decode("utf-8"))
+            frequency[word] = frequency.get(word, 0) + info.doc_frequency()
+            terms.setdefault(word, set()).add(btext)
+    best = heapq.nsmallest(n, frequency, key=lambda w: (-frequency[w], w))
+    return [(word, sorted(terms[word])) for word in best]
 
 
-def _visible_count(reader, btext: bytes, visible: frozenset[int], fieldname: str = "spell") -> int:
-    """Visible documents containing the word, up to ``VISIBLE_CAP`` (``READ_BUDGET`` read)."""
-    try:
-        postings = reader.postings(fieldname, btext)
-    except TermNotFound:  # gone from every segment since the expansion
-        return 0
-    count = 0
-    for docnum in itertools.islice(postings.all_ids(), READ_BUDGET):
-        if docnum in visible:
-            count += 1
-            if count >= VISIBLE_CAP:
-                break
-    return count
+def _visible_count(reader, terms: list[bytes], visible: frozenset[int]) -> int:
+    """Visible documents containing the word in any of its written forms (``terms``), up to
+    ``VISIBLE_CAP`` (``READ_BUDGET`` postings read per form)."""
+    found: set[int] = set()
+    for btext in terms:
+        try:
+            postings = reader.postings("spell", btext)
+        except TermNotFound:  # gone from every segment since the expansion
+            continue
+        for docnum in itertools.islice(postings.all_ids(), READ_BUDGET):
+            if docnum in visible:
+                found.add(docnum)
+                if len(found) >= VISIBLE_CAP:
+                    return len(found)
+    return len(found)

@@ -10,7 +10,7 @@ from whoosh.reading import TermNotFound
 from whoosh.spelling import Corrector
 from whoosh.support.levenshtein import distance
 
-from portal.search.analysis import WRITTEN_SEPARATOR
+from portal.search.analysis import WRITTEN_SEPARATOR, spelling_word
 from portal.search.engine import SegmentCache, weight_in
 
 #: Postings read per term at most: a word found only in hidden resources costs no more.
@@ -23,18 +23,22 @@ def written_form(searcher, word: str, visible: frozenset[int]) -> str:
     most of its occurrences there are written otherwise ("sexuelle", though "Sexuelle"
     starts a title).
 
-    Only forms found in visible documents count, and only their occurrences there.
+    Only forms found in visible documents count, and only their occurrences there. The
+    ``spell`` field holds the word itself where it is written in lower case and
+    "word|Written" where it is not (``SpellingFormFilter``).
     """
     reader = searcher.reader()
     prefix = f"{word}{WRITTEN_SEPARATOR}".encode()
     forms: set[bytes] = set()
     for leaf, _base in reader.leaf_readers():
-        if "spell_case" in leaf.schema:
-            forms.update(btext for btext, _ in leaf.iter_prefix("spell_case", prefix))
+        if "spell" in leaf.schema:
+            forms.update(btext for btext, _ in leaf.iter_prefix("spell", prefix))
     if not forms:
         return word
-    count, best = max((_occurrences(reader, "spell_case", f, visible), f) for f in forms)
-    if 2 * count <= _occurrences(reader, "spell", word.encode(), visible):
+    counts = {form: _occurrences(reader, "spell", form, visible) for form in forms}
+    count, best = max((n, form) for form, n in counts.items())
+    lower = _occurrences(reader, "spell", word.encode(), visible)
+    if 2 * count <= lower + sum(counts.values()):
         return word
     return best[len(prefix) :].decode("utf-8")
 
@@ -79,33 +83,48 @@ class SegmentCorrector(Corrector):
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         wordfield = self._field.spelling_fieldname(self.fieldname)
-        words: set[str] = set()
+        words: dict[str, set[str]] = {}  # each word with its terms (written forms)
         for leaf, _ in self._leaves:
-            words.update(
-                self._segments.remember(
-                    leaf,
-                    wordfield,
-                    ("within", text, maxdist, prefix),
-                    lambda leaf=leaf: _within(leaf, wordfield, text, maxdist, prefix),
-                )
+            terms = self._segments.remember(
+                leaf,
+                wordfield,
+                ("within", text, maxdist, prefix),
+                lambda leaf=leaf: _within(leaf, wordfield, text, maxdist, prefix),
             )
-        for word in words:
-            btext = self._field.to_bytes(word)
-            frequency = weight_in(
-                self._segments, self._leaves, self._visible, self.fieldname, btext
+            for term in terms:
+                words.setdefault(spelling_word(term), set()).add(term)
+        for word, terms in words.items():
+            # Occurrences of the word, however written, in the visible documents.
+            frequency = sum(
+                weight_in(
+                    self._segments,
+                    self._leaves,
+                    self._visible,
+                    self.fieldname,
+                    self._field.to_bytes(term),
+                )
+                for term in terms
             )
             if frequency:
                 yield (0 - (maxdist + (1.0 / frequency * 0.5)), word)
 
 
 def _within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> tuple[str, ...]:
-    """A segment's terms within ``maxdist`` edits of ``text`` (Whoosh's ``terms_within`` of a
-    multi-segment reader, for one segment): the edit distance is at least the difference in
-    length, so only terms of a length within ``maxdist`` are compared."""
+    """A segment's terms whose words are within ``maxdist`` edits of ``text`` (Whoosh's
+    ``terms_within`` of a multi-segment reader, for one segment): the edit distance is at
+    least the difference in length, so only words of a length within ``maxdist`` are compared,
+    and each word once, however many written forms it has."""
     field = reader.schema[fieldname]
+    close: dict[str, bool] = {}
     found = []
     for btext in reader.expand_prefix(fieldname, text[:prefix]):
-        word = field.from_bytes(btext)
-        if abs(len(word) - len(text)) <= maxdist and distance(word, text, limit=maxdist) <= maxdist:
-            found.append(word)
+        term = field.from_bytes(btext)
+        word = spelling_word(term)
+        near = close.get(word)
+        if near is None:
+            near = close[word] = abs(len(word) - len(text)) <= maxdist and (
+                distance(word, text, limit=maxdist) <= maxdist
+            )
+        if near:
+            found.append(term)
     return tuple(found)
