@@ -1,7 +1,8 @@
 """Autocomplete for the search boxes: the last word completed from words the viewer may see.
 
 Candidates are the surface words of the ``spell`` field (lower-case, neither stemmed nor
-folded) that start with the typed prefix. The index holds every resource, so the vocabulary
+folded; a word written with capitals is the part before "|" of its "word|Written" terms) that
+start with the typed prefix. The index holds every resource, so the vocabulary
 alone would reveal words of hidden resources: a candidate is offered only if it occurs in a
 document the viewer may see (``Snapshot.visible_docs``: published, one of the viewer's
 audiences; the same set the search starts from), and it is ranked by the number of those

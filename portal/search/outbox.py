@@ -14,7 +14,8 @@ decisions). A backlog belongs to the ``Drainer``: one thread per process, starte
 request or search sees pending tasks, applying ``DRAIN_BATCH`` tasks per Whoosh commit until
 none are left; Whoosh's write lock lets one writer at a time work across processes.
 Searches apply nothing (their totals never grow while one pages through them). The command
-line (imports, ``reindex``, ``drain-index``) applies everything at once.
+line (imports, ``reindex``, ``drain-index``) applies everything at once; a long import writes
+the documents of the resources it creates while it goes on (``IndexAhead``).
 
 Not seen by the hooks: bulk ``update()``/``delete()`` statements and raw SQL; ``check-index``
 reports what they leave behind.
