@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.resources.courts import sync_courts
 from portal.resources.models import RESOURCE_TYPES
 from portal.resources.transfer import ImportFailed, export_lines, import_lines
+from portal.search.outbox import index_ahead
 
 
 @click.command("import")
@@ -21,24 +22,27 @@ def import_command(file):
     """Import resources from a JSONL file (all or nothing; same external_id updates)."""
     started = time.perf_counter()
     lines = file.readlines()
+    count = sum(1 for line in lines if line.strip())
     try:
-        with click.progressbar(
-            length=sum(1 for line in lines if line.strip()),
-            label="Importiere",
-            file=sys.stderr,
-            show_pos=True,
-        ) as bar:
-            summary = import_lines(lines, progress=bar.update)
-        record(
-            "resource.imported",
-            actor=SYSTEM,
-            details={
-                "created": summary.created,
-                "updated": summary.updated,
-                "unchanged": summary.unchanged,
-            },
-        )
-        db.session.commit()
+        # New resources' index documents are written while the import goes on, and
+        # committed after the database commit.
+        with index_ahead(count) as ahead:
+            with click.progressbar(
+                length=count, label="Importiere", file=sys.stderr, show_pos=True
+            ) as bar:
+                summary = import_lines(
+                    lines, progress=bar.update, created=ahead.add if ahead else None
+                )
+            record(
+                "resource.imported",
+                actor=SYSTEM,
+                details={
+                    "created": summary.created,
+                    "updated": summary.updated,
+                    "unchanged": summary.unchanged,
+                },
+            )
+            db.session.commit()
     except ImportFailed as failed:
         db.session.rollback()
         click.echo(f"Nichts importiert: {len(failed.errors)} Fehler in {file.name}.", err=True)

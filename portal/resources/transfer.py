@@ -158,6 +158,7 @@ def import_lines(
     lines: Iterable[str],
     progress: Callable[[int], None] | None = None,
     context: RecordContext | None = None,
+    created: Callable[[list[Resource]], None] | None = None,
 ) -> ImportSummary:
     """Check all lines, then create or update resources; raise ImportFailed on any bad line.
 
@@ -167,22 +168,35 @@ def import_lines(
     records, errors = read_lines(lines, context)
     if errors:
         raise ImportFailed(errors)
-    return import_records([record for _, record in records], context, progress)
+    return import_records([record for _, record in records], context, progress, created)
 
 
 def import_records(
     records: list[dict],
     context: RecordContext,
     progress: Callable[[int], None] | None = None,
+    created: Callable[[list[Resource]], None] | None = None,
 ) -> ImportSummary:
-    """Write checked, canonical records: create new, update changed ones, each with a Revision."""
+    """Write checked, canonical records: create new, update changed ones, each with a Revision.
+
+    ``created`` is called with each batch of new resources once they are flushed (the command
+    line writes their index documents meanwhile).
+    """
     summary = ImportSummary()
     known_courts = set(context.courts_by_slug)
     by_external_id = _load_existing([record["external_id"] for record in records])
     existing_links = _links_of([r.id for r in by_external_id.values()])
 
     changed: list[tuple[Resource, dict, str]] = []
+    new: list[Resource] = []  # created since the last flush
     session = db.session
+
+    def flush() -> None:
+        session.flush()
+        if created and new:
+            created(list(new))
+        new.clear()
+
     with session.no_autoflush:
         for number, record in enumerate(records, start=1):
             resource = by_external_id.get(record["external_id"])
@@ -192,6 +206,7 @@ def import_records(
                 session.add(resource)
                 by_external_id[record["external_id"]] = resource
                 changed.append((resource, record, "created"))
+                new.append(resource)
                 summary.created += 1
             elif to_record(resource, existing_links.get(resource.id, [])) == record:
                 summary.unchanged += 1
@@ -201,10 +216,10 @@ def import_records(
                 changed.append((resource, record, "updated"))
                 summary.updated += 1
             if number % BATCH_SIZE == 0:
-                session.flush()
+                flush()
             if progress:
                 progress(1)
-    session.flush()
+    flush()
 
     _write_links(changed, by_external_id, existing_links)
     # The same snapshot as every other revision (record plus attachments), so diffs compare.

@@ -304,8 +304,44 @@ class WrittenFormFilter(Filter):
 
 
 def written_form_analyzer() -> Analyzer:
-    """Return the analyzer of the ``spell_case`` field (see ``WrittenFormFilter``)."""
+    """Return the analyzer of the former ``spell_case`` field (see ``WrittenFormFilter``; kept
+    so that an index built before schema version 5 still opens until ``reindex``)."""
     return RegexTokenizer(TOKEN_PATTERN) | WrittenFormFilter()
+
+
+class SpellingFormFilter(Filter):
+    """The surface words of ``spelling_analyzer``, each as written if it has capitals:
+    "sexuelle" stays "sexuelle", "Zwangsprostitution" becomes
+    "zwangsprostitution|Zwangsprostitution" and "EGMR" "egmr|EGMR"; stop words are left out.
+
+    One field holds both views, so each word written with capitals costs one posting, not
+    two: the lower-case word is every term up to the separator (``spelling_word``), so a
+    lower-case prefix finds all written forms, and the forms tell how the documents a viewer
+    may see write a word (``portal.search.spelling``).
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        stops = german_stop_words()
+        for t in tokens:
+            written = t.text.replace("\u00ad", "")
+            lower = t.text.lower()
+            if not t.text.isascii():
+                written = unicodedata.normalize("NFC", written)
+                lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+            if lower in stops:
+                continue
+            t.text = lower if written == lower else f"{lower}{WRITTEN_SEPARATOR}{written}"
+            yield t
+
+
+def spelling_form_analyzer() -> Analyzer:
+    """Return the analyzer of the ``spell`` field (see ``SpellingFormFilter``)."""
+    return RegexTokenizer(TOKEN_PATTERN) | SpellingFormFilter()
+
+
+def spelling_word(term: str) -> str:
+    """The lower-case word of a ``spell`` term: "egmr|EGMR" -> "egmr", "sexuelle" -> itself."""
+    return term.split(WRITTEN_SEPARATOR, 1)[0]
 
 
 class NormMentionTokenizer(Tokenizer):

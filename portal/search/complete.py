@@ -26,6 +26,7 @@ import numpy as np
 from flask import current_app
 
 from portal.resources.access import user_audiences
+from portal.search.analysis import spelling_word
 from portal.search.query import MAX_LENGTH
 from portal.search.services import catch_up
 from portal.search.spelling import written_form
@@ -110,13 +111,14 @@ def completions(snap, prefix: str, visible: np.ndarray, limit: int = 8) -> list[
     documents (a mask), ranked by the number of those documents, then shorter first, then
     alphabetically. ``prefix`` itself is offered only alongside longer words.
 
-    Every word of the prefix is counted, exactly: words are read with their documents per
-    segment for the first ``MIN_PREFIX`` letters (cached with the segment), so a longer
-    prefix is a slice of what the shorter one read.
+    Every word of the prefix is counted, exactly, in all its written forms (a document
+    writing "egmr" and "EGMR" counts once): words are read with their documents per segment
+    for the first ``MIN_PREFIX`` letters (cached with the segment), so a longer prefix is a
+    slice of what the shorter one read.
     """
     bprefix = prefix.encode("utf-8")
     parent = prefix[:MIN_PREFIX].encode("utf-8")
-    counts: dict[bytes, int] = {}
+    counts: dict[str, int] = {}
     for leaf, offset in snap.searcher.reader().leaf_readers():
         if "spell" not in leaf.schema:
             continue
@@ -126,13 +128,37 @@ def completions(snap, prefix: str, visible: np.ndarray, limit: int = 8) -> list[
         if low == high:
             continue
         end = starts[high] if high < len(terms) else len(docs)
-        seen = visible[offset + docs[starts[low] : end]].astype(np.int32)
-        found = np.add.reduceat(seen, starts[low:high] - starts[low])
-        for btext, count in zip(terms[low:high], found.tolist(), strict=True):
+        local = docs[starts[low] : end]
+        lengths = np.diff(np.append(starts[low:high], end))
+        term_ids = np.repeat(np.arange(low, high), lengths)
+        seen = visible[offset + local]
+        if not seen.any():
+            continue
+        words, word_ids = snap.segments.remember(
+            leaf, "spell", ("words", parent), lambda terms=terms: _words_of(terms)
+        )
+        # One (word, document) pair per document, whichever forms of the word it holds.
+        width = leaf.doc_count_all() + 1
+        pairs = np.unique(word_ids[term_ids[seen]] * width + local[seen])
+        for word_id, count in enumerate(np.bincount(pairs // width).tolist()):
             if count:
-                counts[btext] = counts.get(btext, 0) + count
-    words = [btext.decode("utf-8") for btext in counts]
-    words.sort(key=lambda term: (-counts[term.encode("utf-8")], len(term), term))
-    if words == [prefix]:
+                counts[words[word_id]] = counts.get(words[word_id], 0) + count
+    ranked = sorted(counts, key=lambda word: (-counts[word], len(word), word))
+    if ranked == [prefix]:
         return []  # the word is typed in full: nothing to complete
-    return words[:limit]
+    return ranked[:limit]
+
+
+def _words_of(terms: list[bytes]) -> tuple[list[str], np.ndarray]:
+    """The lower-case words of ``spell`` terms ("egmr|EGMR" -> "egmr"), and for each term
+    the index of its word."""
+    words: list[str] = []
+    index: dict[str, int] = {}
+    ids = np.empty(len(terms), dtype=np.int64)
+    for i, btext in enumerate(terms):
+        word = spelling_word(btext.decode("utf-8"))
+        if word not in index:
+            index[word] = len(words)
+            words.append(word)
+        ids[i] = index[word]
+    return words, ids

@@ -34,8 +34,7 @@ from portal.search.analysis import (
     NormMentionTokenizer,
     german_analyzer,
     norm_ancestor_keys,
-    spelling_analyzer,
-    written_form_analyzer,
+    spelling_form_analyzer,
 )
 from portal.search.engine import Engine, PublicBM25F, Scored, SegmentCache, segment_id
 from portal.search.spelling import SegmentCorrector
@@ -43,7 +42,7 @@ from portal.search.spelling import SegmentCorrector
 logger = logging.getLogger(__name__)
 
 #: Bump when the schema or a document's content changes; check-index then reports drift.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 #: Full-text fields with their query-time weight: what a plain word searches.
 TEXT_FIELDS: dict[str, float] = {
@@ -135,11 +134,9 @@ def make_schema() -> fields.Schema:
         year=fields.ID(),
         language=fields.ID(),
         date=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
-        # Surface words (neither stemmed nor folded) for "did you mean".
-        spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
-        # How the words with capitals are written ("egmr|EGMR"), for suggestions in the case
-        # people write.
-        spell_case=fields.TEXT(analyzer=written_form_analyzer(), phrase=False),
+        # Surface words (neither stemmed nor folded) for "did you mean" and completion, those
+        # with capitals as written ("egmr|EGMR"), for suggestions in the case people write.
+        spell=fields.TEXT(analyzer=spelling_form_analyzer(), phrase=False),
     )
 
 
@@ -227,7 +224,6 @@ def document_for(resource) -> dict:
         "year": str(when.year) if when else "",
         "language": resource.language or "",
         "spell": spelling,
-        "spell_case": spelling,
     }
     for f in FACET_FIELDS:
         if f.name in doc or resource.type not in f.types:

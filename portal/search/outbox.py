@@ -14,7 +14,8 @@ decisions). A backlog belongs to the ``Drainer``: one thread per process, starte
 request or search sees pending tasks, applying ``DRAIN_BATCH`` tasks per Whoosh commit until
 none are left; Whoosh's write lock lets one writer at a time work across processes.
 Searches apply nothing (their totals never grow while one pages through them). The command
-line (imports, ``reindex``, ``drain-index``) applies everything at once.
+line (imports, ``reindex``, ``drain-index``) applies everything at once; a long import writes
+the documents of the resources it creates while it goes on (``IndexAhead``).
 
 Not seen by the hooks: bulk ``update()``/``delete()`` statements and raw SQL; ``check-index``
 reports what they leave behind.
@@ -26,6 +27,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context, has_request_context
@@ -57,7 +60,11 @@ REQUEST_BATCH = 50
 DRAIN_BATCH = 200
 #: Tasks older than this count as a backlog (admin notice); younger ones are being applied.
 BACKLOG_AGE_SECONDS = 30
+#: From this many lines an import hands the resources it creates to the index writer while it
+#: goes on (``IndexAhead``).
+AHEAD_FROM = PARALLEL_FROM
 _APPLY_FLAG = "search_apply_pending"
+_AHEAD = "search_index_ahead"
 
 # Attributes of a court and an organisation that appear in index documents.
 _COURT_ATTRS = ("name", "short_name", "aliases", "level")
@@ -130,6 +137,9 @@ def _after_flush(session: Session, _flush_context) -> None:
             insert(IndexTask),
             [{"resource_id": rid, "created_at": now} for rid in sorted(tasks)],
         )
+    ahead = session.info.get(_AHEAD)
+    if ahead is not None:
+        ahead.flushed(tasks, bool(courts or organisations))
     for column, ids in ((Resource.court_id, courts), (Resource.organisation_id, organisations)):
         if ids:
             connection.execute(
@@ -146,6 +156,13 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    ahead = session.info.pop(_AHEAD, None)
+    if ahead is not None:
+        try:
+            ahead.finish()
+        except Exception:
+            # Its tasks stay in the outbox and are applied below (or by the drainer).
+            logger.exception("Committing the documents written ahead failed")
     own = session.info.pop(_APPLY_FLAG, None)
     if own is None:
         return
@@ -178,6 +195,9 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session, _previous_transaction) -> None:
     if not session.in_transaction():
         session.info.pop(_APPLY_FLAG, None)
+        ahead = session.info.pop(_AHEAD, None)
+        if ahead is not None:
+            ahead.cancel()
 
 
 def has_pending() -> bool:
@@ -304,8 +324,6 @@ def _write(writer, session: Session, resource_ids: list[int], document_for) -> N
             docnum = searcher.document_number(id=str(resource_id))
             if docnum is not None:
                 indexed[resource_id] = docnum
-    # An index built before a schema change lacks new fields until `reindex` (check-index
-    # reports its documents as stale); it keeps taking changes meanwhile.
     known = set(writer.schema.names())
     for start in range(0, len(resource_ids), LOAD_CHUNK):
         chunk = resource_ids[start : start + LOAD_CHUNK]
@@ -314,12 +332,165 @@ def _write(writer, session: Session, resource_ids: list[int], document_for) -> N
             if resource_id in indexed:
                 writer.delete_document(indexed[resource_id])
             if resource_id in resources:
-                doc = document_for(resources[resource_id])
-                if not known.issuperset(doc):
-                    doc = {k: v for k, v in doc.items() if k in known}
-                    doc["stamp"] = "older schema"  # never equal to a current stamp
-                writer.add_document(**doc)
+                writer.add_document(**_fitting(document_for(resources[resource_id]), known))
         session.expunge_all()  # a whole import's resources need not stay in memory
+
+
+def _fitting(doc: dict, known: set[str]) -> dict:
+    """The document with only the fields the index knows.
+
+    An index built before a schema change lacks new fields until `reindex` (check-index
+    reports its documents as stale); it keeps taking changes meanwhile.
+    """
+    if known.issuperset(doc):
+        return doc
+    doc = {k: v for k, v in doc.items() if k in known}
+    doc["stamp"] = "older schema"  # never equal to a current stamp
+    return doc
+
+
+# --- an import's documents, written while it goes on ------------------------------------
+
+
+class IndexAhead:
+    """The index documents of the resources a long transaction creates, written meanwhile.
+
+    An import checks and writes its rows on one core for a while (about 16 s for 10,000
+    lines); the index used to be written only after the commit. Here each batch of new
+    resources is handed over once flushed, and ``PROCS`` writer processes analyse them while
+    the import goes on. The index still follows the database: the writer commits after the
+    database commit (``_after_commit``) and is cancelled by a rollback; the outbox's tasks of
+    the resources it wrote are deleted only after its commit, and only those of this
+    transaction (up to ``ceiling``): a later change of the same resource keeps its task.
+
+    Only new resources are handed over: nobody else can change them before the commit, so
+    their documents are final once flushed. If one of them (or a court or organisation) is
+    changed again in the same transaction, the writer is cancelled at the commit and the
+    tasks rewrite everything as before. Holds the index's write lock from the first batch
+    to the commit, as applying the tasks after the commit held it.
+    """
+
+    def __init__(self, search_index, session: Session):
+        self.search_index = search_index
+        self.session = session
+        self.writer = None
+        self.searcher = None
+        self.handed: set[int] = set()
+        self.ceiling = 0  # the highest index task id of this transaction
+        self.spoilt = False
+        self.off = False
+
+    def add(self, resources) -> None:
+        """Write the index documents of these new, flushed resources (in the writer's
+        processes; committed with the database)."""
+        if self.off or self.spoilt or not resources:
+            return
+        if self.writer is None:
+            from whoosh.index import LockError
+
+            try:
+                self.writer = self.search_index.writer(procs=PROCS)
+            except LockError:
+                self.off = True  # another writer is busy: the tasks do it after the commit
+                logger.info("Index writer busy: the import's documents follow its commit")
+                return
+            self.searcher = self.writer.searcher()
+            self.session.info[_AHEAD] = self
+        ids = [resource.id for resource in resources]
+        self.handed.update(ids)
+        try:
+            self._add_documents(ids)
+        except Exception:
+            # An index failure never fails the import: the tasks write it after the commit.
+            logger.exception("Writing an import's documents failed; its tasks write them later")
+            self.spoilt = True
+            return
+        # This transaction's tasks so far, those of these resources included (recorded by
+        # the flush before): what ``finish`` may delete.
+        self.ceiling = self.session.scalar(select(func.max(IndexTask.id))) or 0
+
+    def _add_documents(self, ids: list[int]) -> None:
+        known = set(self.writer.schema.names())
+        # The batch's attachments, norms, court and organisation in a few queries.
+        loaded = load_resources(self.session, ids)
+        for resource_id in ids:
+            # A left-over document of a reused id (drift) is replaced, as in ``_write``.
+            docnum = self.searcher.document_number(id=str(resource_id))
+            if docnum is not None:
+                self.writer.delete_document(docnum)
+            self.writer.add_document(**_fitting(document_for(loaded[resource_id]), known))
+
+    def flushed(self, tasks: set[int], others: bool) -> None:
+        """After a flush (``_after_flush``): a resource handed over and changed again (or a
+        court or organisation, whose names documents carry) spoils the documents written."""
+        if self.writer is not None and (others or tasks & self.handed):
+            self.spoilt = True
+
+    def finish(self) -> None:
+        """After the database commit: commit the index and delete the tasks it covered."""
+        if self.writer is None:
+            return
+        if self.spoilt:
+            logger.info("Resources changed after their documents were written: rewriting")
+            self.cancel()
+            return
+        try:
+            self._close_searcher()
+            self.writer.commit()  # a segment per process, merged later (see ``apply_pending``)
+        except Exception:
+            logger.exception("Writing the import's documents failed; the tasks stay pending")
+            self.writer = None
+            return
+        self.writer = None
+        handed = sorted(self.handed)
+        with Session(db.engine) as s:
+            for start in range(0, len(handed), LOAD_CHUNK):
+                chunk = handed[start : start + LOAD_CHUNK]
+                s.execute(
+                    delete(IndexTask).where(
+                        IndexTask.resource_id.in_(chunk), IndexTask.id <= self.ceiling
+                    )
+                )
+            s.commit()
+
+    def cancel(self) -> None:
+        """Drop what was written (a rollback, an error); the lock is released."""
+        writer, self.writer = self.writer, None
+        self._close_searcher()
+        if writer is None:
+            return
+        # Whoosh's own cancel only flags the parent's copies of the writer processes: they
+        # are ended here, or they would go on with files the cancel removes.
+        for task in getattr(writer, "tasks", []):
+            task.terminate()
+            task.join()
+        writer.cancel()
+
+    def _close_searcher(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+            self.searcher = None
+
+
+@contextmanager
+def index_ahead(lines: int) -> Iterator[IndexAhead | None]:
+    """An ``IndexAhead`` for the session's transaction if an import of ``lines`` lines is
+    worth one (None: the tasks write the index after the commit, as for any change).
+
+    Hand it the resources created after each flush; commit the session inside the block.
+    Leaving the block uncommitted (an error) cancels what was written.
+    """
+    search_index = _search_index()
+    if search_index is None or PROCS < 2 or lines < AHEAD_FROM:
+        yield None
+        return
+    ahead = IndexAhead(search_index, db.session())
+    try:
+        yield ahead
+    finally:
+        if db.session.info.get(_AHEAD) is ahead:
+            db.session.info.pop(_AHEAD, None)
+        ahead.cancel()  # nothing left to cancel after the commit
 
 
 # --- the background drainer -------------------------------------------------------------

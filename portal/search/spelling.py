@@ -9,7 +9,7 @@ import numpy as np
 from whoosh.spelling import Corrector
 from whoosh.support.levenshtein import distance
 
-from portal.search.analysis import WRITTEN_SEPARATOR
+from portal.search.analysis import WRITTEN_SEPARATOR, spelling_word
 from portal.search.engine import SegmentCache, weight_in
 
 
@@ -20,20 +20,21 @@ def written_form(snap, word: str, visible: np.ndarray) -> str:
     "Sexuelle" starts a title).
 
     Only forms found in visible documents count, and only their occurrences there (counted
-    in full from the cached postings).
+    in full from the cached postings). The ``spell`` field holds the word itself where it is
+    written in lower case and "word|Written" where it is not (``SpellingFormFilter``).
     """
     leaves = snap.searcher.reader().leaf_readers()
     prefix = f"{word}{WRITTEN_SEPARATOR}".encode()
     forms: set[bytes] = set()
     for leaf, _ in leaves:
-        if "spell_case" in leaf.schema:
-            forms.update(btext for btext, _ in leaf.iter_prefix("spell_case", prefix))
+        if "spell" in leaf.schema:
+            forms.update(btext for btext, _ in leaf.iter_prefix("spell", prefix))
     if not forms:
         return word
-    count, best = max(
-        (weight_in(snap.segments, leaves, visible, "spell_case", form), form) for form in forms
-    )
-    if 2 * count <= weight_in(snap.segments, leaves, visible, "spell", word.encode()):
+    counts = {form: weight_in(snap.segments, leaves, visible, "spell", form) for form in forms}
+    count, best = max((n, form) for form, n in counts.items())
+    lower = weight_in(snap.segments, leaves, visible, "spell", word.encode())
+    if 2 * count <= lower + sum(counts.values()):
         return word
     return best[len(prefix) :].decode("utf-8")
 
@@ -63,33 +64,48 @@ class SegmentCorrector(Corrector):
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         wordfield = self._field.spelling_fieldname(self.fieldname)
-        words: set[str] = set()
+        words: dict[str, set[str]] = {}  # each word with its terms (written forms)
         for leaf, _ in self._leaves:
-            words.update(
-                self._segments.remember(
-                    leaf,
-                    wordfield,
-                    ("within", text, maxdist, prefix),
-                    lambda leaf=leaf: _within(leaf, wordfield, text, maxdist, prefix),
-                )
+            terms = self._segments.remember(
+                leaf,
+                wordfield,
+                ("within", text, maxdist, prefix),
+                lambda leaf=leaf: _within(leaf, wordfield, text, maxdist, prefix),
             )
-        for word in words:
-            btext = self._field.to_bytes(word)
-            frequency = weight_in(
-                self._segments, self._leaves, self._visible, self.fieldname, btext
+            for term in terms:
+                words.setdefault(spelling_word(term), set()).add(term)
+        for word, terms in words.items():
+            # Occurrences of the word, however written, in the visible documents.
+            frequency = sum(
+                weight_in(
+                    self._segments,
+                    self._leaves,
+                    self._visible,
+                    self.fieldname,
+                    self._field.to_bytes(term),
+                )
+                for term in terms
             )
             if frequency:
                 yield (0 - (maxdist + (1.0 / frequency * 0.5)), word)
 
 
 def _within(reader, fieldname: str, text: str, maxdist: int, prefix: int) -> tuple[str, ...]:
-    """A segment's terms within ``maxdist`` edits of ``text`` (Whoosh's ``terms_within`` of a
-    multi-segment reader, for one segment): the edit distance is at least the difference in
-    length, so only terms of a length within ``maxdist`` are compared."""
+    """A segment's terms whose words are within ``maxdist`` edits of ``text`` (Whoosh's
+    ``terms_within`` of a multi-segment reader, for one segment): the edit distance is at
+    least the difference in length, so only words of a length within ``maxdist`` are compared,
+    and each word once, however many written forms it has."""
     field = reader.schema[fieldname]
+    close: dict[str, bool] = {}
     found = []
     for btext in reader.expand_prefix(fieldname, text[:prefix]):
-        word = field.from_bytes(btext)
-        if abs(len(word) - len(text)) <= maxdist and distance(word, text, limit=maxdist) <= maxdist:
-            found.append(word)
+        term = field.from_bytes(btext)
+        word = spelling_word(term)
+        near = close.get(word)
+        if near is None:
+            near = close[word] = abs(len(word) - len(text)) <= maxdist and (
+                distance(word, text, limit=maxdist) <= maxdist
+            )
+        if near:
+            found.append(term)
     return tuple(found)

@@ -6,7 +6,10 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
+from portal.resources import transfer
 from portal.resources.models import Court, Resource, ResourceLink, Revision
+from portal.search import outbox
+from portal.search.maintenance import check
 
 
 def case(external_id="lg-1", **fields):
@@ -347,3 +350,143 @@ def test_an_import_stores_the_records_norms_and_no_suggestions_from_its_text(
             ("§ 397a StPO", True),
         ]
     assert "0 neu, 0 geändert, 1 unverändert" in runner.invoke(args=["import", path]).stdout
+
+
+# --- index documents written while the import goes on (``outbox.IndexAhead``) --------------
+
+
+@pytest.fixture
+def ahead(monkeypatch):
+    """Write ahead from 3 lines on, in batches of 2: every path of a long import, quickly."""
+    monkeypatch.setattr(outbox, "AHEAD_FROM", 3)
+    monkeypatch.setattr(transfer, "BATCH_SIZE", 2)
+    calls = {"finish": 0, "cancel": 0}
+    for name in calls:
+        original = getattr(outbox.IndexAhead, name)
+
+        def counted(self, original=original, name=name):
+            calls[name] += self.writer is not None
+            return original(self)
+
+        monkeypatch.setattr(outbox.IndexAhead, name, counted)
+    return calls
+
+
+def index_drift(app):
+    with app.app_context():
+        return check(app.extensions["search_index"])
+
+
+def indexed_ids(app):
+    with app.app_context():
+        return app.extensions["search_index"].stored_stamps().keys()
+
+
+def test_a_long_import_writes_the_index_while_it_goes_on(app, runner, office, write_jsonl, ahead):
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert result.exit_code == 0, result.output
+    assert ahead == {"finish": 1, "cancel": 0}
+    drift = index_drift(app)
+    assert drift.ok and drift.pending == 0
+    assert len(indexed_ids(app)) == 5
+
+
+def test_a_long_import_updating_resources_leaves_their_documents_to_the_tasks(
+    app, runner, office, write_jsonl, ahead
+):
+    runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(3)), name="a.jsonl")])
+    lines = [case("c0", title="Geänderter Titel"), *(case(f"n{i}") for i in range(4))]
+
+    result = runner.invoke(args=["import", write_jsonl(*lines, name="b.jsonl")])
+
+    assert "4 neu, 1 geändert" in result.stdout
+    drift = index_drift(app)
+    assert drift.ok and drift.pending == 0
+    assert len(indexed_ids(app)) == 7
+
+
+def test_a_long_import_that_fails_at_the_commit_leaves_the_index_alone(
+    app, runner, office, write_jsonl, ahead, monkeypatch
+):
+    def failing(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("portal.resources.cli.record", failing)
+
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert isinstance(result.exception, RuntimeError)
+    assert ahead == {"finish": 0, "cancel": 1}
+    assert count(app) == 0
+    assert len(indexed_ids(app)) == 0
+    # The index's write lock was given back.
+    with app.app_context():
+        app.extensions["search_index"].writer(timeout=0.0).cancel()
+
+
+def test_a_resource_changed_again_after_its_document_was_written_is_written_anew(
+    app, runner, office, write_jsonl, ahead, monkeypatch
+):
+    original = transfer._write_links
+
+    def and_retitle(changed, *args):
+        changed[0][0].title = "Noch einmal geändert"
+        return original(changed, *args)
+
+    monkeypatch.setattr(transfer, "_write_links", and_retitle)
+
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert result.exit_code == 0, result.output
+    assert ahead["cancel"] == 1  # the documents written ahead were dropped ...
+    drift = index_drift(app)  # ... and the tasks wrote them after the commit
+    assert drift.ok and drift.pending == 0
+
+
+def test_a_change_made_right_after_the_import_keeps_its_task(
+    app, runner, office, write_jsonl, ahead, monkeypatch
+):
+    finish = outbox.IndexAhead.finish
+
+    def someone_edits_first(self):
+        # Another process edits an imported resource between the database commit and the
+        # index commit: its task is newer than the import's and must survive.
+        with app.app_context():
+            resource = db.session.get(Resource, min(self.handed))
+            resource.title = "Sofort bearbeitet"
+            db.session.info.pop("search_apply_pending", None)
+            db.session.flush()
+            db.session.info.pop("search_apply_pending", None)
+            db.session.commit()
+        return finish(self)
+
+    monkeypatch.setattr(outbox.IndexAhead, "finish", someone_edits_first)
+
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert result.exit_code == 0, result.output
+    drift = index_drift(app)
+    assert drift.ok and drift.pending == 0
+
+
+def test_a_long_import_whose_documents_fail_is_still_imported_and_indexed(
+    app, runner, office, write_jsonl, ahead, monkeypatch
+):
+    real = outbox.document_for
+    failures = iter([True])
+
+    def failing_once(resource):
+        if next(failures, False):
+            raise ValueError("broken document")
+        return real(resource)
+
+    monkeypatch.setattr(outbox, "document_for", failing_once)
+
+    result = runner.invoke(args=["import", write_jsonl(*(case(f"c{i}") for i in range(5)))])
+
+    assert result.exit_code == 0, result.output
+    assert count(app) == 5
+    assert ahead["cancel"] == 1
+    drift = index_drift(app)
+    assert drift.ok and drift.pending == 0

@@ -23,6 +23,8 @@ from portal.search.analysis import (
     german_stop_words,
     keyword_analyzer,
     spelling_analyzer,
+    spelling_form_analyzer,
+    spelling_word,
     split_compound,
     stem_term,
 )
@@ -256,6 +258,21 @@ def test_spelling_words_are_surface_words_not_stems():
     assert [t.text for t in spelling_analyzer()(text)] == expected
     # What TEXT(spelling=True) stores for "did you mean":
     assert terms(text, no_morph=True) == expected
+
+
+def test_the_spelling_field_keeps_words_with_capitals_as_written_beside_their_lower_case():
+    text = "Die Geschädigte und der EGMR: sexuelle Aus\u00adbeutung, Sexuelle Gewalt."
+    assert [t.text for t in spelling_form_analyzer()(text)] == [
+        "geschädigte|Geschädigte",
+        "egmr|EGMR",
+        "sexuelle",
+        "ausbeutung|Ausbeutung",
+        "sexuelle|Sexuelle",
+        "gewalt|Gewalt",
+    ]
+    # The words are those of the lower-case spelling analyzer, one term each.
+    words = [spelling_word(t.text) for t in spelling_form_analyzer()(text)]
+    assert words == [t.text for t in spelling_analyzer()(text)]
 
 
 def test_did_you_mean_suggests_words(make_index):

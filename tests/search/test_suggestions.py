@@ -4,9 +4,11 @@ import random
 
 import numpy as np
 import pytest
-from whoosh import writing
+from whoosh import fields, writing
+from whoosh import index as whoosh_index
 
 from portal.search import spelling
+from portal.search.analysis import spelling_analyzer
 from portal.search.engine import SegmentCache
 from portal.search.index import Snapshot, WhooshIndex
 from tests.search.test_access import search_as
@@ -199,6 +201,45 @@ def test_the_corrector_suggests_what_whoosh_suggests_over_the_visible_documents(
         reference.close()
         alone.close()
         segment(range(200 + round_ * 10, 205 + round_ * 10), delete=[61, 91])
+
+
+def test_words_written_in_several_ways_are_suggested_as_over_their_lower_case(tmp_path):
+    """The ``spell`` field keeps words with capitals as written ("zeugin|Zeugin"): the
+    corrector suggests the lower-case words with the frequencies of all their forms in the
+    visible documents, as Whoosh's corrector over those documents' lower-case words."""
+    rng = random.Random(4)
+    index = WhooshIndex(tmp_path / "index")
+    index.create()
+    texts = {}
+    for part in range(2):
+        w = index.open().writer()
+        for n in range(part * 40, part * 40 + 40):
+            words = rng.choices(SPELL_WORDS, k=rng.randint(1, 9))
+            texts[n] = " ".join(
+                rng.choice([word, word.capitalize(), word.upper()]) for word in words
+            )
+            w.add_document(id=str(n), spell=texts[n])
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+    visible = [n for n in texts if n % 3]
+    lower_case = fields.Schema(
+        id=fields.ID(stored=True), spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False)
+    )
+    (tmp_path / "visible").mkdir()
+    alone = whoosh_index.create_in(str(tmp_path / "visible"), lower_case)
+    for part in (visible[::2], visible[1::2]):
+        w = alone.writer()
+        for n in part:
+            w.add_document(id=str(n), spell=texts[n])
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+    snap = Snapshot(index.searcher(), SegmentCache())
+    corrector = snap.corrector("spell", mask_of(snap.searcher, visible))
+    with alone.searcher() as reference:
+        for word in SPELL_WORDS:
+            for typo in typos(word):
+                expected = reference.suggest("spell", typo, limit=8, maxdist=2, prefix=1)
+                assert corrector.suggest(typo, limit=8, maxdist=2, prefix=1) == expected, typo
+    snap.close()
+    index.close()
 
 
 def test_the_corrector_compares_a_word_once_per_segment(spell_index, monkeypatch):
