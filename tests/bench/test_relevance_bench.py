@@ -49,10 +49,13 @@ def test_the_benchmark_data_parses_and_every_judged_document_exists(
     app, office, bench, shared_corpus
 ):
     shared_corpus("bgb_sections.jsonl")
+    shared_corpus("ler_decisions.jsonl")
     queries = bench.load_queries()
     documents = bench.bench_records()
     known = {r["external_id"] for r in documents + bench.bgb_records()}
     assert len(known) == len(documents) + 2377
+    # LER passages are judged where pooling found them: those of the default sample.
+    known |= {r["external_id"] for r in bench.ler_records(1000, 7)}
     described = [q for q in queries if q["class"] in bench.DESCRIBE_CLASSES]
     assert len(described) >= 60
     assert len({q["id"] for q in queries}) == len(queries)
