@@ -277,7 +277,7 @@ def spelling_analyzer() -> Analyzer:
     return _words()
 
 
-#: Between the lower-case word and its written form in the ``spell_case`` field.
+#: Between the lower-case word and its written form in the ``spell`` field ("egmr|EGMR").
 WRITTEN_SEPARATOR = "|"
 
 
@@ -292,15 +292,21 @@ class WrittenFormFilter(Filter):
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         stops = german_stop_words()
         for t in tokens:
-            written = t.text.replace("\u00ad", "")
-            lower = t.text.lower()
-            if not t.text.isascii():
-                written = unicodedata.normalize("NFC", written)
-                lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+            lower, written = _lower_and_written(t.text)
             if written == lower or lower in stops:
                 continue
             t.text = f"{lower}{WRITTEN_SEPARATOR}{written}"
             yield t
+
+
+def _lower_and_written(text: str) -> tuple[str, str]:
+    """A word in lower case and as written, soft hyphens removed, accents composed (NFC)."""
+    written = text.replace("\u00ad", "")
+    lower = text.lower()
+    if not text.isascii():
+        written = unicodedata.normalize("NFC", written)
+        lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+    return lower, written
 
 
 def written_form_analyzer() -> Analyzer:
@@ -323,11 +329,7 @@ class SpellingFormFilter(Filter):
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         stops = german_stop_words()
         for t in tokens:
-            written = t.text.replace("\u00ad", "")
-            lower = t.text.lower()
-            if not t.text.isascii():
-                written = unicodedata.normalize("NFC", written)
-                lower = unicodedata.normalize("NFC", lower.replace("\u00ad", ""))
+            lower, written = _lower_and_written(t.text)
             if lower in stops:
                 continue
             t.text = lower if written == lower else f"{lower}{WRITTEN_SEPARATOR}{written}"
