@@ -263,7 +263,7 @@ class Snapshot:
     _facets: dict = field(default_factory=dict)
     #: Facet labels read from the database, by (facet name, value); see ``services``.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: Document frequencies of terms by (field, term), and prefix expansions, for the query
+    #: Term presence by (field, term), and prefix expansions, for the query
     #: compiler (``portal.search.query.Compiler``); a snapshot belongs to one thread.
     frequencies: dict[tuple, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

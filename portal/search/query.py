@@ -246,28 +246,35 @@ def analyse(text: str) -> list[str]:
 class Compiler:
     """Turns clauses into Whoosh queries against one reader (terms absent there are skipped)."""
 
-    def __init__(self, reader, frequencies: dict[tuple[str, str], int] | None = None):
+    def __init__(self, reader, frequencies: dict[tuple, object] | None = None, segments=None):
         self.reader = reader
-        #: Document frequencies by (field, term); pass the snapshot's to share them between
-        #: searches on the same index state (``Snapshot.frequencies``).
+        #: Term presence by (field, term) and prefix expansions; pass the snapshot's to share
+        #: them between searches on the same index state (``Snapshot.frequencies``).
         self._frequencies = {} if frequencies is None else frequencies
+        #: The snapshot's ``SegmentCache``: presence is then asked per segment and remembered
+        #: there across snapshots (after a change only the new segment is looked up).
+        self._segments = segments
         #: Terms to highlight in the hits besides the query's own (the words of norms).
         self.highlight: list[Query] = []
 
-    def frequency(self, fieldname: str, term: str) -> int:
-        """Documents with ``term`` in ``fieldname`` (remembered: a lookup visits every segment)."""
+    def has(self, fieldname: str, term: str) -> bool:
+        """Whether any document (live or deleted) has ``term`` in ``fieldname``."""
         key = (fieldname, term)
         found = self._frequencies.get(key)
         if found is None:
-            try:
-                found = self.reader.doc_frequency(fieldname, term)
-            except (KeyError, ValueError):
-                found = 0
+            found = self._present(fieldname, term)
             self._frequencies[key] = found
-        return found
+        return found > 0
 
-    def has(self, fieldname: str, term: str) -> bool:
-        return self.frequency(fieldname, term) > 0
+    def _present(self, fieldname: str, term: str) -> int:
+        try:
+            if self._segments is None:
+                return self.reader.doc_frequency(fieldname, term)
+            btext = self.reader.schema[fieldname].to_bytes(term)
+        except (KeyError, ValueError):
+            return 0
+        readers = getattr(self.reader, "readers", None) or [self.reader]
+        return int(any(self._segments.has_term(r, fieldname, btext) for r in readers))
 
     def term_anywhere(self, term: str, fields=TEXT_FIELDS, factor: float = 1.0) -> Query:
         queries = [

@@ -106,7 +106,7 @@ FACET_LABELS = {
     **{f.name: f.label for f in FACET_FIELDS},
 }
 
-#: Term frequencies a snapshot remembers for the query compiler (about 100 bytes each).
+#: Term answers a snapshot remembers for the query compiler (about 100 bytes each).
 FREQUENCY_CACHE = 200_000
 #: Texts up to this length are shown whole as a snippet.
 SHORT_TEXT = 320
@@ -283,7 +283,7 @@ def _search(user, q: str, *, mode: str, filters, sort: str, page: int, per_page:
     searcher = snap.searcher
     if len(snap.frequencies) > FREQUENCY_CACHE:
         snap.frequencies.clear()
-    compiler = Compiler(searcher.reader(), snap.frequencies)
+    compiler = Compiler(searcher.reader(), snap.frequencies, snap.segments)
 
     # Every status the viewer may see, narrowed by the filters; the status filter comes last
     # so that the status facet can count the other statuses.
@@ -840,7 +840,7 @@ def more_like_this(user, resource, limit: int = 5) -> list:
     except Exception:
         logger.exception("Key terms of resource %s failed", resource.id)
         key_terms = []
-    compiler = Compiler(searcher.reader(), snap.frequencies)
+    compiler = Compiler(searcher.reader(), snap.frequencies, snap.segments)
     queries = [
         Term(name, term, boost=weight * (2.0 if name == "title" else 1.0))
         for term, weight in key_terms

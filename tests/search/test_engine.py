@@ -8,7 +8,8 @@ import pytest
 from whoosh import writing
 from whoosh.query import AndNot, Every, NumericRange, Term
 
-from portal.search.engine import Combined, Engine, SegmentCache, _merged_values
+from portal.resources.access import MEMBERS
+from portal.search.engine import Combined, Engine, PublicStats, SegmentCache, _merged_values
 from portal.search.index import WhooshIndex
 from portal.search.query import DESCRIBE_K3, Compiler, parse
 from tests.helpers import CASE_WORDS, WORKPLACES
@@ -227,3 +228,39 @@ def test_facet_values_of_segments_merge_into_their_sorted_union():
         ]
         expected = sorted(set().union(*(part.tolist() for part in parts)))
         assert _merged_values(parts).tolist() == expected
+
+
+def test_small_segments_answer_term_presence_as_looked_up(searcher):
+    whole, looked_up = SegmentCache(), SegmentCache()
+    whole.SMALL_SEGMENT, looked_up.SMALL_SEGMENT = 10**6, -1
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for fieldname in ("title", "body", "norm", "nofield"):
+            known = list(reader.lexicon(fieldname)) if fieldname in reader.schema else []
+            for btext in [*known[::7], b"wortgibtesnicht", b"lohn", b"stgb 232a"]:
+                answer = looked_up.has_term(reader, fieldname, btext)
+                assert whole.has_term(reader, fieldname, btext) is answer
+                assert answer is (btext in known)
+
+
+def test_public_statistics_follow_deletions_in_a_segment_they_remember(tmp_path):
+    index = WhooshIndex(tmp_path / "index")
+    index.create()
+    ix = index.open()
+    for batch in range(2):
+        w = ix.writer()
+        for n in range(batch * 10, batch * 10 + 10):
+            w.add_document(id=str(n), audience=MEMBERS, body="Lohn " * (n % 3 + 1))
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+    segments = SegmentCache()
+
+    def stats(cache):
+        found = PublicStats(index.searcher(), cache, MEMBERS)
+        return found.doc_frequency("body", b"lohn"), found.collection_frequency("body", b"lohn")
+
+    assert stats(segments) == (20, 39.0)
+    w = ix.writer()
+    for n in (1, 2, 15):
+        w.delete_by_term("id", str(n))
+    w.commit(merge=False, mergetype=writing.NO_MERGE)
+    assert stats(segments) == stats(SegmentCache()) == (17, 33.0)
