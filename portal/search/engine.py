@@ -51,6 +51,8 @@ NO_DATE = 2**32 - 1
 _ABSENT = object()
 #: The kinds of ``SegmentCache`` tables that hold answers about single terms.
 _TERM_TABLES = ("present", "remembered")
+#: How many of a segment's documents are public (``PublicStats``).
+NONE, SOME, ALL = "none", "some", "all"
 
 
 class SegmentCache:
@@ -226,27 +228,44 @@ class SegmentCache:
 
     def has_term(self, reader, fieldname: str, btext: bytes) -> bool:
         """Whether a segment's field has the term (remembered within ``TERM_ENTRIES``: a
-        query looks its terms up in every segment, and most are asked again and again).
-
-        A small segment's terms are read whole, once: every edit adds a small segment, and
-        looking each term of a query or resource page up in it cost more than reading them.
-        """
+        query looks its terms up in every segment, and most are asked again and again)."""
         if reader.doc_count_all() <= self.SMALL_SEGMENT:
-            terms = self._cached(
-                (segment_id(reader), "lexicon", fieldname),
-                lambda: (
-                    frozenset(reader.lexicon(fieldname))
-                    if fieldname in reader.indexed_field_names()
-                    else frozenset()
-                ),
-            )
-            return btext in terms
+            return btext in self._small_terms(reader, fieldname)
         present = self._table(reader, "present", fieldname)
         found = present.get(btext)
         if found is None:
             found = (fieldname, btext) in reader
             self._keep(present, btext, found)
         return found
+
+    def term_stats(self, reader, fieldname: str, btext: bytes) -> tuple[int, float]:
+        """A term's documents and total weight in a segment (deleted documents included)."""
+        if reader.doc_count_all() <= self.SMALL_SEGMENT:
+            return self._small_terms(reader, fieldname).get(btext, (0, 0.0))
+
+        if not self.has_term(reader, fieldname, btext):
+            return 0, 0.0
+
+        def read():
+            info = reader.term_info(fieldname, btext)
+            return info.doc_frequency(), float(info.weight())
+
+        return self.remember(reader, fieldname, ("stats", btext), read)
+
+    def _small_terms(self, reader, fieldname: str) -> dict[bytes, tuple[int, float]]:
+        """A small segment's terms of a field with their documents and weights, read whole
+        once: every edit adds a small segment, and looking each term of a query or a resource
+        page up in it cost more than reading them all."""
+
+        def read():
+            if fieldname not in reader.indexed_field_names():
+                return {}
+            return {
+                btext: (info.doc_frequency(), float(info.weight()))
+                for btext, info in reader.iter_field(fieldname)
+            }
+
+        return self._cached((segment_id(reader), "terms", fieldname), read)
 
     def remember(self, reader, fieldname: str, key: tuple, compute):
         """``compute()``, remembered for a segment's field under ``key`` (within
@@ -454,6 +473,13 @@ class PublicStats:
                 mask[offset + np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
         mask.flags.writeable = False
         self.mask = mask
+        #: The leaves with how many of their documents are public: none (nothing of theirs
+        #: counts), all (Whoosh's statistics of a term are already the public ones), or some.
+        self._public_leaves = []
+        for reader, offset in self.leaves:
+            part = mask[offset : offset + reader.doc_count_all()]
+            share = ALL if part.all() else SOME if part.any() else NONE
+            self._public_leaves.append((reader, offset, share))
         self.doc_count = int(np.count_nonzero(mask))
         self._lengths: dict[str, float] = {}
         self._frequencies: dict[tuple[str, bytes], int] = {}
@@ -474,33 +500,42 @@ class PublicStats:
         key = (fieldname, btext)
         found = self._frequencies.get(key)
         if found is None:
-            found = self._summed(
-                "df", fieldname, btext, lambda public, _: int(np.count_nonzero(public))
-            )
+            found = int(self._summed(fieldname, btext)[0])
             with self._lock:
                 self._frequencies[key] = found
         return found
 
-    def _summed(self, kind: str, fieldname: str, btext: bytes, count) -> int | float:
-        """``count(public, weights)`` (which of a segment's postings of the term are public,
-        and their weights), summed over the segments.
+    def _summed(self, fieldname: str, btext: bytes) -> tuple[int, float]:
+        """The term's public documents and its total weight in them, over all segments.
 
-        Each segment's part is remembered across snapshots under the segment's number of
-        deletions (a segment only ever gains deletions, so the number names its state): after
-        a change, only the new segment and the one that lost the old version are counted anew.
+        A segment without public documents adds nothing; one with only public documents adds
+        Whoosh's figures of the term; of the others, each segment's part is counted in its
+        postings and remembered across snapshots under the segment's number of deletions (a
+        segment only ever gains deletions, so the number names its state): after a change,
+        only the segment that lost the old version is counted anew.
         """
-        total = 0
-        for reader, offset in self.leaves:
-            if not self.segments.has_term(reader, fieldname, btext):
+        documents, weight = 0, 0.0
+        for reader, offset, share in self._public_leaves:
+            if share is NONE:
                 continue
+            if share is ALL:
+                found = self.segments.term_stats(reader, fieldname, btext)
+            elif self.segments.has_term(reader, fieldname, btext):
 
-            def compute(reader=reader, offset=offset):
-                local, weights = self.segments.postings(reader, fieldname, btext)
-                return count(self.mask[offset + local], weights)
+                def count(reader=reader, offset=offset):
+                    local, weights = self.segments.postings(reader, fieldname, btext)
+                    public = self.mask[offset + local]
+                    return int(np.count_nonzero(public)), float(
+                        weights[public].sum(dtype=np.float64)
+                    )
 
-            deleted = reader.segment().deleted_count() if reader.has_deletions() else 0
-            total += self.segments.remember(reader, fieldname, (kind, btext, deleted), compute)
-        return total
+                deleted = reader.segment().deleted_count() if reader.has_deletions() else 0
+                found = self.segments.remember(reader, fieldname, (btext, deleted), count)
+            else:
+                continue
+            documents += found[0]
+            weight += found[1]
+        return documents, weight
 
     def field_length(self, fieldname: str) -> float:
         """The field's total length in the public documents."""
@@ -511,12 +546,7 @@ class PublicStats:
         key = ("weight", fieldname, btext)
         found = self._frequencies.get(key)
         if found is None:
-            found = self._summed(
-                "weight",
-                fieldname,
-                btext,
-                lambda public, weights: float(weights[public].sum(dtype=np.float64)),
-            )
+            found = self._summed(fieldname, btext)[1]
             with self._lock:
                 self._frequencies[key] = found
         return found

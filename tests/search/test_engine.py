@@ -244,13 +244,23 @@ def test_small_segments_answer_term_presence_as_looked_up(searcher):
 
 
 def test_public_statistics_follow_deletions_in_a_segment_they_remember(tmp_path):
+    # Segments with only public documents (Whoosh's figures; a large and a small one), some
+    # (their postings) and none; then deletions. Document n says "Lohn" n % 3 + 1 times.
     index = WhooshIndex(tmp_path / "index")
     index.create()
     ix = index.open()
-    for batch in range(2):
+    public = {}
+    for first, count, hidden in (
+        (0, 70, ()),
+        (70, 10, (71, 74, 75)),
+        (80, 3, (80, 81, 82)),
+        (83, 5, ()),
+    ):
         w = ix.writer()
-        for n in range(batch * 10, batch * 10 + 10):
-            w.add_document(id=str(n), audience=MEMBERS, body="Lohn " * (n % 3 + 1))
+        for n in range(first, first + count):
+            public[n] = n not in hidden
+            audience = "org:1" if n in hidden else MEMBERS
+            w.add_document(id=str(n), audience=audience, body="Lohn " * (n % 3 + 1))
         w.commit(merge=False, mergetype=writing.NO_MERGE)
     segments = SegmentCache()
 
@@ -258,9 +268,14 @@ def test_public_statistics_follow_deletions_in_a_segment_they_remember(tmp_path)
         found = PublicStats(index.searcher(), cache, MEMBERS)
         return found.doc_frequency("body", b"lohn"), found.collection_frequency("body", b"lohn")
 
-    assert stats(segments) == (20, 39.0)
+    def expected():
+        shown = [n for n, seen in public.items() if seen]
+        return len(shown), float(sum(n % 3 + 1 for n in shown))
+
+    assert stats(segments) == stats(SegmentCache()) == expected() == (82, 162.0)
     w = ix.writer()
-    for n in (1, 2, 15):
+    for n in (1, 2, 72, 74, 81):
         w.delete_by_term("id", str(n))
+        public.pop(n)
     w.commit(merge=False, mergetype=writing.NO_MERGE)
-    assert stats(segments) == stats(SegmentCache()) == (17, 33.0)
+    assert stats(segments) == stats(SegmentCache()) == expected()
