@@ -240,9 +240,6 @@ class SegmentCache:
 
     def term_stats(self, reader, fieldname: str, btext: bytes) -> tuple[int, float]:
         """A term's documents and total weight in a segment (deleted documents included)."""
-        if reader.doc_count_all() <= self.SMALL_SEGMENT:
-            return self._small_terms(reader, fieldname).get(btext, (0, 0.0))
-
         if not self.has_term(reader, fieldname, btext):
             return 0, 0.0
 
@@ -252,20 +249,18 @@ class SegmentCache:
 
         return self.remember(reader, fieldname, ("stats", btext), read)
 
-    def _small_terms(self, reader, fieldname: str) -> dict[bytes, tuple[int, float]]:
-        """A small segment's terms of a field with their documents and weights, read whole
-        once: every edit adds a small segment, and looking each term of a query or a resource
-        page up in it cost more than reading them all."""
-
-        def read():
-            if fieldname not in reader.indexed_field_names():
-                return {}
-            return {
-                btext: (info.doc_frequency(), float(info.weight()))
-                for btext, info in reader.iter_field(fieldname)
-            }
-
-        return self._cached((segment_id(reader), "terms", fieldname), read)
+    def _small_terms(self, reader, fieldname: str) -> frozenset[bytes]:
+        """A small segment's terms of a field, read whole once: every edit adds a small
+        segment, and looking each term of a query or a resource page up in it cost more than
+        reading them all."""
+        return self._cached(
+            (segment_id(reader), "terms", fieldname),
+            lambda: (
+                frozenset(reader.lexicon(fieldname))
+                if fieldname in reader.indexed_field_names()
+                else frozenset()
+            ),
+        )
 
     def remember(self, reader, fieldname: str, key: tuple, compute):
         """``compute()``, remembered for a segment's field under ``key`` (within
