@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import classify, fields, index, writing
-from whoosh.reading import SegmentReader
+from whoosh.reading import MultiReader, SegmentReader
+from whoosh.searching import Searcher
 
 from portal.legal.courts import COURT_LEVELS
 from portal.legal.file_numbers import ecli_key, file_number_keys
@@ -478,6 +479,42 @@ def merge_later(writer, segments) -> list:
     return merge_tiers(writer, segments)
 
 
+def _refreshed(ix, old):
+    """A reader of the index's latest state that takes over ``old``'s readers of segments
+    that did not change (same segment, same deletions); ``old``'s other readers are closed.
+
+    Opening a segment's reader reads the headers of its term tables: after a change, only
+    the new segment and the one that lost the old version need a new reader (that was about
+    a twentieth of a loaded server's work). Not Whoosh's ``Searcher.refresh()``: whoosh3 3.54
+    reuses a segment's reader when only its deletions changed, so deleted and replaced
+    documents would still be found.
+    """
+    leaves = [reader for reader, _ in old.leaf_readers()]
+    try:
+        toc = ix._read_toc()
+        unchanged = {(s.segment_id(), s.deleted_count()) for s in toc.segments}
+        keep = [
+            reader
+            for reader in leaves
+            if len(toc.segments) > 1  # one segment: Whoosh's reader would keep its generation
+            and isinstance(reader, SegmentReader)
+            and (reader.segment().segment_id(), reader.segment().deleted_count()) in unchanged
+        ]
+    except OSError:  # a writer removed files just now: open everything afresh
+        keep = []
+    for reader in leaves:
+        if not any(reader is kept for kept in keep):
+            _close_searcher(reader)
+    if not keep:
+        return ix.reader()
+    try:
+        return ix._reader(
+            ix.storage, toc.schema, toc.segments, toc.generation, reuse=MultiReader(keep)
+        )
+    except OSError:  # as Whoosh's ``FileIndex.reader`` (which retries): its reused are closed
+        return ix.reader()
+
+
 def _close_searcher(searcher) -> None:
     try:
         searcher.close()
@@ -547,19 +584,27 @@ class WhooshIndex:
         snap: Snapshot | None = getattr(self._local, "snapshot", None)
         if snap is not None and snap.searcher.up_to_date():
             return snap
-        # Not ``searcher.refresh()``: whoosh3 3.54 reuses a segment's reader when only its
-        # deletions changed, so deleted and replaced documents would still be found.
+        old = None
         if snap is not None:
-            snap.close()
-        searcher = self.searcher()
+            snap.close.detach()  # its unchanged segments' readers go on in the new snapshot
+            old = snap.searcher.reader()
+        searcher = self.searcher(reuse=old)
         self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
         snap = self._local.snapshot = Snapshot(searcher, self.segments)
         snap.prepare()
         return snap
 
-    def searcher(self):
-        """A new searcher that ranks with public statistics only (see ``PublicStats``)."""
-        return self.open().searcher(weighting=PublicBM25F(self.segments, MEMBERS))
+    def searcher(self, reuse=None):
+        """A new searcher that ranks with public statistics only (see ``PublicStats``).
+
+        ``reuse``: a reader of this index not used any more (an old snapshot's); its readers of
+        segments that did not change go on in the new searcher, the others are closed.
+        """
+        weighting = PublicBM25F(self.segments, MEMBERS)
+        ix = self.open()
+        if reuse is None:
+            return ix.searcher(weighting=weighting)
+        return Searcher(_refreshed(ix, reuse), fromindex=ix, weighting=weighting)
 
     def writer(self, procs: int = 1, timeout: float | None = None):
         """A writer that waits up to ``timeout`` (default ``write_timeout``) seconds for the

@@ -6,10 +6,17 @@ import random
 import numpy as np
 import pytest
 from whoosh import writing
-from whoosh.query import AndNot, Every, NumericRange, Term
+from whoosh.query import AndNot, Every, NumericRange, Or, Term
 
 from portal.resources.access import MEMBERS
-from portal.search.engine import Combined, Engine, PublicStats, SegmentCache, _merged_values
+from portal.search.engine import (
+    Combined,
+    Engine,
+    PublicStats,
+    SegmentCache,
+    _merged_values,
+    segment_id,
+)
 from portal.search.index import WhooshIndex
 from portal.search.query import DESCRIBE_K3, Compiler, parse
 from tests.helpers import CASE_WORDS, WORKPLACES
@@ -279,3 +286,40 @@ def test_public_statistics_follow_deletions_in_a_segment_they_remember(tmp_path)
         public.pop(n)
     w.commit(merge=False, mergetype=writing.NO_MERGE)
     assert stats(segments) == stats(SegmentCache()) == expected()
+
+
+def test_a_new_snapshot_keeps_the_readers_of_unchanged_segments_only(tmp_path):
+    index = WhooshIndex(tmp_path / "index")
+    index.create()
+    for batch in range(3):
+        w = index.open().writer()
+        for n in range(batch * 5, batch * 5 + 5):
+            w.add_document(id=str(n), audience=MEMBERS, body=f"Lohn Fall{n}")
+        w.commit(merge=False, mergetype=writing.NO_MERGE)
+    first = index.snapshot()
+    before = {segment_id(r): r for r, _ in first.searcher.reader().leaf_readers()}
+    assert len(before) == 3
+
+    w = index.open().writer()  # replace document 7 (second segment): a deletion and a new one
+    w.update_document(id="7", audience=MEMBERS, body="Lohn Neufassung")
+    w.commit(merge=False, mergetype=writing.NO_MERGE)
+    second = index.snapshot()
+    assert second is not first
+    after = {segment_id(r): r for r, _ in second.searcher.reader().leaf_readers()}
+    assert len(after) == 4
+    kept = [sid for sid in before if after.get(sid) is before[sid]]
+    assert len(kept) == 2  # the first and third segment; the second lost a document
+    changed = next(sid for sid in before if sid not in kept)
+    assert after[changed] is not before[changed] and before[changed].is_closed
+    assert not any(before[sid].is_closed for sid in kept)
+
+    def found(word):
+        analyzer = second.searcher.schema["body"].analyzer
+        query = Or([Term("body", t.text) for t in analyzer(word)])
+        docs = second.searcher.docs_for_query(query)
+        return sorted(second.searcher.stored_fields(d)["id"] for d in docs)
+
+    assert found("fall7") == [] and found("neufassung") == ["7"]
+    assert len(found("lohn")) == 15
+    index.close()
+    assert all(r.is_closed for r in after.values())
