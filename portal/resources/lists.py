@@ -30,15 +30,6 @@ SORTS = {
 LIST_LINE = (selectinload(Resource.court), selectinload(Resource.organisation))
 
 
-def load_list_lines(resources: list[Resource]) -> list[Resource]:
-    """``resources`` loaded elsewhere (search, similar entries) with their ``LIST_LINE`` parts."""
-    if resources:
-        db.session.scalars(
-            select(Resource).where(Resource.id.in_([r.id for r in resources])).options(*LIST_LINE)
-        ).all()
-    return resources
-
-
 def _like_json_item(column, value: str):
     """`column` (a JSON list) contains the string `value` (portable: compares the JSON text)."""
     token = json.dumps(value)

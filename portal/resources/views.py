@@ -296,7 +296,7 @@ def detail(resource_id: int):
     resource = _resource_or_404(resource_id)
     return render_template(
         "resources/detail.html",
-        similar=lists.load_list_lines(similar_resources(current_user, resource)),
+        similar=similar_resources(current_user, resource),
         **_detail_context(resource),
     )
 

@@ -41,6 +41,7 @@ from portal.legal.courts import COURT_LEVELS, find_court
 from portal.orgs.models import Organisation
 from portal.resources.access import can_view, user_audiences
 from portal.resources.fields import FACET_FIELDS
+from portal.resources.lists import LIST_LINE
 from portal.resources.models import (
     LANGUAGES,
     LEGAL_AREAS,
@@ -862,16 +863,18 @@ def more_like_this(user, resource, limit: int = 5) -> list:
     best = engine.rank(engine.evaluate(Or(queries)), candidates, "relevance")[:limit]
     ids = [int(searcher.stored_fields(int(d))["id"]) for d in best]
     ids = [i for i in ids if i != resource.id]
-    rows = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+    # With what a list line shows (court, owner): the page lists them as lines.
+    query = select(Resource).where(Resource.id.in_(ids)).options(*LIST_LINE)
+    rows = {r.id: r for r in db.session.scalars(query)}
     return [rows[i] for i in ids if i in rows and can_view(user, rows[i])]
 
 
 def similar_resources(user, resource, limit: int = 5) -> list:
     """Resources to show under "Ähnliche Inhalte" on a resource's page.
 
-    For the resources views: pass the result as ``similar`` to the template and include
-    ``templates/search/_similar.html`` (it renders nothing for an empty list). Never raises:
-    a broken index costs the box, not the page.
+    For the resources views (loaded as list lines, ``LIST_LINE``): pass the result as
+    ``similar`` to the template and include ``templates/search/_similar.html`` (it renders
+    nothing for an empty list). Never raises: a broken index costs the box, not the page.
     """
     try:
         return more_like_this(user, resource, limit=limit)
