@@ -314,7 +314,9 @@ class Attachment(db.Model):
     mimetype: Mapped[str] = mapped_column(String(120))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text, default="")  # extracted for search
+    # Extracted for search; can be long (a whole PDF's text), so loaded only where asked for
+    # (``undefer``: index documents, snippets; elsewhere on first access, within a session).
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     extraction_error: Mapped[str] = mapped_column(String(500), default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

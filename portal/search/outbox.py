@@ -229,7 +229,7 @@ def load_resources(session: Session, ids) -> dict:
         select(Resource)
         .where(Resource.id.in_(list(ids)))
         .options(
-            selectinload(Resource.attachments),
+            selectinload(Resource.attachments).undefer(Attachment.text),
             selectinload(Resource.norms),
             selectinload(Resource.court),
             selectinload(Resource.organisation),

@@ -47,6 +47,7 @@ from portal.resources.models import (
     LEGAL_AREAS,
     RESOURCE_TYPES,
     STATUSES,
+    Attachment,
     Court,
     Resource,
 )
@@ -724,7 +725,7 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
         db.session.scalars(
             select(Resource)
             .where(Resource.id.in_(with_attachments))
-            .options(selectinload(Resource.attachments))
+            .options(selectinload(Resource.attachments).undefer(Attachment.text))
         ).all()
     # Where each hit's title and snippet will likely come from: word positions are read
     # for those fields of those hits only (a snippet takes the first field with a match).

@@ -2,9 +2,11 @@
 
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import undefer
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -13,6 +15,7 @@ from portal.files import ExtractedText
 from portal.resources import attachments
 from portal.resources.models import Attachment, Resource
 from tests.helpers import build_pdf as pdf_with
+from tests.helpers import counting_statements
 
 
 def upload(client, resource_id, data: bytes, filename: str):
@@ -25,7 +28,8 @@ def upload(client, resource_id, data: bytes, filename: str):
 
 def attachments_of(app, resource_id) -> list[Attachment]:
     with app.app_context():
-        rows = db.session.scalars(db.select(Attachment).filter_by(resource_id=resource_id)).all()
+        query = db.select(Attachment).filter_by(resource_id=resource_id)
+        rows = db.session.scalars(query.options(undefer(Attachment.text))).all()
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -156,3 +160,21 @@ def test_removing_an_attachment_deletes_the_file(app, client, login_as, create_r
     assert response.status_code == 302
     assert attachments_of(app, resource.id) == []
     assert not path.exists()
+
+
+def test_a_resource_page_lists_attachments_without_reading_their_text(
+    app, client, login_as, create_resource
+):
+    resource = create_resource(status="published", title="Schulung")
+    login_as("editor")
+    upload(client, resource.id, "Grüße aus Köln, Arbeitsausbeutung\n".encode(), "Notiz.txt")
+    client.get(f"/resources/{resource.id}")  # the first request after a change: the index
+
+    with counting_statements(app) as statements:
+        page = client.get(f"/resources/{resource.id}")
+
+    assert page.status_code == 200 and "Notiz.txt" in page.text
+    reads = [s for s in statements if re.search(r"\bFROM attachment\b", s)]
+    assert reads and not [s for s in reads if "attachment.text" in s]
+    search = client.get("/search/", query_string={"q": "Arbeitsausbeutung"}).text
+    assert "Schulung" in search and "<mark>Arbeitsausbeutung</mark>" in search
