@@ -387,3 +387,23 @@ def test_nobody_may_mark_or_follow_for_someone_else(app, people, create_resource
     client.post(f"/notifications/{mine}/read")
     with app.app_context():
         assert db.session.get(Notification, mine).read_at is None
+
+
+def test_the_bell_counts_only_unread_notifications_of_entries_still_visible(
+    app, people, create_resource
+):
+    stranger = people["stranger"]
+    shown = create_resource(title="Sichtbar", status="published")
+    hidden = create_resource(title="Entwurf Nord", status="draft", author_id=people["author"].id)
+    with app.app_context():
+        person = db.session.get(User, stranger.id)
+        assert services.unread_count(person) == 0
+        for resource in (shown, hidden):
+            db.session.add(
+                Notification(user_id=stranger.id, kind="published", resource_id=resource.id)
+            )
+        db.session.commit()
+        assert services.unread_count(person) == 1  # the other organisation's draft is hidden
+        services.mark_read(person)
+        db.session.commit()
+        assert services.unread_count(person) == 0
