@@ -19,6 +19,8 @@ and checks that every edit is in the database (title and version) and in the ind
     make bench-load   # both, one after the other
 
 Options: --users 50 --duration 300 --workers 4 --resources 2000 --think 0.25
+--profile FILE: py-spy samples the server's workers during the load (about 5 % of the CPU
+more) into FILE, and a summary of where their time went is printed (bench/spy_report.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import spy_report  # noqa: E402
 from import_bench import CORPUS, generate  # noqa: E402
 
 PASSWORD = "Tulpen wachsen leise im Regen 42"  # noqa: S105 (throw-away accounts)
@@ -476,6 +479,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--think", type=float, default=0.25, help="mean pause in seconds")
+    parser.add_argument("--profile", type=Path, help="py-spy's samples of the server, to this file")
     options = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"{CORPUS} not found: the load test reads ../shared/corpora")
@@ -554,6 +558,15 @@ def run_load(
     stats.times.clear()
     stats.statuses.clear()
 
+    spy = None
+    if options.profile:
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server_pid)]
+            + ["--subprocesses", "--rate", "100", "--format", "raw", "--nonblocking"]
+            + ["--duration", str(int(options.duration)), "--output", str(options.profile)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
     cpu = CpuMeter(server_pid)
     started = time.monotonic()
     deadline = started + options.duration
@@ -571,6 +584,12 @@ def run_load(
         thread.join(timeout=options.duration + 120)
     stats.report(time.monotonic() - started)
     cpu.report(sum(len(t) for t in stats.times.values()))
+    if spy is not None:
+        if spy.wait(timeout=60) == 0:
+            print(f"\nWhere the server's time went (py-spy, {options.profile}):")
+            spy_report.report(options.profile, top=25)
+        else:
+            print(f"\npy-spy failed (exit {spy.returncode}): no profile")
 
     edited = {rid: markers[-1] for rid, markers in world["edits"].items()}
     edits = sum(len(m) for m in world["edits"].values())
