@@ -587,7 +587,7 @@ def run_load(
     if spy is not None:
         if spy.wait(timeout=60) == 0:
             print(f"\nWhere the server's time went (py-spy, {options.profile}):")
-            spy_report.report(options.profile, top=25)
+            spy_report.report(options.profile, top=25, frames="portal/")
         else:
             print(f"\npy-spy failed (exit {spy.returncode}): no profile")
 

@@ -7,6 +7,7 @@ all samples with the function on the stack (inclusive), and the functions that t
 most samples themselves (exclusive).
 
     .venv/bin/python bench/spy_report.py samples.txt [--only more_like_this] [--top 40]
+        [--frames portal/]
 
 ``--only TEXT`` counts only the stacks with a frame containing TEXT (shares are then of
 those stacks: what one request class spends its time on).
@@ -40,14 +41,19 @@ def shares(path: Path, only: str = "") -> tuple[int, Counter, Counter]:
     return total, inclusive, exclusive
 
 
-def report(path: Path, only: str = "", top: int = 40) -> None:
+def report(path: Path, only: str = "", top: int = 40, frames: str = "") -> None:
+    """Print the shares; ``frames``: list only functions whose frame contains this among the
+    inclusive ones (for example "portal/": the server's own code, not the framework frames on
+    every stack)."""
     total, inclusive, exclusive = shares(path, only)
     print(f"{total} samples" + (f" with {only!r} on the stack" if only else ""))
     if not total:
         return
     for title, counts in (("inclusive", inclusive), ("exclusive", exclusive)):
         print(f"--- {title}")
-        for frame, count in counts.most_common(top):
+        wanted = frames if title == "inclusive" else ""
+        listed = [(f, n) for f, n in counts.most_common() if wanted in f][:top]
+        for frame, count in listed:
             print(f"{100 * count / total:5.1f} %  {frame[:140]}")
 
 
@@ -56,8 +62,9 @@ def main() -> None:
     parser.add_argument("samples", type=Path, help="py-spy record -f raw output")
     parser.add_argument("--only", default="", help="only stacks with a frame containing this")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--frames", default="", help='list only these frames ("portal/")')
     options = parser.parse_args()
-    report(options.samples, options.only, options.top)
+    report(options.samples, options.only, options.top, options.frames)
 
 
 if __name__ == "__main__":
