@@ -496,7 +496,8 @@ def _refreshed(ix, old):
         keep = [
             reader
             for reader in leaves
-            if len(toc.segments) > 1  # one segment: Whoosh's reader would keep its generation
+            # With one segment Whoosh returns that reader itself, with its old generation.
+            if len(toc.segments) > 1
             and isinstance(reader, SegmentReader)
             and (reader.segment().segment_id(), reader.segment().deleted_count()) in unchanged
         ]
@@ -588,6 +589,7 @@ class WhooshIndex:
         if snap is not None:
             snap.close.detach()  # its unchanged segments' readers go on in the new snapshot
             old = snap.searcher.reader()
+            self._local.snapshot = None  # in pieces now: never used again, even if this fails
         searcher = self.searcher(reuse=old)
         self.segments.retain({segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers()})
         snap = self._local.snapshot = Snapshot(searcher, self.segments)
