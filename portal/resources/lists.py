@@ -124,11 +124,13 @@ def court_counts(
 
 def known_topics(user, limit: int = 200) -> list[str]:
     """Topics and tags of the resources the user may see, for the filter's suggestions."""
-    # The lists as stored (JSON text), each distinct one decoded once: many resources share
-    # their topics, and decoding every row's two lists cost more than the query.
+    # The lists as stored (JSON text), each distinct pair read and decoded once: many
+    # resources share their topics, and fetching and decoding every row's two lists cost more
+    # than the query.
     rows = db.session.execute(
         select(cast(Resource.topics, String), cast(Resource.tags, String))
         .where(visible_clause(user, Resource))
+        .distinct()
         .limit(2000)
     )
     seen: set[str] = set()
