@@ -501,7 +501,7 @@ def _refreshed(ix, old):
             and isinstance(reader, SegmentReader)
             and (reader.segment().segment_id(), reader.segment().deleted_count()) in unchanged
         ]
-    except OSError:  # a writer removed files just now: open everything afresh
+    except (OSError, AttributeError):  # files just removed by a writer; another Whoosh
         keep = []
     for reader in leaves:
         if not any(reader is kept for kept in keep):
@@ -509,6 +509,8 @@ def _refreshed(ix, old):
     if not keep:
         return ix.reader()
     try:
+        # The same table of contents the readers were chosen by: with a newer one, Whoosh
+        # would take a reader whose segment has lost documents since.
         return ix._reader(
             ix.storage, toc.schema, toc.segments, toc.generation, reuse=MultiReader(keep)
         )
