@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from portal.extensions import db
 from portal.resources.access import visible_record_links
 from portal.resources.cite import resource_url
 from portal.resources.fields import FACET_FIELDS
-from portal.resources.models import Resource
+from portal.resources.models import Resource, ResourceNorm
 from portal.resources.records import external_id_of, to_record
 
 
@@ -22,7 +25,21 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def hit_json(hit) -> dict:
+def norm_labels(resource_ids: list[int]) -> dict[int, list[str]]:
+    """The labels of each resource's norms in their order, in one query (no ORM rows)."""
+    labels: dict[int, list[str]] = {}
+    if resource_ids:
+        rows = db.session.execute(
+            select(ResourceNorm.resource_id, ResourceNorm.label)
+            .where(ResourceNorm.resource_id.in_(resource_ids))
+            .order_by(ResourceNorm.position, ResourceNorm.id)
+        )
+        for resource_id, label in rows:
+            labels.setdefault(resource_id, []).append(label)
+    return labels
+
+
+def hit_json(hit, norms: list[str]) -> dict:
     resource = hit.resource
     return {
         "id": resource.id,
@@ -36,7 +53,7 @@ def hit_json(hit) -> dict:
         "court": resource.court.name if resource.court else None,
         "decision_date": _iso(resource.decision_date),
         "file_number": resource.file_number or None,
-        "norms": [norm.label for norm in resource.norms],
+        "norms": norms,
     }
 
 
@@ -59,13 +76,14 @@ def search_json(query, result) -> dict:
             {"value": str(value), "label": str(label), "count": int(count)}
             for value, label, count in facet_entries(result, name)
         ]
+    labels = norm_labels([hit.resource.id for hit in result.hits])
     return {
         "query": query.q,
         "total": int(result.total),
         "page": query.page,
         "per_page": query.per_page,
         "suggestion": result.suggestion or None,
-        "results": [hit_json(hit) for hit in result.hits],
+        "results": [hit_json(hit, labels.get(hit.resource.id, [])) for hit in result.hits],
         "facets": facets,
     }
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.api.models import ApiToken
@@ -86,16 +87,22 @@ def revoke_all_tokens(user, *, actor=None) -> int:
     return len(rows)
 
 
+@cache
+def _token_statement():
+    """One query for a token, its owner and the owner's organisation (``is_active``); built
+    once: every API request asks it, and building it cost a third of running it."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).joinedload(User.organisation))
+    )
+
+
 def token_owner(token: str):
     """The active user a presented token belongs to, with the token row; else (None, None)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None, None
-    # One query for the token, its owner and the owner's organisation (``is_active``).
-    row = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token))
-        .options(joinedload(ApiToken.user).joinedload(User.organisation))
-    )
+    row = db.session.scalar(_token_statement(), {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None:
         return None, None
     user = row.user

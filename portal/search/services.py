@@ -255,6 +255,8 @@ def search(
     with filters lists the filtered resources (newest first unless sorted otherwise).
     """
     arguments = {"mode": mode, "filters": filters, "sort": sort, "page": page}
+    # The user behind Flask-Login's proxy: a search reads the user's attributes often.
+    user = getattr(user, "_get_current_object", lambda: user)()
     try:
         return _search(user, q, per_page=per_page, **arguments)
     except FileNotFoundError:
@@ -707,7 +709,12 @@ def _fields_hit(hit, scored: bool) -> set[str]:
 
 
 def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
-    """The page's resources with what a hit shows (court, norms), in two or three queries."""
+    """The page's resources with their courts, in one query (two with attachment snippets).
+
+    Their norms are not loaded: a hit shows none, and the API asks for their labels alone
+    (``portal.api.representation``); a second query for the norm rows cost a tenth of a
+    search.
+    """
     ids = [int(hit["id"]) for hit in page_hits]
     if not ids:
         return []
@@ -716,10 +723,11 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
     with_attachments = {
         i for i, names in zip(ids, fields_hit, strict=True) if "attachments" in names
     }
-    options = [joinedload(Resource.court), selectinload(Resource.norms)]
     resources = {
         r.id: r
-        for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)).options(*options))
+        for r in db.session.scalars(
+            select(Resource).where(Resource.id.in_(ids)).options(joinedload(Resource.court))
+        )
     }
     if with_attachments:
         db.session.scalars(
@@ -736,6 +744,7 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
             if name != "title":
                 break
     hits = []
+    labels: dict[str, str] = {}  # translated once per page, not once per hit
     for hit, names in zip(page_hits, fields_hit, strict=True):
         resource = resources.get(int(hit["id"]))
         if resource is None or not can_view(user, resource):
@@ -743,16 +752,18 @@ def _load_hits(user, page_hits, scored: bool) -> list[Hit]:
             # may not see now.
             logger.info("Search hit %s skipped: gone or hidden", hit["id"])
             continue
-        hits.append(_make_hit(hit, resource, names, wanted))
+        matched_fields = [
+            labels.get(name) or labels.setdefault(name, str(MATCH_LABELS[name]))
+            for name in MATCH_LABELS
+            if name in names
+        ]
+        hits.append(_make_hit(hit, resource, names, wanted, list(dict.fromkeys(matched_fields))))
     return hits
 
 
-def _make_hit(hit, resource, fields_hit: set[str], wanted: dict[str, set[int]]) -> Hit:
-    matched_fields: list[str] = []
-    if fields_hit:
-        matched_fields = list(
-            dict.fromkeys(str(MATCH_LABELS[name]) for name in MATCH_LABELS if name in fields_hit)
-        )
+def _make_hit(
+    hit, resource, fields_hit: set[str], wanted: dict[str, set[int]], matched_fields: list[str]
+) -> Hit:
     results = hit.results
     results.formatter = MarkFormatter()
     title_html = None

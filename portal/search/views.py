@@ -12,13 +12,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.dossiers.pdf import DossierItem, dossier_pdf
 from portal.dossiers.services import dossiers_of
 from portal.downloads import download
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.questions import services as question_services
 from portal.resources import cite
+from portal.resources.models import Resource
 from portal.search import complete as autocomplete
 from portal.search import services
 from portal.search.query import DESCRIBE_MAX_LENGTH, FIELDS, MAX_LENGTH
@@ -86,7 +89,19 @@ def _all_results() -> list:
         if page >= result.pages:
             break
         page += 1
-    return found[:CITATION_LIMIT]
+    found = found[:CITATION_LIMIT]
+    # Hits come with their courts only; the lists and the dossier print norms, organisation
+    # and attachments too: loaded for all of them at once (the rows already loaded fill up).
+    db.session.scalars(
+        select(Resource)
+        .where(Resource.id.in_([resource.id for resource in found]))
+        .options(
+            selectinload(Resource.norms),
+            selectinload(Resource.organisation),
+            selectinload(Resource.attachments),
+        )
+    ).all()
+    return found
 
 
 @bp.route("/citations.<any(ris, csv):kind>")

@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from tests.helpers import counting_statements
+
 
 @pytest.fixture
 def decision(create_resource):
@@ -61,3 +63,35 @@ def test_search_results_download_as_citation_lists_without_hidden_ones(
     ris = client.get("/search/citations.ris?q=Zwangsprostitution").get_data(as_text=True)
     assert ris.count("TY  - ") == 1
     assert "1 KLs 1/20" not in ris + lines
+
+
+def test_a_citation_list_reads_its_resources_norms_in_one_go_whatever_their_number(
+    app, client, login_as, create_resource
+):
+    """Search hits come without their norms; the list must not fetch them hit by hit."""
+
+    def export() -> tuple[str, int]:
+        with counting_statements(app) as statements:
+            text = client.get("/search/citations.csv?q=Lohnwucher").get_data(as_text=True)
+        return text, len(statements)
+
+    def add(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            create_resource(
+                title=f"Lohnwucher {n}",
+                court="BGH",
+                file_number=f"3 StR {n}/19",
+                norms=["§ 232b StGB", "§ 291 StGB"],
+            )
+
+    login_as("member")
+    add(3, 1)
+    # The first request after a change reads more (session, new index snapshot's labels).
+    export()
+    few, few_statements = export()
+    add(9, 4)
+    export()
+    many, many_statements = export()
+    assert few.count("§ 232b StGB; § 291 StGB") == 3
+    assert many.count("§ 232b StGB; § 291 StGB") == 12
+    assert many_statements == few_statements

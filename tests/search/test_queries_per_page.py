@@ -62,6 +62,9 @@ def test_hits_show_their_court_norms_and_attachment_snippet(app, client, login_a
 
     assert len(data["results"]) == 16
     assert all(hit["court"] for hit in data["results"])
+    for hit in data["results"]:  # in the order the decision cites them
+        n = int(hit["title"].rsplit(" ", 1)[1])
+        assert hit["norms"] == [NORMS[n % len(NORMS)], NORMS[(n + 1) % len(NORMS)]]
     assert all("<mark>Seite</mark>" in hit["snippet"] for hit in data["results"])
 
 
